@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper of those.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test unit integration e2e static clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+## Start the whole platform in the foreground (Ctrl-C stops everything). INSTANCES=2 runs two of each service.
+run: install
+	$(PY) scripts/run.py
+
+## The whole test suite, against the real RabbitMQ at AMQP_URI.
+test: install
+	$(PY) -m pytest
+
+unit: install
+	$(PY) -m pytest tests/unit
+
+integration: install
+	$(PY) -m pytest tests/integration
+
+e2e: install
+	$(PY) -m pytest tests/e2e
+
+static: install
+	$(PY) -m pytest tests/static
+
+clean:
+	rm -rf $(VENV) .run test-artifacts

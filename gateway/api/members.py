@@ -1,0 +1,120 @@
+"""Members: invitations, registration, profiles, the directory, export and erasure."""
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, call, idempotency_key
+from gateway.auth import current_actor, member_required, organiser_required
+from gateway.problems import ProblemSchema
+from services.common.schemas import PageQuerySchema
+from services.members.schemas import (
+    DirectoryPageSchema, InvitationRequestSchema, InvitationSchema, MemberChangeSchema, MemberLookupSchema, MemberSchema,
+    ProfileChangeSchema, RegistrationSchema,
+)
+
+blp = Blueprint("members", __name__, url_prefix="/api/v1", description="Members, invitations and profiles")
+
+# Services that hold personal data, asked in turn for an export. Later services join this list.
+EXPORTING_SERVICES = ("members",)
+
+
+class ExportSchema(Schema):
+    member_id = fields.String(required=True)
+    services = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+
+
+class AcceptedSchema(Schema):
+    detail = fields.String(required=True)
+
+
+@blp.route("/invitations", methods=["POST"])
+@organiser_required
+@blp.arguments(InvitationRequestSchema)
+@blp.response(201, InvitationSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Only organisers invite")
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY_PARAMETER])
+def invite(body):
+    """Invite a new member: the code works once, for 14 days."""
+    return call("members", "create_invitation", current_actor(), body, idempotency_key=idempotency_key())
+
+
+@blp.route("/members", methods=["POST"])
+@blp.arguments(RegistrationSchema)
+@blp.response(201, MemberSchema)
+@blp.alt_response(404, schema=ProblemSchema, description="Unknown invitation code")
+@blp.alt_response(409, schema=ProblemSchema, description="Email already registered")
+@blp.alt_response(410, schema=ProblemSchema, description="Invitation used or expired")
+@blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
+def register(body):
+    """Join the community with an invitation code."""
+    return call("members", "register", body, idempotency_key=idempotency_key())
+
+
+@blp.route("/members", methods=["GET"])
+@member_required
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, DirectoryPageSchema)
+@blp.doc(security=BEARER)
+def directory(page):
+    """The community's directory: phone numbers only where members share them."""
+    return call("members", "directory", current_actor(), limit=page["limit"], cursor=page["cursor"])
+
+
+@blp.route("/members/me", methods=["GET"])
+@member_required
+@blp.response(200, MemberSchema)
+@blp.doc(security=BEARER)
+def get_me():
+    """My own profile."""
+    return call("members", "get_profile", current_actor())
+
+
+@blp.route("/members/me", methods=["PATCH"])
+@member_required
+@blp.arguments(ProfileChangeSchema)
+@blp.response(200, MemberSchema)
+@blp.doc(security=BEARER)
+def change_me(changes):
+    """Change my profile, languages, phone and its sharing, or my password."""
+    return call("members", "change_profile", current_actor(), changes)
+
+
+@blp.route("/members/me", methods=["DELETE"])
+@member_required
+@blp.response(202, AcceptedSchema)
+@blp.doc(security=BEARER)
+def erase_me():
+    """Leave the platform: every service erases or anonymises my personal data."""
+    call("members", "erase_member", current_actor())
+    return {"detail": "Your personal data is being erased everywhere."}
+
+
+@blp.route("/members/me/export", methods=["GET"])
+@member_required
+@blp.response(200, ExportSchema)
+@blp.doc(security=BEARER)
+def export_me():
+    """Everything the platform holds about me, as one JSON document."""
+    actor = current_actor()
+    return {
+        "member_id": actor["member_id"],
+        "services": {service: call(service, "export_member", actor) for service in EXPORTING_SERVICES},
+    }
+
+
+@blp.route("/members/<member_id>", methods=["GET"])
+@member_required
+@blp.response(200, MemberLookupSchema)
+@blp.doc(security=BEARER)
+def get_member(member_id):
+    """One member: the directory entry, or the full profile for organisers."""
+    return call("members", "get_member", current_actor(), member_id)
+
+
+@blp.route("/members/<member_id>", methods=["PATCH"])
+@organiser_required
+@blp.arguments(MemberChangeSchema)
+@blp.response(200, MemberSchema)
+@blp.doc(security=BEARER)
+def change_member(changes, member_id):
+    """Change a member's role or household, or deactivate them (`active: false`)."""
+    return call("members", "change_member", current_actor(), member_id, changes)

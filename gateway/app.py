@@ -1,0 +1,81 @@
+"""The gateway's app factory: configuration, the RPC client, problem documents, metrics and the API areas."""
+import logging
+
+from flask import Flask, request
+from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from gateway import metrics, problems
+from gateway.rpc import RpcClient
+from services.common.config import amqp_uri, env, env_int
+
+DEMO_SECRET = "demo-secret-change-me"
+JSON_BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+class PlatformApi(Api):
+    """flask-smorest, answering with problem documents and documenting them."""
+
+    ERROR_SCHEMA = problems.ProblemSchema
+
+    def handle_http_exception(self, error):
+        return problems.http_error(error)
+
+
+def settings_from_environment() -> dict:
+    return {
+        "SECRET_KEY": env("GATEWAY_SECRET", DEMO_SECRET),
+        "PLATFORM_ENV": env("PLATFORM_ENV", "development"),
+        "AMQP_URI": amqp_uri(),
+        "RPC_TIMEOUT": float(env("RPC_TIMEOUT_SECONDS", "5")),
+        "HEALTH_TIMEOUT": float(env("HEALTH_TIMEOUT_SECONDS", "2")),
+        "TOKEN_TTL_SECONDS": env_int("TOKEN_TTL_SECONDS", 12 * 3600),
+        "MAX_CONTENT_LENGTH": env_int("MAX_BODY_BYTES", 64 * 1024),
+        "TRUSTED_PROXIES": env_int("TRUSTED_PROXIES", 0),
+    }
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(settings_from_environment())
+    app.config.update(
+        API_TITLE="Cohousing platform — Baugemeinschaft Mitte Altona",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(test_config or {})
+    refuse_demo_secret_in_production(app)
+    logging.basicConfig(level=env("LOG_LEVEL", "INFO"))
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
+
+    app.extensions["rpc"] = RpcClient(app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT"])
+    app.extensions["health_rpc"] = RpcClient(app.config["AMQP_URI"], timeout=app.config["HEALTH_TIMEOUT"])
+
+    api = PlatformApi(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    problems.register(app)
+    metrics.register(app)
+    app.before_request(require_json_bodies)
+
+    from gateway.api import auth, members, operations
+
+    for blueprint in (operations.blp, auth.blp, members.blp):
+        api.register_blueprint(blueprint)
+    return app
+
+
+def refuse_demo_secret_in_production(app: Flask) -> None:
+    if app.config["PLATFORM_ENV"] == "production" and app.config["SECRET_KEY"] in ("", DEMO_SECRET):
+        raise RuntimeError("GATEWAY_SECRET must be set to a long random value in production.")
+
+
+def require_json_bodies():
+    if request.method in JSON_BODY_METHODS and request.path.startswith("/api/v1/"):
+        has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
+        if has_body and not request.is_json:
+            return problems.problem(415, "Send the request body as JSON (Content-Type: application/json).")
+    return None

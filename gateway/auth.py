@@ -1,0 +1,67 @@
+"""Bearer tokens signed by the gateway, and the decorators that require a logged-in member or organiser.
+
+A token names the member; on every request the members service confirms that the member is still active
+and that the token was issued after `tokens_valid_after`, so deactivation ends a member's access at once.
+"""
+import functools
+import time
+
+import jwt
+from flask import current_app, g, request
+
+from services.common.clock import parse_iso
+from services.common.errors import Forbidden, Unauthorized
+
+ALGORITHM = "HS256"
+
+
+def issue_token(member_id: str, community_id: str) -> tuple[str, float]:
+    now = time.time()
+    expires = now + current_app.config["TOKEN_TTL_SECONDS"]
+    claims = {"sub": member_id, "cid": community_id, "iat": now, "exp": int(expires)}
+    return jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=ALGORITHM), expires
+
+
+def actor_from_token(token: str) -> dict:
+    try:
+        claims = jwt.decode(token, current_app.config["SECRET_KEY"], algorithms=[ALGORITHM],
+                            options={"require": ["sub", "iat", "exp"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("Your login has expired. Please log in again.")
+    except jwt.InvalidTokenError:
+        raise Unauthorized("Please log in.")
+    actor = current_app.extensions["rpc"].call("members", "authenticate", claims["sub"])
+    valid_after = actor.get("tokens_valid_after")
+    if valid_after and float(claims["iat"]) < parse_iso(valid_after).timestamp():
+        raise Unauthorized("Please log in again.")
+    return actor
+
+
+def current_actor() -> dict:
+    """The member behind this request, from the bearer token (API) or the session (web pages)."""
+    if "actor" not in g:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Please log in.")
+        g.actor = actor_from_token(token.strip())
+    return g.actor
+
+
+def member_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        current_actor()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def organiser_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_actor()["role"] != "organiser":
+            raise Forbidden("Only organisers may do this.")
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,1 @@
+"""The platform's Nameko services: members, spaces, help, notifications, and their shared package."""

@@ -1,0 +1,30 @@
+"""Configuration from the environment, with defaults that work on a developer's machine.
+
+Nameko services read their `config.yml` (which takes `${VAR:default}` values from the environment); the
+few settings also needed outside a container (command-line tools, the gateway) are read here, once.
+"""
+import os
+
+DEFAULT_AMQP_URI = "pyamqp://guest:guest@127.0.0.1:5672/"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    return int(env(name, str(default)))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return env(name, "true" if default else "false").lower() in ("1", "true", "yes", "on")
+
+
+def amqp_uri() -> str:
+    return env("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def database_name(service: str) -> str:
+    """Each service has its own database: `MEMBERS_DB`, `SPACES_DB`, ... override the default names."""
+    return env(f"{service.upper()}_DB", f"cohousing_{service}")

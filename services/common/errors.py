@@ -1,0 +1,76 @@
+"""Errors that cross the wire.
+
+A service raises one of these; Nameko serialises it, and because each class is registered with
+`deserialize_to_instance`, the caller gets the same type back (not a generic `RemoteError`). The gateway
+turns them into RFC 9457 problem documents in one place, using `status` and `title`.
+
+Arguments must stay JSON-friendly: `detail` is a sentence, `errors` maps a field to a list of messages,
+`extra` carries machine-readable facts (the clashing bookings, the broken rule and its limit, ...).
+"""
+from nameko.exceptions import deserialize_to_instance
+
+
+class ServiceError(Exception):
+    status = 500
+    title = "Internal error"
+    kind = "internal-error"
+
+    def __init__(self, detail: str = "", errors: dict | None = None, extra: dict | None = None):
+        super().__init__(detail, errors or {}, extra or {})
+
+    @property
+    def detail(self) -> str:
+        return self.args[0] if self.args else ""
+
+    @property
+    def errors(self) -> dict:
+        return self.args[1] if len(self.args) > 1 else {}
+
+    @property
+    def extra(self) -> dict:
+        return self.args[2] if len(self.args) > 2 else {}
+
+
+@deserialize_to_instance
+class Invalid(ServiceError):
+    """Well-formed, but a field breaks a rule (unknown language, too long, ...)."""
+    status, title, kind = 422, "Invalid input", "invalid-input"
+
+
+@deserialize_to_instance
+class RuleBroken(ServiceError):
+    """The request is valid, but the community's rules do not allow it."""
+    status, title, kind = 422, "Not allowed by the rules", "rule-broken"
+
+
+@deserialize_to_instance
+class Unauthorized(ServiceError):
+    status, title, kind = 401, "Not logged in", "unauthorized"
+
+
+@deserialize_to_instance
+class Forbidden(ServiceError):
+    status, title, kind = 403, "Not allowed", "forbidden"
+
+
+@deserialize_to_instance
+class NotFound(ServiceError):
+    status, title, kind = 404, "Not found", "not-found"
+
+
+@deserialize_to_instance
+class Conflict(ServiceError):
+    status, title, kind = 409, "Conflict", "conflict"
+
+
+@deserialize_to_instance
+class Gone(ServiceError):
+    status, title, kind = 410, "No longer available", "gone"
+
+
+@deserialize_to_instance
+class TooManyAttempts(ServiceError):
+    status, title, kind = 429, "Too many attempts", "too-many-attempts"
+
+
+ALL = (Invalid, RuleBroken, Unauthorized, Forbidden, NotFound, Conflict, Gone, TooManyAttempts)

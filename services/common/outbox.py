@@ -1,0 +1,79 @@
+"""The outbox: an event is stored in the same document as the state change it announces, then published.
+
+A single-document write is atomic in MongoDB, so a change and its pending events are stored together or
+not at all. After the write the worker publishes them (with publisher confirms, Nameko's default) and
+removes each from the document. If the process dies in between, or the broker is away, the events stay
+in the document and the relay, run by a timer in every service, publishes them later. An event may thus
+be published twice; consumers are idempotent by `event_id`.
+"""
+import logging
+from datetime import timedelta
+
+from mongoengine import DictField, Document, ListField
+from nameko.events import EventDispatcher
+
+from services.common.clock import parse_iso, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class OutboxDocument(Document):
+    """Base of every document that announces its changes: pending events ride along with the state."""
+
+    outbox = ListField(DictField())
+    meta = {"abstract": True}
+
+    def record(self, event: dict) -> None:
+        self.outbox.append(event)
+
+
+class Outbox(EventDispatcher):
+    """Publishes the pending events of outbox documents, on `<service>.events` with the type as routing key."""
+
+    def __init__(self, *documents: type[OutboxDocument], **kwargs):
+        self.documents = documents
+        super().__init__(**kwargs)
+
+    def get_dependency(self, worker_ctx):
+        return OutboxSender(super().get_dependency(worker_ctx), self.documents)
+
+
+class OutboxSender:
+    def __init__(self, dispatch, documents):
+        self._dispatch = dispatch
+        self._documents = documents
+
+    def send(self, *documents: OutboxDocument) -> None:
+        """Publish what these freshly saved documents carry; what fails stays for the relay."""
+        for document in documents:
+            for event in list(document.outbox):
+                if not self._publish(type(document), document.pk, event):
+                    return
+            document.outbox = []
+
+    def relay(self, grace: timedelta = timedelta(seconds=10)) -> int:
+        """Publish events left unsent for longer than `grace`; returns how many were published."""
+        cutoff = utcnow() - grace
+        published = 0
+        for document_class in self._documents:
+            collection = document_class._get_collection()
+            for raw in collection.find({"outbox.0": {"$exists": True}}, {"outbox": 1}):
+                for event in raw["outbox"]:
+                    if parse_iso(event["occurred_at"]) > cutoff:
+                        break  # a worker is probably publishing it right now
+                    if not self._publish(document_class, raw["_id"], event):
+                        return published
+                    published += 1
+        return published
+
+    def _publish(self, document_class, pk, event) -> bool:
+        try:
+            self._dispatch(event["type"], event)
+        except Exception:  # the broker is away: the event stays stored and the relay tries again
+            log.warning("could not publish %s %s; the relay will retry", event["type"], event["event_id"],
+                        exc_info=True)
+            return False
+        document_class._get_collection().update_one(
+            {"_id": pk}, {"$pull": {"outbox": {"event_id": event["event_id"]}}}
+        )
+        return True

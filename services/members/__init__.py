@@ -1,0 +1,1 @@
+"""The members service: communities, invitations, members, households, roles, credentials, languages, privacy."""

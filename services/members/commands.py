@@ -1,0 +1,312 @@
+"""What the members service does, as plain functions over the repository, the outbox and `now`.
+
+The Nameko service's entrypoints only unpack the call and delegate here.
+"""
+import hashlib
+import secrets
+import zoneinfo
+from datetime import timedelta
+
+from services.common.clock import isoformat_z
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from services.common.schemas import load
+from services.members import domain, events
+from services.members.models import Community, Invitation, Member
+from services.members.passwords import hash_password, needs_rehash, verify_password
+from services.members.schemas import (
+    InvitationRequestSchema, LoginSchema, MemberChangeSchema, ProfileChangeSchema, RegistrationSchema,
+)
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def member_view(member: Member) -> dict:
+    """A member's full profile: for themselves and for organisers."""
+    return {
+        "id": member.id,
+        "community_id": member.community_id,
+        "email": member.email,
+        "display_name": member.display_name,
+        "household": member.household,
+        "preferred_language": member.preferred_language,
+        "languages": list(member.languages),
+        "phone": member.phone,
+        "share_phone": member.share_phone,
+        "role": member.role,
+        "active": member.active,
+        "created_at": isoformat_z(member.created_at),
+        "updated_at": isoformat_z(member.updated_at),
+    }
+
+
+def actor_view(member: Member) -> dict:
+    """What the gateway needs to authorise a request: who, where, which role, still valid since when."""
+    return {
+        "member_id": member.id,
+        "community_id": member.community_id,
+        "role": member.role,
+        "preferred_language": member.preferred_language,
+        "display_name": member.display_name,
+        "tokens_valid_after": isoformat_z(member.tokens_valid_after),
+    }
+
+
+# -- communities ------------------------------------------------------------------------------------------
+def create_community(repo, outbox, *, name: str, timezone: str, organiser: dict, now) -> dict:
+    """A further house on the platform, with its first organiser (used by the command-line tool)."""
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise Invalid("A community needs a name of at most 120 characters.", errors={"name": ["Required."]})
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise Invalid("Unknown time zone.", errors={"timezone": [f"Not a time zone: {timezone}"]})
+    if repo.member_by_email(domain.normalise_email(organiser.get("email", ""))):
+        raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
+    community = repo.add_community(Community(name=name, name_key=name.casefold(), timezone=timezone, created_at=now))
+    member = _first_organiser(repo, outbox, community, organiser, now)
+    return {"community": community_view(community), "organiser": member_view(member)}
+
+
+def ensure_bootstrap(repo, outbox, *, community_name: str, timezone: str, organiser: dict, now) -> Member | None:
+    """First start: the community exists and, if it has no member, an organiser from the environment."""
+    community = repo.community_named(community_name.casefold())
+    if community is None:
+        try:
+            community = repo.add_community(
+                Community(name=community_name, name_key=community_name.casefold(), timezone=timezone, created_at=now)
+            )
+        except Conflict:  # another instance created it a moment ago
+            community = repo.community_named(community_name.casefold())
+    if repo.has_members(community.id) or not organiser.get("email") or not organiser.get("password"):
+        return None
+    try:
+        return _first_organiser(repo, outbox, community, organiser, now)
+    except Conflict:
+        return None
+
+
+def _first_organiser(repo, outbox, community, organiser: dict, now) -> Member:
+    data = load(RegistrationSchema, {
+        "invitation_code": "-", "email": organiser.get("email", ""), "password": organiser.get("password", ""),
+        "display_name": organiser.get("display_name") or "Organiser",
+        "preferred_language": organiser.get("preferred_language") or "de",
+    })
+    member = _new_member(community.id, data, role="organiser", household=None, now=now)
+    repo.add_member(member)
+    outbox.send(member)
+    return member
+
+
+def community_view(community: Community) -> dict:
+    return {"id": community.id, "name": community.name, "timezone": community.timezone}
+
+
+def get_community(repo, community_id: str) -> dict:
+    community = repo.community(community_id)
+    if community is None:
+        raise NotFound("Unknown community.")
+    return community_view(community)
+
+
+# -- invitations and registration ---------------------------------------------------------------------
+def create_invitation(repo, actor: dict, body: dict, now) -> dict:
+    domain.check_can_invite(actor["role"])
+    data = load(InvitationRequestSchema, body)
+    code = secrets.token_urlsafe(12)
+    invitation = Invitation(
+        community_id=actor["community_id"], code_hash=code_hash(code), email=domain.normalise_email(data["email"]),
+        role=data["role"], household=data.get("household"), created_by=actor["member_id"], created_at=now,
+        expires_at=domain.invitation_expires_at(now),
+    )
+    repo.add_invitation(invitation)
+    return {"code": code, "email": invitation.email, "role": invitation.role,
+            "expires_at": isoformat_z(invitation.expires_at)}
+
+
+def register(repo, outbox, body: dict, now) -> dict:
+    data = load(RegistrationSchema, body)
+    invitation = repo.invitation_by_code_hash(code_hash(data["invitation_code"]))
+    domain.check_invitation_usable(invitation, now)
+    if repo.member_by_email(domain.normalise_email(data["email"])):
+        raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
+    member = _new_member(invitation.community_id, data, role=invitation.role,
+                         household=data.get("household") or invitation.household, now=now)
+    if not repo.claim_invitation(invitation.id, member.id, now):
+        domain.check_invitation_usable(repo.invitation_by_code_hash(invitation.code_hash), now)
+        raise Conflict("This invitation was used a moment ago.")
+    try:
+        repo.add_member(member)
+    except Conflict:
+        repo.release_invitation(invitation.id, member.id)
+        raise
+    outbox.send(member)
+    return member_view(member)
+
+
+def _new_member(community_id: str, data: dict, *, role: str, household, now) -> Member:
+    domain.check_language_codes(data.get("languages", []))
+    languages = list(dict.fromkeys([data["preferred_language"], *data.get("languages", [])]))
+    member = Member(
+        community_id=community_id, email=domain.normalise_email(data["email"]),
+        password_hash=hash_password(data["password"]), display_name=data["display_name"].strip(),
+        name_key=domain.name_key(data["display_name"]), household=household,
+        preferred_language=data["preferred_language"], languages=languages, phone=data.get("phone"),
+        share_phone=data.get("share_phone", False), role=role, active=True, created_at=now, updated_at=now,
+    )
+    member.record(events.member_joined(member, now))
+    return member
+
+
+# -- login and authentication -----------------------------------------------------------------------------
+def login(repo, body: dict, address: str, settings: dict, now) -> dict:
+    data = load(LoginSchema, body)
+    email = domain.normalise_email(data["email"])
+    window = timedelta(minutes=settings["window_minutes"])
+    account_key, address_key = f"account:{email}", f"address:{address}"
+    domain.check_not_locked_out(
+        repo.failures_since(account_key, now - window), repo.failures_since(address_key, now - window),
+        per_account=settings["per_account"], per_address=settings["per_address"], window=window,
+    )
+    member = repo.member_by_email(email)
+    usable = member is not None and member.active and not member.erased
+    if not verify_password(member.password_hash if usable else None, data["password"]):
+        repo.add_failure(account_key, now)
+        repo.add_failure(address_key, now)
+        raise Unauthorized("The email address or the password is not right.")
+    repo.clear_failures(account_key)
+    if needs_rehash(member.password_hash):
+        member.password_hash = hash_password(data["password"])
+        repo.save_member(member)
+    return {"member": member_view(member), "actor": actor_view(member)}
+
+
+def authenticate(repo, member_id: str) -> dict:
+    member = repo.member_anywhere(member_id)
+    if member is None or not member.active or member.erased:
+        raise Unauthorized("Please log in again.")
+    return actor_view(member)
+
+
+# -- profiles -------------------------------------------------------------------------------------------------
+def get_profile(repo, actor: dict) -> dict:
+    return member_view(_own(repo, actor))
+
+
+def change_profile(repo, outbox, actor: dict, body: dict, now) -> dict:
+    member = _own(repo, actor)
+    changes = load(ProfileChangeSchema, body)
+    domain.check_own_profile_change(member, changes, repo.active_organisers(member.community_id))
+    new_password = changes.pop("password", None)
+    current_password = changes.pop("current_password", None)
+    if new_password is not None:
+        if not verify_password(member.password_hash, current_password or ""):
+            raise Forbidden("Your current password is needed to set a new one.",
+                            errors={"current_password": ["Not right."]})
+        member.password_hash = hash_password(new_password)
+        member.tokens_valid_after = now  # other devices must log in again
+    if "languages" in changes:
+        domain.check_language_codes(changes["languages"])
+    changed = _apply(member, changes)
+    if new_password is not None:
+        changed.append("password")
+    return _save_changed(repo, outbox, member, changed, now)
+
+
+def get_member(repo, actor: dict, member_id: str) -> dict:
+    member = repo.member(actor["community_id"], member_id)
+    if member is None or member.erased:
+        raise NotFound("No such member in your community.")
+    return member_view(member) if actor["role"] == "organiser" else domain.directory_entry(member)
+
+
+def change_member(repo, outbox, actor: dict, member_id: str, body: dict, now) -> dict:
+    member = repo.member(actor["community_id"], member_id)
+    if member is None:
+        raise NotFound("No such member in your community.")
+    changes = load(MemberChangeSchema, body)
+    domain.check_member_change(actor["member_id"], actor["role"], member, changes,
+                               repo.active_organisers(member.community_id))
+    was_active = member.active
+    changed = _apply(member, changes)
+    if was_active and not member.active:
+        member.tokens_valid_after = now  # a deactivated member's tokens stop working at once
+        member.revision += 1
+        member.updated_at = now
+        member.record(events.member_deactivated(member, actor["member_id"], now))
+        repo.save_member(member)
+        outbox.send(member)
+        return member_view(member)
+    return _save_changed(repo, outbox, member, changed, now)
+
+
+def directory(repo, actor: dict, *, limit: int, cursor: str | None) -> dict:
+    page, next_cursor = repo.directory(actor["community_id"], limit=limit, cursor=cursor)
+    return {"items": [domain.directory_entry(member) for member in page], "next": next_cursor}
+
+
+def _own(repo, actor: dict) -> Member:
+    member = repo.member(actor["community_id"], actor["member_id"])
+    if member is None or member.erased:
+        raise NotFound("Your profile was not found.")
+    return member
+
+
+def _apply(member: Member, changes: dict) -> list[str]:
+    changed = []
+    for field, value in changes.items():
+        if field == "display_name":
+            value = value.strip()
+            member.name_key = domain.name_key(value)
+        if field == "languages":
+            value = list(dict.fromkeys([changes.get("preferred_language", member.preferred_language), *value]))
+        if getattr(member, field) != value:
+            setattr(member, field, value)
+            changed.append(field)
+    return changed
+
+
+def _save_changed(repo, outbox, member: Member, changed: list[str], now) -> dict:
+    if changed:
+        member.revision += 1
+        member.updated_at = now
+        member.record(events.member_updated(member, changed, now))
+        repo.save_member(member)
+        outbox.send(member)
+    return member_view(member)
+
+
+# -- privacy ----------------------------------------------------------------------------------------------------
+def export(repo, actor: dict) -> dict:
+    member = _own(repo, actor)
+    invitations = [
+        {"email": invitation.email, "role": invitation.role, "created_at": isoformat_z(invitation.created_at)}
+        for invitation in repo.invitations_created_by(member.community_id, member.id)
+    ]
+    return {"profile": member_view(member), "invitations_sent": invitations}
+
+
+def erase(repo, outbox, actor: dict, now) -> None:
+    """Remove what identifies the member; keep an anonymous record so others' history stays whole."""
+    member = _own(repo, actor)
+    if member.role == "organiser":
+        domain.check_organisers_remain(member, repo.active_organisers(member.community_id))
+    repo.forget_invitations_of(member.community_id, member.id, member.email)
+    member.email = f"erased-{member.id}@invalid"
+    member.password_hash = None
+    member.display_name = "—"
+    member.name_key = ""
+    member.household = None
+    member.phone = None
+    member.share_phone = False
+    member.languages = []
+    member.active = False
+    member.erased = True
+    member.tokens_valid_after = now
+    member.updated_at = now
+    member.revision += 1
+    member.record(events.member_erased(member, now))
+    repo.save_member(member)
+    outbox.send(member)

@@ -1,0 +1,40 @@
+"""Events the members service publishes (version 1 of each)."""
+from datetime import datetime
+
+from services.common.events import new_event
+
+
+def profile(member) -> dict:
+    """What other services keep of a member. The phone travels with `share_phone`: each consumer applies
+    its own rule (the directory shows shared phones; an accepted helper sees the phone regardless)."""
+    return {
+        "member_id": member.id,
+        "display_name": member.display_name,
+        "email": member.email,
+        "preferred_language": member.preferred_language,
+        "languages": list(member.languages),
+        "household": member.household,
+        "phone": member.phone,
+        "share_phone": member.share_phone,
+        "role": member.role,
+        "active": member.active,
+    }
+
+
+def member_joined(member, now: datetime) -> dict:
+    return new_event("member.joined", community_id=member.community_id, payload=profile(member), occurred_at=now)
+
+
+def member_updated(member, changed: list[str], now: datetime) -> dict:
+    payload = {**profile(member), "changed": sorted(changed)}
+    return new_event("member.updated", community_id=member.community_id, payload=payload, occurred_at=now)
+
+
+def member_deactivated(member, by: str, now: datetime) -> dict:
+    return new_event("member.deactivated", community_id=member.community_id,
+                     payload={"member_id": member.id, "deactivated_by": by}, occurred_at=now)
+
+
+def member_erased(member, now: datetime) -> dict:
+    return new_event("member.erased", community_id=member.community_id,
+                     payload={"member_id": member.id}, occurred_at=now)

@@ -1,0 +1,76 @@
+"""MongoEngine documents of the members database. Every document carries its community."""
+import uuid
+
+from mongoengine import (
+    BooleanField, DateTimeField, Document, IntField, ListField, StringField,
+)
+
+from services.common.outbox import OutboxDocument
+
+ALIAS = "members"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Community(Document):
+    id = StringField(primary_key=True, default=new_id)
+    name = StringField(required=True)
+    name_key = StringField(required=True, unique=True)  # casefolded, so "Haus A" and "haus a" are one
+    timezone = StringField(required=True, default="Europe/Berlin")
+    created_at = DateTimeField(required=True)
+    meta = {"db_alias": ALIAS, "collection": "communities"}
+
+
+class Member(OutboxDocument):
+    id = StringField(primary_key=True, default=new_id)
+    community_id = StringField(required=True)
+    email = StringField(required=True, unique=True)  # lowercased; one login per person on the platform
+    password_hash = StringField()
+    display_name = StringField(required=True)
+    name_key = StringField(required=True)  # casefolded display name, for the directory's order
+    household = StringField()
+    preferred_language = StringField(required=True, default="de")
+    languages = ListField(StringField())
+    phone = StringField()
+    share_phone = BooleanField(default=False)
+    role = StringField(required=True, default="resident")
+    active = BooleanField(default=True)
+    erased = BooleanField(default=False)
+    tokens_valid_after = DateTimeField()  # tokens issued before this moment no longer work
+    revision = IntField(default=1)
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "members",
+        "indexes": [("community_id", "name_key", "id"), ("community_id", "role", "active")],
+    }
+
+
+class Invitation(Document):
+    id = StringField(primary_key=True, default=new_id)
+    community_id = StringField(required=True)
+    code_hash = StringField(required=True, unique=True)  # the code is a credential: only its hash is kept
+    email = StringField(required=True)
+    role = StringField(required=True)
+    household = StringField()
+    created_by = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    expires_at = DateTimeField(required=True)
+    used_at = DateTimeField()
+    used_by = StringField()
+    meta = {"db_alias": ALIAS, "collection": "invitations", "indexes": ["community_id"]}
+
+
+class LoginFailure(Document):
+    """One failed login, counted per account and per address within a window."""
+
+    key = StringField(required=True)
+    at = DateTimeField(required=True)
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "login_failures",
+        "indexes": [("key", "at"), {"fields": ["at"], "expireAfterSeconds": 24 * 3600}],
+    }

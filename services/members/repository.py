@@ -1,0 +1,115 @@
+"""The members database, narrowed to the questions the service asks. Every member query names its community."""
+import base64
+import json
+from datetime import datetime
+
+from mongoengine import NotUniqueError, Q
+
+from services.common.errors import Conflict, Invalid
+from services.common.mongo import Repository
+from services.members.models import ALIAS, Community, Invitation, LoginFailure, Member
+
+
+def encode_cursor(member: Member) -> str:
+    return base64.urlsafe_b64encode(json.dumps([member.name_key, member.id]).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    try:
+        name, member_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if isinstance(name, str) and isinstance(member_id, str):
+            return name, member_id
+    except (ValueError, TypeError):
+        pass
+    raise Invalid("The page cursor is not valid.", errors={"cursor": ["Not a valid cursor."]})
+
+
+class MembersRepository(Repository):
+    alias = ALIAS
+    documents = (Community, Member, Invitation, LoginFailure)
+
+    # -- communities ------------------------------------------------------------------------------
+    def community(self, community_id: str) -> Community | None:
+        return Community.objects(id=community_id).first()
+
+    def community_named(self, name_key: str) -> Community | None:
+        return Community.objects(name_key=name_key).first()
+
+    def add_community(self, community: Community) -> Community:
+        try:
+            return community.save(force_insert=True)
+        except NotUniqueError:
+            raise Conflict("A community with this name exists already.")
+
+    def has_members(self, community_id: str) -> bool:
+        return Member.objects(community_id=community_id).limit(1).count(with_limit_and_skip=True) > 0
+
+    # -- members --------------------------------------------------------------------------------------
+    def member(self, community_id: str, member_id: str) -> Member | None:
+        return Member.objects(community_id=community_id, id=member_id).first()
+
+    def member_anywhere(self, member_id: str) -> Member | None:
+        """Only for authentication, where the token names the member and the community is not known yet."""
+        return Member.objects(id=member_id).first()
+
+    def member_by_email(self, email: str) -> Member | None:
+        return Member.objects(email=email).first()
+
+    def add_member(self, member: Member) -> Member:
+        try:
+            return member.save(force_insert=True)
+        except NotUniqueError:
+            raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
+
+    def save_member(self, member: Member) -> Member:
+        try:
+            return member.save()
+        except NotUniqueError:
+            raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
+
+    def active_organisers(self, community_id: str) -> int:
+        return Member.objects(community_id=community_id, role="organiser", active=True).count()
+
+    def directory(self, community_id: str, *, limit: int, cursor: str | None) -> tuple[list[Member], str | None]:
+        query = Member.objects(community_id=community_id, erased=False)
+        if cursor:
+            name, member_id = decode_cursor(cursor)
+            query = query.filter(Q(name_key__gt=name) | (Q(name_key=name) & Q(id__gt=member_id)))
+        page = list(query.order_by("name_key", "id").limit(limit + 1))
+        more = len(page) > limit
+        page = page[:limit]
+        return page, (encode_cursor(page[-1]) if more else None)
+
+    # -- invitations ------------------------------------------------------------------------------------
+    def add_invitation(self, invitation: Invitation) -> Invitation:
+        return invitation.save(force_insert=True)
+
+    def invitation_by_code_hash(self, code_hash: str) -> Invitation | None:
+        return Invitation.objects(code_hash=code_hash).first()
+
+    def claim_invitation(self, invitation_id: str, member_id: str, now: datetime) -> bool:
+        """Mark the invitation used, atomically: of two simultaneous registrations only one wins."""
+        return Invitation.objects(id=invitation_id, used_at=None, expires_at__gt=now).update_one(
+            set__used_at=now, set__used_by=member_id
+        ) == 1
+
+    def release_invitation(self, invitation_id: str, member_id: str) -> None:
+        Invitation.objects(id=invitation_id, used_by=member_id).update_one(unset__used_at=True, unset__used_by=True)
+
+    # -- failed logins ----------------------------------------------------------------------------------
+    def failures_since(self, key: str, since: datetime) -> int:
+        return LoginFailure.objects(key=key, at__gte=since).count()
+
+    def add_failure(self, key: str, now: datetime) -> None:
+        LoginFailure(key=key, at=now).save()
+
+    def clear_failures(self, key: str) -> None:
+        LoginFailure.objects(key=key).delete()
+
+    def invitations_created_by(self, community_id: str, member_id: str) -> list[Invitation]:
+        return list(Invitation.objects(community_id=community_id, created_by=member_id))
+
+    def forget_invitations_of(self, community_id: str, member_id: str, email: str) -> None:
+        """An erased member's invitations lose their author, and the one they received loses the email."""
+        Invitation.objects(community_id=community_id, created_by=member_id).update(set__created_by="erased")
+        Invitation.objects(community_id=community_id, email=email).update(set__email="erased@invalid")

@@ -1,0 +1,127 @@
+"""The members Nameko service: thin entrypoints that delegate to `commands`."""
+from datetime import timedelta
+
+from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.common.clock import utcnow
+from services.common.idempotency import run_once
+from services.common.mongo import MongoDatabase
+from services.common.outbox import Outbox
+from services.members import commands
+from services.members.models import Member
+from services.members.repository import MembersRepository
+
+
+class Bootstrap(DependencyProvider):
+    """On start: the community from BOOTSTRAP_* exists, with a first organiser if it has no member."""
+
+    def start(self):
+        config = self.container.config
+        commands.ensure_bootstrap(
+            MembersRepository(), _Deferred(), community_name=config.get("BOOTSTRAP_COMMUNITY") or "Baugemeinschaft Mitte Altona",
+            timezone=config.get("BOOTSTRAP_TIMEZONE") or "Europe/Berlin",
+            organiser={
+                "email": config.get("BOOTSTRAP_ORGANISER_EMAIL"),
+                "password": config.get("BOOTSTRAP_ORGANISER_PASSWORD"),
+                "display_name": config.get("BOOTSTRAP_ORGANISER_NAME"),
+            },
+            now=utcnow(),
+        )
+
+
+class _Deferred:
+    """Outside a worker nothing can publish yet: events stay in the outbox for the relay."""
+
+    def send(self, *documents):
+        pass
+
+
+class MembersService:
+    name = "members"
+
+    db = MongoDatabase(MembersRepository)
+    outbox = Outbox(Member)
+    config = Config()
+    bootstrap = Bootstrap()
+
+    @rpc
+    def health(self):
+        self.db.db.command("ping")
+        return {"service": self.name, "ok": True}
+
+    @timer(interval=5)
+    def relay_outbox(self):
+        self.outbox.relay(grace=timedelta(seconds=float(self.config.get("OUTBOX_RELAY_GRACE_SECONDS", 5))))
+
+    # -- communities ------------------------------------------------------------------------------------
+    @rpc
+    def create_community(self, name, timezone="Europe/Berlin", organiser=None, idempotency_key=None):
+        return run_once(self.db, scope="community", key=idempotency_key,
+                        request=[name, timezone, {**(organiser or {}), "password": None}],
+                        command=lambda: commands.create_community(
+                            self.db, self.outbox, name=name, timezone=timezone, organiser=organiser or {},
+                            now=utcnow()))
+
+    @rpc
+    def get_community(self, community_id):
+        return commands.get_community(self.db, community_id)
+
+    # -- auth ------------------------------------------------------------------------------------------------
+    @rpc
+    def login(self, body, address):
+        settings = {
+            "per_account": int(self.config.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)),
+            "per_address": int(self.config.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)),
+            "window_minutes": int(self.config.get("LOGIN_WINDOW_MINUTES", 15)),
+        }
+        return commands.login(self.db, body, address, settings, utcnow())
+
+    @rpc
+    def authenticate(self, member_id):
+        return commands.authenticate(self.db, member_id)
+
+    # -- invitations and registration -------------------------------------------------------------------
+    @rpc
+    def create_invitation(self, actor, body, idempotency_key=None):
+        return run_once(self.db, scope=f"invitation:{actor['member_id']}", key=idempotency_key, request=body,
+                        command=lambda: commands.create_invitation(self.db, actor, body, utcnow()))
+
+    @rpc
+    def register(self, body, idempotency_key=None):
+        scope = f"register:{body.get('invitation_code') if isinstance(body, dict) else ''}"
+        request = {**body, "password": None} if isinstance(body, dict) else body
+        return run_once(self.db, scope=scope, key=idempotency_key, request=request,
+                        command=lambda: commands.register(self.db, self.outbox, body, utcnow()))
+
+    # -- profiles and directory ---------------------------------------------------------------------------
+    @rpc
+    def get_profile(self, actor):
+        return commands.get_profile(self.db, actor)
+
+    @rpc
+    def change_profile(self, actor, body):
+        return commands.change_profile(self.db, self.outbox, actor, body, utcnow())
+
+    @rpc
+    def get_member(self, actor, member_id):
+        return commands.get_member(self.db, actor, member_id)
+
+    @rpc
+    def change_member(self, actor, member_id, body):
+        return commands.change_member(self.db, self.outbox, actor, member_id, body, utcnow())
+
+    @rpc
+    def directory(self, actor, limit=50, cursor=None):
+        return commands.directory(self.db, actor, limit=limit, cursor=cursor)
+
+    # -- privacy --------------------------------------------------------------------------------------------
+    @rpc
+    def export_member(self, actor):
+        return commands.export(self.db, actor)
+
+    @rpc
+    def erase_member(self, actor):
+        commands.erase(self.db, self.outbox, actor, utcnow())

@@ -1,0 +1,81 @@
+"""The shared package's event handling on the real broker: once per event_id, and nothing silently lost."""
+from datetime import datetime, timezone
+
+import mongoengine
+from nameko.standalone.events import event_dispatcher
+from nameko.testing.services import entrypoint_waiter
+
+from services.common.events import new_event
+from services.common.handlers import on_event
+from services.common.mongo import MongoDatabase, Repository
+
+
+class TallyRepository(Repository):
+    alias = "tally"
+
+
+class Tally:
+    """A consumer with a visible effect: it counts the members who joined."""
+
+    name = "tally"
+    db = MongoDatabase(TallyRepository)
+
+    @on_event("members", "member.joined")
+    def count_joined(self, event):
+        self.db.db.tally.update_one({"_id": "joined"}, {"$inc": {"count": 1}}, upsert=True)
+
+    @on_event("members", "member.erased", retry_delays=(0.01, 0.01))
+    def fail_always(self, event):
+        raise RuntimeError("this handler cannot cope")
+
+
+def joined_event(member_id="m1"):
+    return new_event("member.joined", community_id="c1", payload={"member_id": member_id},
+                     occurred_at=datetime.now(timezone.utc))
+
+
+def joined_count():
+    found = mongoengine.get_db("tally").tally.find_one({"_id": "joined"})
+    return found["count"] if found else 0
+
+
+def test_an_event_delivered_twice_changes_nothing_the_second_time(container_factory, service_config):
+    container = container_factory(Tally, service_config)
+    container.start()
+    dispatch = event_dispatcher(service_config)
+    event = joined_event()
+    for _ in range(2):
+        with entrypoint_waiter(container, "count_joined"):
+            dispatch("members", "member.joined", event)
+    assert joined_count() == 1
+    with entrypoint_waiter(container, "count_joined"):
+        dispatch("members", "member.joined", joined_event("m2"))
+    assert joined_count() == 2
+
+
+def test_an_event_that_keeps_failing_is_parked_with_the_reason_and_others_still_flow(
+        container_factory, service_config):
+    container = container_factory(Tally, service_config)
+    container.start()
+    dispatch = event_dispatcher(service_config)
+    poison = new_event("member.erased", community_id="c1", payload={"member_id": "m9"},
+                       occurred_at=datetime.now(timezone.utc))
+    with entrypoint_waiter(container, "fail_always"):
+        dispatch("members", "member.erased", poison)
+    parked = list(mongoengine.get_db("tally").parked_events.find())
+    assert len(parked) == 1
+    assert parked[0]["event"]["event_id"] == poison["event_id"]
+    assert parked[0]["attempts"] == 3 and "cannot cope" in parked[0]["reason"]
+
+    with entrypoint_waiter(container, "count_joined"):
+        dispatch("members", "member.joined", joined_event())
+    assert joined_count() == 1
+
+
+def test_a_message_that_is_not_an_event_is_parked_not_handled(container_factory, service_config):
+    container = container_factory(Tally, service_config)
+    container.start()
+    with entrypoint_waiter(container, "count_joined"):
+        event_dispatcher(service_config)("members", "member.joined", {"hello": "world"})
+    assert joined_count() == 0
+    assert mongoengine.get_db("tally").parked_events.count_documents({"reason": "not an event envelope"}) == 1

@@ -1,0 +1,146 @@
+"""The platform as processes for end-to-end tests: services under `nameko run`, the gateway under gunicorn,
+on a RabbitMQ virtual host of their own, and one HTTP client helper to talk to it."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+AMQP_BASE = os.environ.get("AMQP_BASE_URI", "pyamqp://guest:guest@127.0.0.1:5672")
+ORGANISER = {"email": "organiser@example.org", "password": "organiser password 1"}
+
+SERVICES = {
+    "members": [str(BIN / "nameko"), "run", "--config", "services/members/config.yml",
+                "services.members.service:MembersService"],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Platform:
+    def __init__(self, log_dir: Path, **extra_env):
+        self.vhost = f"e2e-{uuid.uuid4().hex[:8]}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            "AMQP_URI": f"{AMQP_BASE}/{quote(self.vhost, safe='')}",
+            "GATEWAY_PORT": str(self.port),
+            "GATEWAY_WORKERS": "2",
+            "BOOTSTRAP_ORGANISER_EMAIL": ORGANISER["email"],
+            "BOOTSTRAP_ORGANISER_PASSWORD": ORGANISER["password"],
+            "BOOTSTRAP_ORGANISER_NAME": "Olga Organiser",
+            "OUTBOX_RELAY_GRACE_SECONDS": "1",
+            "RPC_TIMEOUT_SECONDS": "5",
+            "PYTHONWARNINGS": "ignore",
+            **extra_env,
+        }
+
+    # -- life cycle ------------------------------------------------------------------------------------
+    def start(self) -> "Platform":
+        requests.put(f"{RABBIT_API}/api/vhosts/{quote(self.vhost, safe='')}", timeout=10).raise_for_status()
+        requests.put(f"{RABBIT_API}/api/permissions/{quote(self.vhost, safe='')}/guest",
+                     json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=10).raise_for_status()
+        for name in SERVICES:
+            self.start_service(name)
+        self._spawn("gateway", [str(BIN / "gunicorn"), "--config", "gateway/gunicorn_conf.py",
+                                "gateway.app:create_app()"])
+        self.wait_until_ready()
+        return self
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self.stop_service(name)
+        requests.delete(f"{RABBIT_API}/api/vhosts/{quote(self.vhost, safe='')}", timeout=10)
+
+    def start_service(self, name: str) -> None:
+        self._spawn(name, SERVICES[name])
+
+    def stop_service(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
+                                                stderr=subprocess.STDOUT)
+
+    def wait_until_ready(self, timeout: float = 60) -> None:
+        """Poll /readyz while processes start (a start-up wait, not waiting for an event)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir}/{name}.log")
+            try:
+                if requests.get(f"{self.url}/readyz", timeout=5).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"the platform did not become ready; see logs in {self.log_dir}")
+
+    # -- talking to it -----------------------------------------------------------------------------------
+    def client(self, token: str | None = None) -> "Client":
+        return Client(self.url, token)
+
+    def login(self, email: str, password: str) -> "Client":
+        response = self.client().post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        return self.client(response.json()["token"])
+
+    def organiser(self) -> "Client":
+        return self.login(ORGANISER["email"], ORGANISER["password"])
+
+    def cli(self, *args: str, **env) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env={**self.env, **env},
+                              capture_output=True, text=True, timeout=60)
+
+
+class Client:
+    """The one HTTP client helper of the tests: JSON in and out, an optional bearer token."""
+
+    def __init__(self, base_url: str, token: str | None = None):
+        self.base_url = base_url
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        kwargs.setdefault("timeout", 15)
+        return self.session.request(method, self.base_url + path, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.request("PATCH", path, **kwargs)
+
+    def put(self, path, **kwargs):
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
