@@ -1,0 +1,1 @@
+"""The spaces service: shared rooms, their rules, bookings, series, approvals."""
