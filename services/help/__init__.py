@@ -1,0 +1,1 @@
+"""The help service: neighbourhood help requests, offers, acceptance and completion."""
