@@ -9,7 +9,8 @@ from gateway import metrics, problems
 from gateway.rpc import RpcClient
 from services.common.config import amqp_uri, env, env_int
 
-DEMO_SECRET = "demo-secret-change-me"
+DEMO_SECRET = "demo-secret-for-development-only-change-me-in-production"
+MIN_SECRET_LENGTH = 32
 JSON_BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
@@ -69,8 +70,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def refuse_demo_secret_in_production(app: Flask) -> None:
-    if app.config["PLATFORM_ENV"] == "production" and app.config["SECRET_KEY"] in ("", DEMO_SECRET):
-        raise RuntimeError("GATEWAY_SECRET must be set to a long random value in production.")
+    secret = app.config["SECRET_KEY"] or ""
+    if app.config["PLATFORM_ENV"] == "production" and (secret == DEMO_SECRET or len(secret) < MIN_SECRET_LENGTH):
+        raise RuntimeError(
+            f"GATEWAY_SECRET must be set to a random value of at least {MIN_SECRET_LENGTH} characters in production."
+        )
 
 
 def require_json_bodies():

@@ -1,0 +1,62 @@
+"""The gateway's app factory and its problem documents, without a broker."""
+import pytest
+
+from gateway.app import DEMO_SECRET, create_app
+
+
+def test_the_factory_builds_an_app_that_answers_healthz():
+    client = create_app({"TESTING": True}).test_client()
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_production_refuses_to_start_with_the_demo_secret():
+    with pytest.raises(RuntimeError, match="GATEWAY_SECRET"):
+        create_app({"PLATFORM_ENV": "production", "SECRET_KEY": DEMO_SECRET})
+
+
+def test_production_refuses_a_short_secret():
+    with pytest.raises(RuntimeError):
+        create_app({"PLATFORM_ENV": "production", "SECRET_KEY": "short"})
+
+
+def test_production_starts_with_a_long_random_secret():
+    create_app({"PLATFORM_ENV": "production", "SECRET_KEY": "x" * 48})
+
+
+@pytest.fixture
+def client():
+    return create_app({"TESTING": True}).test_client()
+
+
+def test_malformed_json_is_a_400_problem(client):
+    response = client.post("/api/v1/auth/login", data="{nope", content_type="application/json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert response.json["type"] == "/problems/malformed-request"
+
+
+def test_unknown_fields_and_operator_values_are_422_with_field_errors(client):
+    response = client.post("/api/v1/auth/login", json={"email": {"$gt": ""}, "password": "x", "admin": True})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"email", "admin"}
+
+
+def test_a_body_that_is_not_json_is_415(client):
+    response = client.post("/api/v1/auth/login", data="email=a", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415 and response.mimetype == "application/problem+json"
+
+
+def test_a_request_without_a_token_is_401_before_its_body_is_read(client):
+    response = client.post("/api/v1/invitations", json={"nonsense": True})
+    assert response.status_code == 401
+
+
+def test_an_unknown_address_is_a_404_problem(client):
+    response = client.get("/api/v1/does-not-exist")
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_the_openapi_document_uses_problem_documents_for_errors(client):
+    spec = client.get("/api/openapi.json").json
+    assert "Problem" in spec["components"]["schemas"]
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
