@@ -47,14 +47,9 @@ def main() -> None:
   {'Data is kept in ' + env['MONGODB_URI'] if env.get('MONGODB_URI') else 'No MONGODB_URI: data is kept IN MEMORY and is gone when you stop.'}
   Press Ctrl-C to stop everything.
 """, flush=True)
-    concurrency = ",".join(f"{name}={instances}" for name in process_names() if name not in ("gateway", "ready"))
+    env["INSTANCES"] = str(instances)  # each service process runs this many competing instances
     honcho = str(Path(sys.executable).parent / "honcho")
-    os.execv(honcho, [honcho, "start", "-f", "Procfile", "-c", concurrency] if concurrency
-             else [honcho, "start", "-f", "Procfile"])
-
-
-def process_names() -> list[str]:
-    return [line.split(":", 1)[0] for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line]
+    os.execv(honcho, [honcho, "start", "-f", "Procfile"])
 
 
 if __name__ == "__main__":

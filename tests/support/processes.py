@@ -19,8 +19,8 @@ AMQP_BASE = os.environ.get("AMQP_BASE_URI", "pyamqp://guest:guest@127.0.0.1:5672
 ORGANISER = {"email": "organiser@example.org", "password": "organiser password 1"}
 
 SERVICES = {
-    "members": [str(BIN / "nameko"), "run", "--config", "services/members/config.yml",
-                "services.members.service:MembersService"],
+    "members": ("services/members/config.yml", "services.members.service:MembersService"),
+    "spaces": ("services/spaces/config.yml", "services.spaces.service:SpacesService"),
 }
 
 
@@ -31,7 +31,8 @@ def free_port() -> int:
 
 
 class Platform:
-    def __init__(self, log_dir: Path, **extra_env):
+    def __init__(self, log_dir: Path, instances: dict[str, int] | None = None, **extra_env):
+        self.instances = instances or {}
         self.vhost = f"e2e-{uuid.uuid4().hex[:8]}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -57,7 +58,7 @@ class Platform:
         requests.put(f"{RABBIT_API}/api/permissions/{quote(self.vhost, safe='')}/guest",
                      json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=10).raise_for_status()
         for name in SERVICES:
-            self.start_service(name)
+            self.start_service(name, self.instances.get(name, 1))
         self._spawn("gateway", [str(BIN / "gunicorn"), "--config", "gateway/gunicorn_conf.py",
                                 "gateway.app:create_app()"])
         self.wait_until_ready()
@@ -68,8 +69,10 @@ class Platform:
             self.stop_service(name)
         requests.delete(f"{RABBIT_API}/api/vhosts/{quote(self.vhost, safe='')}", timeout=10)
 
-    def start_service(self, name: str) -> None:
-        self._spawn(name, SERVICES[name])
+    def start_service(self, name: str, instances: int = 1) -> None:
+        config, service_class = SERVICES[name]
+        self._spawn(name, [sys.executable, "-m", "scripts.run_service", "--config", config,
+                           "--instances", str(instances), service_class])
 
     def stop_service(self, name: str) -> None:
         process = self.processes.pop(name)

@@ -1,0 +1,75 @@
+"""Run one Nameko service with N instances in this process, as competing consumers of the same queues.
+
+    python -m scripts.run_service --config services/spaces/config.yml --instances 2 \
+        services.spaces.service:SpacesService
+
+Why not `nameko run`: it runs one container per service name. Several containers in one process share the
+process's database connection; with the in-memory store (no MONGODB_URI) that is the only way two instances
+can see the same data. With a real MongoDB, several processes (or pods) work as well. SIGTERM or Ctrl-C
+stops every instance gracefully: Nameko lets running workers finish.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402  (before anything opens a socket)
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import logging.config  # noqa: E402
+import signal  # noqa: E402
+
+import yaml  # noqa: E402
+from nameko.cli.main import setup_yaml_parser  # noqa: E402
+from nameko.containers import ServiceContainer  # noqa: E402
+
+
+def load_config(path: str) -> dict:
+    setup_yaml_parser()  # `${VAR:default}` values from the environment, as `nameko run` does
+    with open(path) as stream:
+        return yaml.safe_load(stream)
+
+
+def load_class(spec: str):
+    module_name, _, class_name = spec.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--instances", type=int, default=1)
+    parser.add_argument("service", help="module:Class")
+    args = parser.parse_args()
+
+    config = load_config(args.config)
+    if "LOGGING" in config:
+        logging.config.dictConfig(config["LOGGING"])
+    service_class = load_class(args.service)
+    containers = [ServiceContainer(service_class, config) for _ in range(max(1, args.instances))]
+    for container in containers:
+        container.start()
+    logging.getLogger(__name__).info("%s running with %d instance(s)", service_class.name, len(containers))
+
+    stopping = eventlet.event.Event()
+
+    def stop(signum, frame):
+        # Signal handlers run in the main loop and must not block: hand over to a green thread.
+        if not stopping.ready():
+            stopping.send(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    waiters = [eventlet.spawn(container.wait) for container in containers]
+    watcher = eventlet.spawn(lambda: [waiter.wait() for waiter in waiters])
+    while not stopping.ready() and not watcher.dead:
+        eventlet.sleep(0.2)
+    for container in containers:
+        eventlet.spawn(container.stop)
+    for waiter in waiters:
+        try:
+            waiter.wait()
+        except Exception:  # a container that crashed has reported it already
+            pass
+
+
+if __name__ == "__main__":
+    main()
