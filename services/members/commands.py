@@ -41,12 +41,15 @@ def member_view(member: Member) -> dict:
     }
 
 
-def actor_view(member: Member) -> dict:
-    """What the gateway needs to authorise a request: who, where, which role, still valid since when."""
+def actor_view(member: Member, community: Community | None) -> dict:
+    """Who is acting, as every service needs it: the member, their community and its time zone, their role
+    and household, and since when their tokens are valid (for the gateway)."""
     return {
         "member_id": member.id,
         "community_id": member.community_id,
+        "timezone": community.timezone if community else domain.DEFAULT_TIMEZONE,
         "role": member.role,
+        "household": member.household,
         "preferred_language": member.preferred_language,
         "display_name": member.display_name,
         "tokens_valid_after": isoformat_z(member.tokens_valid_after),
@@ -180,14 +183,14 @@ def login(repo, body: dict, address: str, settings: dict, now) -> dict:
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(data["password"])
         repo.save_member(member)
-    return {"member": member_view(member), "actor": actor_view(member)}
+    return {"member": member_view(member), "actor": actor_view(member, repo.community(member.community_id))}
 
 
 def authenticate(repo, member_id: str) -> dict:
     member = repo.member_anywhere(member_id)
     if member is None or not member.active or member.erased:
         raise Unauthorized("Please log in again.")
-    return actor_view(member)
+    return actor_view(member, repo.community(member.community_id))
 
 
 # -- profiles -------------------------------------------------------------------------------------------------

@@ -1,0 +1,351 @@
+"""What the spaces service does, as plain functions over the repository, the outbox and `now`.
+
+The rules themselves are in `domain`; here they meet the stored spaces and bookings. No two live bookings of
+one space overlap (buffer included) because a booking first claims its time inside the space's document with
+a conditional update (see `SpacesRepository.claim`), whatever the number of simultaneous requests and of
+service instances; only then is the booking stored.
+"""
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from services.common.clock import as_utc, isoformat_z
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound, RuleBroken
+from services.common.schemas import load
+from services.spaces import calendar, domain, events
+from services.spaces.models import Booking, Space, StoredRules, new_id
+from services.spaces.repository import LIVE
+from services.spaces.schemas import (
+    RULE_DEFAULTS, AvailabilityQuerySchema, BookingListQuerySchema, BookingRequestSchema, SpaceChangeSchema,
+    SpaceRequestSchema,
+)
+
+CLAIM_ATTEMPTS = 50  # optimistic retries when other bookings of the same space land at the same moment
+ORPHAN_AFTER = timedelta(minutes=2)
+
+
+# -- spaces -------------------------------------------------------------------------------------------------
+def domain_rules(stored: StoredRules) -> domain.Rules:
+    return domain.Rules(
+        open_from=domain.parse_hhmm(stored.open_from), open_until=domain.parse_hhmm(stored.open_until, end_of_day=True),
+        slot_minutes=stored.slot_minutes, min_duration_minutes=stored.min_duration_minutes,
+        max_duration_minutes=stored.max_duration_minutes, max_days_ahead=stored.max_days_ahead,
+        household_quota_minutes_per_week=stored.household_quota_minutes_per_week,
+        requires_approval=stored.requires_approval, buffer_minutes=stored.buffer_minutes,
+    )
+
+
+def checked_rules(values: dict) -> StoredRules:
+    stored = StoredRules(**{**RULE_DEFAULTS, **values})
+    try:
+        domain_rules(stored)
+    except domain.InvalidRules as invalid:
+        raise Invalid(f"The rules do not fit together: {invalid.message}",
+                      errors={f"rules.{invalid.field}": [invalid.message]})
+    return stored
+
+
+def rules_view(stored: StoredRules) -> dict:
+    return {field: getattr(stored, field) for field in RULE_DEFAULTS}
+
+
+def space_view(space: Space) -> dict:
+    return {"id": space.id, "name": space.name, "description": space.description, "capacity": space.capacity,
+            "rules": rules_view(space.rules), "active": space.active,
+            "created_at": isoformat_z(space.created_at), "updated_at": isoformat_z(space.updated_at)}
+
+
+def require_organiser(actor: dict) -> None:
+    if actor["role"] != "organiser":
+        raise Forbidden("Only organisers may do this.")
+
+
+def create_space(repo, actor: dict, body: dict, now) -> dict:
+    require_organiser(actor)
+    data = load(SpaceRequestSchema, body)
+    space = Space(community_id=actor["community_id"], name=data["name"].strip(), description=data["description"],
+                  capacity=data["capacity"], rules=checked_rules(data["rules"]), created_at=now, updated_at=now)
+    repo.add_space(space)
+    return space_view(space)
+
+
+def change_space(repo, actor: dict, space_id: str, body: dict, now) -> dict:
+    require_organiser(actor)
+    space = _space(repo, actor, space_id)
+    changes = load(SpaceChangeSchema, body)
+    if "rules" in changes:
+        space.rules = checked_rules({**rules_view(space.rules), **changes.pop("rules")})
+    for field, value in changes.items():
+        setattr(space, field, value.strip() if field == "name" else value)
+    space.updated_at = now
+    repo.save_space_details(space)  # existing bookings keep the time they hold under the old rules
+    return space_view(space)
+
+
+def list_spaces(repo, actor: dict) -> dict:
+    spaces = [space for space in repo.spaces(actor["community_id"]) if space.active or actor["role"] == "organiser"]
+    return {"items": [space_view(space) for space in spaces], "next": None}
+
+
+def get_space(repo, actor: dict, space_id: str) -> dict:
+    return space_view(_space(repo, actor, space_id))
+
+
+def _space(repo, actor: dict, space_id: str) -> Space:
+    space = repo.space(actor["community_id"], space_id) if isinstance(space_id, str) else None
+    if space is None:
+        raise NotFound("There is no such room in your community.")
+    return space
+
+
+def availability(repo, actor: dict, space_id: str, query: dict) -> dict:
+    day: date = load(AvailabilityQuerySchema, query)["date"]
+    space = _space(repo, actor, space_id)
+    tz = ZoneInfo(actor["timezone"])
+    busy = [domain.Booked(claim.booking_id, claim.start, claim.end) for claim in space.claims]
+    found = domain.availability(domain_rules(space.rules), day, tz, busy)
+    intervals = {key: [{"start": isoformat_z(start), "end": isoformat_z(end)} for start, end in value]
+                 for key, value in found.items()}
+    return {"date": day.isoformat(), "timezone": actor["timezone"], **intervals}
+
+
+# -- bookings -----------------------------------------------------------------------------------------------
+def booking_view(booking: Booking, actor: dict, occurrences: list | None = None) -> dict:
+    mine = booking.member_id == actor["member_id"]
+    view = {
+        "id": booking.id, "space_id": booking.space_id, "space_name": booking.space_name,
+        "member_id": booking.member_id, "start": isoformat_z(booking.start), "end": isoformat_z(booking.end),
+        "status": booking.status, "series_id": booking.series_id, "mine": mine,
+        "created_at": isoformat_z(booking.created_at),
+    }
+    if mine or actor["role"] == "organiser":
+        view["purpose"] = booking.purpose
+    if occurrences is not None:
+        view["occurrences"] = occurrences
+    return view
+
+
+def book(repo, outbox, actor: dict, body: dict, now) -> dict:
+    """Book a space once, or weekly: every free date of a series is booked, the others are reported."""
+    data = load(BookingRequestSchema, body)
+    space = _space(repo, actor, data["space_id"])
+    if not space.active:
+        raise RuleBroken("This room cannot be booked at the moment.", extra={"rule": "space_closed"})
+    tz = ZoneInfo(actor["timezone"])
+    start, end = as_utc(data["start"]), as_utc(data["end"])
+    count = data.get("repeat_weekly")
+    if not count:
+        booking = _book_one(repo, actor, space.id, start, end, data["purpose"], None, tz, now)
+        outbox.send(booking)
+        return booking_view(booking, actor)
+
+    series_id = new_id() if count > 1 else None
+    booked, occurrences, first_refusal = [], [], None
+    for when_start, when_end in domain.weekly_series(start, end, count, tz):
+        outcome = {"start": isoformat_z(when_start), "end": isoformat_z(when_end)}
+        try:
+            booking = _book_one(repo, actor, space.id, when_start, when_end, data["purpose"], series_id, tz, now)
+        except (RuleBroken, Conflict) as refusal:
+            first_refusal = first_refusal or refusal
+            outcome.update(status="refused", booking_id=None, reason=refusal.detail,
+                           rule=refusal.extra.get("rule", "clash"))
+            if "conflicts" in refusal.extra:
+                outcome["conflicts"] = refusal.extra["conflicts"]
+        else:
+            outbox.send(booking)
+            booked.append(booking)
+            outcome.update(status=booking.status, booking_id=booking.id, reason=None, rule=None)
+        occurrences.append(outcome)
+    if not booked:
+        raise type(first_refusal)(first_refusal.detail, errors=first_refusal.errors,
+                                  extra={**first_refusal.extra, "occurrences": occurrences})
+    return booking_view(booked[0], actor, occurrences)
+
+
+def _book_one(repo, actor, space_id, start, end, purpose, series_id, tz, now) -> Booking:
+    for _ in range(CLAIM_ATTEMPTS):
+        space = repo.space(actor["community_id"], space_id)
+        rules = domain_rules(space.rules)
+        week_start, week_end = domain.quota_week(start, tz)
+        held = repo.household_bookings(actor["community_id"], space.id, household=actor.get("household"),
+                                       member_id=actor["member_id"], start=week_start, end=week_end)
+        minutes = domain.household_minutes_in_week(
+            [domain.Booked(b.id, as_utc(b.start), as_utc(b.end)) for b in held], start, tz)
+        try:
+            domain.check_booking(rules, start, end, now=now, tz=tz, household_minutes_booked_in_week=minutes)
+        except domain.RuleBroken as broken:
+            raise RuleBroken(broken.message, extra={"rule": broken.rule, "limit": broken.limit})
+        existing = [domain.Booked(claim.booking_id, claim.start, claim.end) for claim in space.claims]
+        hits = domain.clashes((start, end), existing, rules.buffer_minutes)
+        if hits:
+            raise Conflict(
+                "This time is already booked" + (" (the room needs cleaning time in between)."
+                                                 if rules.buffer_minutes else "."),
+                extra={"conflicts": [{"id": hit.booking_id, "start": isoformat_z(hit.start),
+                                      "end": isoformat_z(hit.end)} for hit in hits]},
+            )
+        booking_id = new_id()
+        if repo.claim(space, booking_id, start, end, now):
+            status = "pending" if rules.requires_approval else "confirmed"
+            booking = Booking(
+                id=booking_id, community_id=actor["community_id"], space_id=space.id, space_name=space.name,
+                member_id=actor["member_id"], member_name=actor.get("display_name"),
+                household=actor.get("household"), timezone=actor["timezone"], start=start, end=end,
+                purpose=purpose, status=status, series_id=series_id, created_at=now, updated_at=now,
+            )
+            booking.record(events.booking_event(
+                "booking.requested" if status == "pending" else "booking.confirmed", booking, now))
+            repo.add_booking(booking)
+            return booking
+    raise Conflict("Many people are booking this room right now. Please try again in a moment.")
+
+
+def list_bookings(repo, actor: dict, query: dict) -> dict:
+    data = load(BookingListQuerySchema, query)
+    page, next_cursor = repo.list_bookings(
+        actor["community_id"], space_id=data.get("space_id"),
+        member_id=actor["member_id"] if data["mine"] else None,
+        start=data.get("from_"), end=data.get("to"), limit=data["limit"], cursor=data["cursor"],
+    )
+    return {"items": [booking_view(booking, actor) for booking in page], "next": next_cursor}
+
+
+def get_booking(repo, actor: dict, booking_id: str) -> dict:
+    return booking_view(_booking(repo, actor, booking_id), actor)
+
+
+def _booking(repo, actor: dict, booking_id: str) -> Booking:
+    booking = repo.booking(actor["community_id"], booking_id) if isinstance(booking_id, str) else None
+    if booking is None:
+        raise NotFound("There is no such booking in your community.")
+    return booking
+
+
+def cancel(repo, outbox, actor: dict, booking_id: str, *, whole_series: bool, now) -> None:
+    booking = _booking(repo, actor, booking_id)
+    if booking.member_id != actor["member_id"] and actor["role"] != "organiser":
+        raise Forbidden("Only the person who booked, or an organiser, can cancel this booking.")
+    targets = [booking]
+    if whole_series and booking.series_id:
+        targets += [b for b in repo.series_bookings(actor["community_id"], booking.series_id,
+                                                    from_start=as_utc(booking.start)) if b.id != booking.id]
+    for target in targets:
+        _end(repo, outbox, target, "cancelled", by=actor["member_id"], now=now,
+             reason="cancelled by an organiser" if target.member_id != actor["member_id"] else "cancelled")
+
+
+def _end(repo, outbox, booking: Booking, status: str, *, by: str, now, reason: str) -> None:
+    """Cancel or reject a live booking: store the new state with its event, then free its time."""
+    if booking.status not in LIVE:
+        return  # cancelling twice changes nothing
+    booking.status = status
+    booking.updated_at = now
+    booking.sequence += 1
+    if status == "cancelled":
+        booking.cancelled_by = by
+        booking.record(events.booking_event("booking.cancelled", booking, now, cancelled_by=by, reason=reason))
+    else:
+        booking.decided_by = by
+        booking.record(events.booking_event("booking.rejected", booking, now, decided_by=by))
+    repo.save_booking(booking)
+    repo.release(booking.space_id, booking.id)
+    outbox.send(booking)
+
+
+def approve(repo, outbox, actor: dict, booking_id: str, now) -> dict:
+    require_organiser(actor)
+    booking = _booking(repo, actor, booking_id)
+    _require_pending(booking)
+    booking.status = "confirmed"
+    booking.decided_by = actor["member_id"]
+    booking.updated_at = now
+    booking.sequence += 1
+    booking.record(events.booking_event("booking.approved", booking, now, decided_by=actor["member_id"]))
+    repo.save_booking(booking)
+    outbox.send(booking)
+    return booking_view(booking, actor)
+
+
+def reject(repo, outbox, actor: dict, booking_id: str, now) -> dict:
+    require_organiser(actor)
+    booking = _booking(repo, actor, booking_id)
+    _require_pending(booking)
+    _end(repo, outbox, booking, "rejected", by=actor["member_id"], now=now, reason="rejected")
+    return booking_view(booking, actor)
+
+
+def _require_pending(booking: Booking) -> None:
+    if booking.status != "pending":
+        raise Conflict(f"This booking is {booking.status}, so it cannot be approved or rejected.",
+                       extra={"status": booking.status})
+
+
+# -- timers -------------------------------------------------------------------------------------------------
+def publish_reminders(repo, outbox, *, lead: timedelta, now) -> int:
+    """Once per booking, even with several instances: the conditional update decides who publishes."""
+    published = 0
+    for booking in repo.due_for_reminder(now, lead):
+        event = events.booking_event("booking.reminder_due", booking, now)
+        if repo.mark_reminder(booking, event, now):
+            booking.outbox = [event]
+            outbox.send(booking)
+            published += 1
+    return published
+
+
+def tidy(repo, now) -> None:
+    repo.forget_claims_before(now - timedelta(days=1))
+    for space_id, booking_id in repo.orphaned_claims(now - ORPHAN_AFTER):
+        repo.release(space_id, booking_id)
+
+
+# -- members who leave ------------------------------------------------------------------------------------
+def on_member_gone(repo, outbox, member_id: str, *, erased: bool, now) -> None:
+    reason = "member erased" if erased else "member deactivated"
+    for booking in repo.future_bookings_of(member_id, now):
+        _end(repo, outbox, booking, "cancelled", by="system", now=now, reason=reason)
+    if erased:
+        repo.anonymise_bookings_of(member_id)
+        repo.forget_feed_link(member_id)
+
+
+def export(repo, actor: dict) -> dict:
+    return {"bookings": [booking_view(booking, actor) for booking in
+                         repo.all_bookings_of(actor["community_id"], actor["member_id"])]}
+
+
+# -- calendars ----------------------------------------------------------------------------------------------
+def _entry(booking: Booking, *, detailed: bool) -> calendar.FeedEntry:
+    summary = booking.space_name + (f": {booking.purpose}" if detailed and booking.purpose else "")
+    return calendar.FeedEntry(
+        uid=f"booking-{booking.id}@cohousing-altona", start=as_utc(booking.start), end=as_utc(booking.end),
+        summary=summary, location=booking.space_name,
+        status="TENTATIVE" if booking.status == "pending" else "CONFIRMED",
+        last_modified=as_utc(booking.updated_at), sequence=booking.sequence,
+    )
+
+
+def space_calendar(repo, actor: dict, space_id: str, now) -> str:
+    space = _space(repo, actor, space_id)
+    bookings = repo.live_bookings_between(actor["community_id"], space.id, now - timedelta(days=31),
+                                          now + timedelta(days=400))
+    entries = [_entry(b, detailed=b.member_id == actor["member_id"] or actor["role"] == "organiser")
+               for b in bookings]
+    return calendar.render_feed(name=space.name, entries=entries, tz_name=actor["timezone"], now=now).decode()
+
+
+def new_feed_link(repo, actor: dict, now) -> dict:
+    token = calendar.feed_token()
+    repo.replace_feed_link(actor["member_id"], actor["community_id"], calendar.feed_token_hash(token), now)
+    return {"token": token, "path": f"/api/v1/calendar/{token}.ics"}
+
+
+def member_calendar(repo, token: str, now) -> str:
+    link = repo.feed_link(calendar.feed_token_hash(token)) if isinstance(token, str) else None
+    if link is None:
+        raise NotFound("This calendar link is not known (it may have been replaced by a newer one).")
+    bookings = [b for b in repo.all_bookings_of(link.community_id, link.id)
+                if b.status in LIVE and as_utc(b.end) > now - timedelta(days=31)]
+    tz_name = bookings[0].timezone if bookings else domain.DEFAULT_COMMUNITY_TZ.key
+    return calendar.render_feed(name="My bookings", entries=[_entry(b, detailed=True) for b in bookings],
+                                tz_name=tz_name, now=now).decode()
+

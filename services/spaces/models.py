@@ -1,0 +1,95 @@
+"""MongoEngine documents of the spaces database. Every document carries its community."""
+import uuid
+
+from mongoengine import (
+    BooleanField, DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, IntField, ListField,
+    StringField,
+)
+
+from services.common.outbox import OutboxDocument
+
+ALIAS = "spaces"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class StoredRules(EmbeddedDocument):
+    open_from = StringField(required=True)  # "HH:MM" on the community's wall clock
+    open_until = StringField(required=True)  # "HH:MM"; "24:00" or "00:00" is midnight at the end of the day
+    slot_minutes = IntField(required=True)
+    min_duration_minutes = IntField(required=True)
+    max_duration_minutes = IntField(required=True)
+    max_days_ahead = IntField(required=True)
+    household_quota_minutes_per_week = IntField()
+    requires_approval = BooleanField(required=True)
+    buffer_minutes = IntField(required=True)
+
+
+class Claim(EmbeddedDocument):
+    """The time one live booking holds. Claims live inside their space's document, so adding one is a single
+    conditional update of that document: two bookings of one space can never both get the same time."""
+
+    booking_id = StringField(required=True)
+    start = DateTimeField(required=True)
+    end = DateTimeField(required=True)
+    claimed_at = DateTimeField(required=True)
+
+
+class Space(Document):
+    id = StringField(primary_key=True, default=new_id)
+    community_id = StringField(required=True)
+    name = StringField(required=True)
+    description = StringField(default="")
+    capacity = IntField(required=True)
+    rules = EmbeddedDocumentField(StoredRules, required=True)
+    active = BooleanField(default=True)
+    claims = ListField(EmbeddedDocumentField(Claim))
+    version = IntField(default=0)  # raised by every change of `claims`: the condition of the next change
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+    meta = {"db_alias": ALIAS, "collection": "spaces", "indexes": [("community_id", "name")]}
+
+
+class Booking(OutboxDocument):
+    id = StringField(primary_key=True, default=new_id)
+    community_id = StringField(required=True)
+    space_id = StringField(required=True)
+    space_name = StringField(required=True)
+    member_id = StringField(required=True)
+    member_name = StringField()
+    household = StringField()
+    timezone = StringField(required=True)
+    start = DateTimeField(required=True)
+    end = DateTimeField(required=True)
+    purpose = StringField(default="")
+    status = StringField(required=True)  # pending, confirmed, rejected, cancelled
+    series_id = StringField()
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+    decided_by = StringField()
+    cancelled_by = StringField()
+    reminder_published_at = DateTimeField()
+    sequence = IntField(default=0)  # iCalendar SEQUENCE: raised by every change a calendar should notice
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "bookings",
+        "indexes": [
+            ("community_id", "space_id", "start"),
+            ("community_id", "member_id", "start"),
+            ("community_id", "household", "space_id", "start"),
+            ("status", "start", "reminder_published_at"),
+            "series_id",
+        ],
+    }
+
+
+class FeedLink(Document):
+    """A member's secret calendar link; only the hash of its token is kept."""
+
+    id = StringField(primary_key=True)  # the member id: one live link per member
+    community_id = StringField(required=True)
+    token_hash = StringField(required=True, unique=True)
+    created_at = DateTimeField(required=True)
+    meta = {"db_alias": ALIAS, "collection": "feed_links"}

@@ -1,0 +1,116 @@
+"""The spaces Nameko service: thin entrypoints that delegate to `commands`."""
+from datetime import timedelta
+
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.common.clock import utcnow
+from services.common.handlers import on_event
+from services.common.idempotency import run_once
+from services.common.mongo import MongoDatabase
+from services.common.outbox import Outbox
+from services.spaces import commands
+from services.spaces.models import Booking
+from services.spaces.repository import SpacesRepository
+
+
+class SpacesService:
+    name = "spaces"
+
+    db = MongoDatabase(SpacesRepository)
+    outbox = Outbox(Booking)
+    config = Config()
+
+    @rpc
+    def health(self):
+        self.db.db.command("ping")
+        return {"service": self.name, "ok": True}
+
+    # -- spaces ---------------------------------------------------------------------------------------------
+    @rpc
+    def create_space(self, actor, body, idempotency_key=None):
+        return run_once(self.db, scope=f"space:{actor['member_id']}", key=idempotency_key, request=body,
+                        command=lambda: commands.create_space(self.db, actor, body, utcnow()))
+
+    @rpc
+    def list_spaces(self, actor):
+        return commands.list_spaces(self.db, actor)
+
+    @rpc
+    def get_space(self, actor, space_id):
+        return commands.get_space(self.db, actor, space_id)
+
+    @rpc
+    def change_space(self, actor, space_id, body):
+        return commands.change_space(self.db, actor, space_id, body, utcnow())
+
+    @rpc
+    def availability(self, actor, space_id, query):
+        return commands.availability(self.db, actor, space_id, query)
+
+    # -- bookings ---------------------------------------------------------------------------------------------
+    @rpc
+    def book(self, actor, body, idempotency_key=None):
+        return run_once(self.db, scope=f"booking:{actor['member_id']}", key=idempotency_key, request=body,
+                        command=lambda: commands.book(self.db, self.outbox, actor, body, utcnow()))
+
+    @rpc
+    def list_bookings(self, actor, query):
+        return commands.list_bookings(self.db, actor, query)
+
+    @rpc
+    def get_booking(self, actor, booking_id):
+        return commands.get_booking(self.db, actor, booking_id)
+
+    @rpc
+    def cancel_booking(self, actor, booking_id, whole_series=False):
+        commands.cancel(self.db, self.outbox, actor, booking_id, whole_series=whole_series, now=utcnow())
+
+    @rpc
+    def approve_booking(self, actor, booking_id):
+        return commands.approve(self.db, self.outbox, actor, booking_id, utcnow())
+
+    @rpc
+    def reject_booking(self, actor, booking_id):
+        return commands.reject(self.db, self.outbox, actor, booking_id, utcnow())
+
+    # -- calendars ------------------------------------------------------------------------------------------
+    @rpc
+    def space_calendar(self, actor, space_id):
+        return commands.space_calendar(self.db, actor, space_id, utcnow())
+
+    @rpc
+    def new_feed_link(self, actor):
+        return commands.new_feed_link(self.db, actor, utcnow())
+
+    @rpc
+    def member_calendar(self, token):
+        return commands.member_calendar(self.db, token, utcnow())
+
+    # -- privacy ----------------------------------------------------------------------------------------------
+    @rpc
+    def export_member(self, actor):
+        return commands.export(self.db, actor)
+
+    @on_event("members", "member.deactivated")
+    def member_deactivated(self, event):
+        commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=False, now=utcnow())
+
+    @on_event("members", "member.erased")
+    def member_erased(self, event):
+        commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=True, now=utcnow())
+
+    # -- timers ---------------------------------------------------------------------------------------------
+    @timer(interval=5)
+    def relay_outbox(self):
+        self.outbox.relay(grace=timedelta(seconds=float(self.config.get("OUTBOX_RELAY_GRACE_SECONDS", 5))))
+
+    @timer(interval=30)
+    def publish_reminders(self):
+        lead = timedelta(hours=float(self.config.get("REMINDER_HOURS_BEFORE", 24)))
+        return commands.publish_reminders(self.db, self.outbox, lead=lead, now=utcnow())
+
+    @timer(interval=300)
+    def tidy(self):
+        commands.tidy(self.db, utcnow())

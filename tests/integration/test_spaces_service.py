@@ -1,0 +1,243 @@
+"""The spaces service in real Nameko containers on the real RabbitMQ."""
+from datetime import datetime, timedelta, timezone
+
+import eventlet
+import pytest
+from nameko.events import event_handler
+from nameko.standalone.events import event_dispatcher
+from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from services.common.errors import Conflict, Forbidden, NotFound, RuleBroken
+from services.common.events import new_event
+from services.spaces.models import Booking
+from services.spaces.service import SpacesService
+
+COMMUNITY = "c-altona"
+ORGANISER = {"member_id": "org-1", "community_id": COMMUNITY, "role": "organiser", "timezone": "Europe/Berlin",
+             "household": "Haus A 0.1", "display_name": "Olga"}
+AYSE = {"member_id": "ayse", "community_id": COMMUNITY, "role": "resident", "timezone": "Europe/Berlin",
+        "household": "Haus B 2.1", "display_name": "Ayşe"}
+BORA = {**AYSE, "member_id": "bora", "household": "Haus C 1.3", "display_name": "Bora"}
+OTHER_HOUSE = {**AYSE, "member_id": "stranger", "community_id": "c-park"}
+
+
+class BookingRecorder:
+    name = "booking_recorder"
+    heard: list = []
+
+    @event_handler("spaces", "booking.confirmed")
+    def confirmed(self, event):
+        self.heard.append(event)
+
+    @event_handler("spaces", "booking.requested")
+    def requested(self, event):
+        self.heard.append(event)
+
+    @event_handler("spaces", "booking.approved")
+    def approved(self, event):
+        self.heard.append(event)
+
+    @event_handler("spaces", "booking.cancelled")
+    def cancelled(self, event):
+        self.heard.append(event)
+
+    @event_handler("spaces", "booking.reminder_due")
+    def reminder_due(self, event):
+        self.heard.append(event)
+
+
+@pytest.fixture
+def recorder(container_factory, service_config):
+    BookingRecorder.heard = []
+    container = container_factory(BookingRecorder, service_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def spaces(container_factory, service_config, recorder):
+    container = container_factory(SpacesService, service_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def call(spaces):
+    def invoke(method, *args, **kwargs):
+        with entrypoint_hook(spaces, method) as entrypoint:
+            return entrypoint(*args, **kwargs)
+
+    return invoke
+
+
+def tomorrow_at(hour: int, minute: int = 0) -> str:
+    local = datetime.now(timezone(timedelta(hours=1))) + timedelta(days=2)
+    return local.replace(hour=hour, minute=minute, second=0, microsecond=0).isoformat()
+
+
+def community_room(call, **rules):
+    return call("create_space", ORGANISER, {"name": "Gemeinschaftsraum", "capacity": 30, "rules": rules})
+
+
+def test_a_booking_is_confirmed_and_announced_once_with_what_notifications_need(call, recorder):
+    room = community_room(call)
+    with entrypoint_waiter(recorder, "confirmed"):
+        booking = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(20),
+                                      "purpose": "Geburtstag"})
+    assert booking["status"] == "confirmed"
+    events = [e for e in BookingRecorder.heard if e["payload"]["booking_id"] == booking["id"]]
+    assert len(events) == 1
+    payload = events[0]["payload"]
+    assert payload["space_name"] == "Gemeinschaftsraum" and payload["member_id"] == "ayse"
+    assert payload["start"] == booking["start"] and payload["timezone"] == "Europe/Berlin"
+    assert Booking.objects(id=booking["id"]).first().outbox == []
+
+
+def test_a_clash_is_409_listing_the_clashing_booking(call):
+    room = community_room(call)
+    first = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(20)})
+    with pytest.raises(Conflict) as clash:
+        call("book", BORA, {"space_id": room["id"], "start": tomorrow_at(19), "end": tomorrow_at(21)})
+    assert [c["id"] for c in clash.value.extra["conflicts"]] == [first["id"]]
+
+
+def test_the_cleaning_buffer_keeps_bookings_apart(call):
+    room = community_room(call, buffer_minutes=30)
+    call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(10), "end": tomorrow_at(12)})
+    with pytest.raises(Conflict):
+        call("book", BORA, {"space_id": room["id"], "start": tomorrow_at(12), "end": tomorrow_at(13)})
+    assert call("book", BORA, {"space_id": room["id"], "start": tomorrow_at(12, 30), "end": tomorrow_at(13, 30)})
+
+
+def test_a_broken_rule_is_422_naming_the_rule_and_its_limit(call):
+    room = community_room(call, max_duration_minutes=120)
+    with pytest.raises(RuleBroken) as broken:
+        call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(10), "end": tomorrow_at(13)})
+    assert broken.value.extra == {"rule": "max_duration", "limit": 120}
+    assert "2 hours" in broken.value.detail
+
+
+def test_the_household_quota_counts_every_member_of_the_household(call):
+    room = community_room(call, household_quota_minutes_per_week=120)
+    partner = {**AYSE, "member_id": "ayse-partner"}
+    call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(10), "end": tomorrow_at(11)})
+    call("book", partner, {"space_id": room["id"], "start": tomorrow_at(12), "end": tomorrow_at(13)})
+    with pytest.raises(RuleBroken) as broken:
+        call("book", partner, {"space_id": room["id"], "start": tomorrow_at(14), "end": tomorrow_at(15)})
+    assert broken.value.extra["rule"] == "household_quota"
+
+
+def test_a_pending_booking_holds_its_time_until_an_organiser_approves_it(call, recorder):
+    flat = call("create_space", ORGANISER, {"name": "Gästewohnung", "capacity": 4, "rules": {
+        "open_from": "00:00", "open_until": "00:00", "slot_minutes": 1440, "min_duration_minutes": 1440,
+        "max_duration_minutes": 7 * 1440, "requires_approval": True}})
+    start = tomorrow_at(0)
+    end = (datetime.fromisoformat(start) + timedelta(days=3)).isoformat()
+    with entrypoint_waiter(recorder, "requested"):
+        booking = call("book", AYSE, {"space_id": flat["id"], "start": start, "end": end, "purpose": "Enkel"})
+    assert booking["status"] == "pending"
+    with pytest.raises(Conflict):
+        call("book", BORA, {"space_id": flat["id"], "start": start, "end": end})
+    with pytest.raises(Forbidden):
+        call("approve_booking", BORA, booking["id"])
+    with entrypoint_waiter(recorder, "approved"):
+        approved = call("approve_booking", ORGANISER, booking["id"])
+    assert approved["status"] == "confirmed"
+    with pytest.raises(Conflict):
+        call("approve_booking", ORGANISER, booking["id"])
+
+
+def test_a_weekly_series_books_the_free_dates_and_reports_the_others(call):
+    room = community_room(call)
+    blocker = (datetime.fromisoformat(tomorrow_at(18)) + timedelta(weeks=1)).isoformat()
+    call("book", BORA, {"space_id": room["id"], "start": blocker,
+                        "end": (datetime.fromisoformat(blocker) + timedelta(hours=1)).isoformat()})
+    series = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(19),
+                                 "repeat_weekly": 3})
+    statuses = [occurrence["status"] for occurrence in series["occurrences"]]
+    assert statuses == ["confirmed", "refused", "confirmed"]
+    assert series["occurrences"][1]["rule"] == "clash"
+    assert series["series_id"]
+
+    call("cancel_booking", AYSE, series["id"], whole_series=True)
+    mine = call("list_bookings", AYSE, {"mine": "true"})
+    assert mine["items"] == []
+
+
+def test_cancelling_announces_who_cancelled_and_frees_the_time(call, recorder):
+    room = community_room(call)
+    booking = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(20)})
+    with pytest.raises(Forbidden):
+        call("cancel_booking", BORA, booking["id"])
+    with entrypoint_waiter(recorder, "cancelled") as waited:
+        call("cancel_booking", ORGANISER, booking["id"])
+    assert waited.get() is None
+    cancelled = [e for e in BookingRecorder.heard if e["type"] == "booking.cancelled"]
+    assert cancelled[0]["payload"]["cancelled_by"] == "org-1"
+    assert call("book", BORA, {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(20)})
+
+
+def test_another_communitys_space_and_booking_are_not_found(call):
+    room = community_room(call)
+    booking = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(19)})
+    with pytest.raises(NotFound):
+        call("get_space", OTHER_HOUSE, room["id"])
+    with pytest.raises(NotFound):
+        call("cancel_booking", OTHER_HOUSE, booking["id"])
+    with pytest.raises(NotFound):
+        call("book", OTHER_HOUSE, {"space_id": room["id"], "start": tomorrow_at(10), "end": tomorrow_at(11)})
+
+
+def run_reminders(container):
+    with entrypoint_hook(container, "publish_reminders") as publish:
+        return publish()
+
+
+def test_a_reminder_is_published_once_even_with_two_instances(container_factory, service_config, recorder, spaces,
+                                                               call):
+    room = community_room(call)
+    booking = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(20)})
+    spaces.config["REMINDER_HOURS_BEFORE"] = 24 * 4  # the booking is two days ahead
+    second = container_factory(SpacesService, {**service_config, "REMINDER_HOURS_BEFORE": 24 * 4})
+    second.start()
+    published = []
+    with entrypoint_waiter(recorder, "reminder_due"):
+        for _ in range(2):  # both instances at the same moment, twice (one hook per container at a time)
+            runs = [eventlet.spawn(run_reminders, container) for container in (spaces, second)]
+            published += [run.wait() for run in runs]
+    assert sum(published) == 1
+    reminders = [e for e in BookingRecorder.heard if e["type"] == "booking.reminder_due"]
+    assert [e["payload"]["booking_id"] for e in reminders] == [booking["id"]]
+
+
+def test_a_deactivated_members_future_bookings_are_cancelled_by_the_system(call, spaces, recorder,
+                                                                            service_config):
+    room = community_room(call)
+    booking = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(20)})
+    event = new_event("member.deactivated", community_id=COMMUNITY, payload={"member_id": "ayse"},
+                      occurred_at=datetime.now(timezone.utc))
+    with entrypoint_waiter(recorder, "cancelled"):
+        event_dispatcher(service_config)("members", "member.deactivated", event)
+    cancelled = [e for e in BookingRecorder.heard if e["type"] == "booking.cancelled"]
+    assert cancelled[0]["payload"]["booking_id"] == booking["id"]
+    assert cancelled[0]["payload"]["cancelled_by"] == "system"
+
+
+def test_fifty_simultaneous_requests_for_one_slot_with_two_instances_give_exactly_one_booking(
+        container_factory, service_config, call):
+    room = community_room(call)
+    container_factory(SpacesService, service_config).start()  # a second instance on the same queues
+    body = {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(20)}
+
+    def attempt(number):
+        with ClusterRpcProxy(service_config, timeout=30) as rpc:
+            try:
+                rpc.spaces.book({**AYSE, "member_id": f"m{number}", "household": f"h{number}"}, body)
+                return "booked"
+            except Conflict:
+                return "clash"
+
+    outcomes = list(eventlet.GreenPool(50).imap(attempt, range(50)))
+    assert outcomes.count("booked") == 1 and outcomes.count("clash") == 49
+    assert Booking.objects(space_id=room["id"], status__in=["confirmed", "pending"]).count() == 1
