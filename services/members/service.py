@@ -1,6 +1,8 @@
 """The members Nameko service: thin entrypoints that delegate to `commands`."""
 from datetime import timedelta
 
+from eventlet.event import Event
+
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
@@ -16,12 +18,30 @@ from services.members.repository import MembersRepository
 
 
 class Bootstrap(DependencyProvider):
-    """On start: the community from BOOTSTRAP_* exists, with a first organiser if it has no member."""
+    """On start: the community from BOOTSTRAP_* exists, with a first organiser if it has no member.
+
+    Nameko starts all extensions together, so the RPC entrypoints may already listen while this runs;
+    `health` waits for it, so that nobody is told the service is ready before the organiser can log in.
+    """
+
+    def setup(self):
+        self.done = Event()
+
+    def get_dependency(self, worker_ctx):
+        return self.done
 
     def start(self):
+        try:
+            self._bootstrap()
+        finally:
+            if not self.done.ready():
+                self.done.send(True)
+
+    def _bootstrap(self):
         config = self.container.config
         commands.ensure_bootstrap(
-            MembersRepository(), _Deferred(), community_name=config.get("BOOTSTRAP_COMMUNITY") or "Baugemeinschaft Mitte Altona",
+            MembersRepository(), _Deferred(),
+            community_name=config.get("BOOTSTRAP_COMMUNITY") or "Baugemeinschaft Mitte Altona",
             timezone=config.get("BOOTSTRAP_TIMEZONE") or "Europe/Berlin",
             organiser={
                 "email": config.get("BOOTSTRAP_ORGANISER_EMAIL"),
@@ -49,6 +69,7 @@ class MembersService:
 
     @rpc
     def health(self):
+        self.bootstrap.wait()
         self.db.db.command("ping")
         return {"service": self.name, "ok": True}
 
