@@ -60,3 +60,24 @@ def test_the_openapi_document_uses_problem_documents_for_errors(client):
     spec = client.get("/api/openapi.json").json
     assert "Problem" in spec["components"]["schemas"]
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_an_expired_token_is_refused_without_asking_any_service():
+    app = create_app({"TESTING": True, "TOKEN_TTL_SECONDS": -5})
+    with app.test_request_context():
+        from gateway.auth import issue_token
+
+        token, _ = issue_token("m1", "c1")
+    response = app.test_client().get("/api/v1/members/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and "expired" in response.json["detail"]
+
+
+def test_a_token_signed_with_another_secret_is_refused():
+    other = create_app({"TESTING": True, "SECRET_KEY": "another-secret-that-is-long-enough-to-sign"})
+    with other.test_request_context():
+        from gateway.auth import issue_token
+
+        token, _ = issue_token("m1", "c1")
+    response = create_app({"TESTING": True}).test_client().get(
+        "/api/v1/members/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
