@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test unit integration e2e static clean
+.PHONY: install run test unit integration e2e static bench clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,7 @@ static: install
 
 clean:
 	rm -rf $(VENV) .run test-artifacts
+
+## Benchmarks (figures, not pass/fail): booking creation through the gateway with 1 and 2 instances.
+bench: install
+	$(PY) bench/bookings.py

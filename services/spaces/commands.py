@@ -1,9 +1,9 @@
 """What the spaces service does, as plain functions over the repository, the outbox and `now`.
 
 The rules themselves are in `domain`; here they meet the stored spaces and bookings. No two live bookings of
-one space overlap (buffer included) because a booking first claims its time inside the space's document with
-a conditional update (see `SpacesRepository.claim`), whatever the number of simultaneous requests and of
-service instances; only then is the booking stored.
+one space overlap (buffer included) because a booking first claims its time in the space's week ledgers with
+conditional updates (see `SpacesRepository.claim` and `WeekLedger`), whatever the number of simultaneous
+requests and of service instances; only then is the booking stored.
 """
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -77,7 +77,7 @@ def change_space(repo, actor: dict, space_id: str, body: dict, now) -> dict:
     for field, value in changes.items():
         setattr(space, field, value.strip() if field == "name" else value)
     space.updated_at = now
-    repo.save_space_details(space)  # existing bookings keep the time they hold under the old rules
+    repo.save_space(space)  # existing bookings keep the time they hold under the old rules
     return space_view(space)
 
 
@@ -101,8 +101,13 @@ def availability(repo, actor: dict, space_id: str, query: dict) -> dict:
     day: date = load(AvailabilityQuerySchema, query)["date"]
     space = _space(repo, actor, space_id)
     tz = ZoneInfo(actor["timezone"])
-    busy = [domain.Booked(claim.booking_id, claim.start, claim.end) for claim in space.claims]
-    found = domain.availability(domain_rules(space.rules), day, tz, busy)
+    rules = domain_rules(space.rules)
+    day_start, day_end = domain.day_bounds(day, tz)
+    margin = timedelta(minutes=rules.buffer_minutes)
+    claims = repo.ledgers(space.id, day_start - margin - timedelta(days=31), day_end + margin).live_claims()
+    busy = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims
+            if c["start"] < day_end + margin and c["end"] + margin > day_start - margin]
+    found = domain.availability(rules, day, tz, busy)
     intervals = {key: [{"start": isoformat_z(start), "end": isoformat_z(end)} for start, end in value]
                  for key, value in found.items()}
     return {"date": day.isoformat(), "timezone": actor["timezone"], **intervals}
@@ -134,7 +139,7 @@ def book(repo, outbox, actor: dict, body: dict, now) -> dict:
     start, end = as_utc(data["start"]), as_utc(data["end"])
     count = data.get("repeat_weekly")
     if not count:
-        booking = _book_one(repo, actor, space.id, start, end, data["purpose"], None, tz, now)
+        booking = _book_one(repo, actor, space, start, end, data["purpose"], None, tz, now)
         outbox.send(booking)
         return booking_view(booking, actor)
 
@@ -143,7 +148,7 @@ def book(repo, outbox, actor: dict, body: dict, now) -> dict:
     for when_start, when_end in domain.weekly_series(start, end, count, tz):
         outcome = {"start": isoformat_z(when_start), "end": isoformat_z(when_end)}
         try:
-            booking = _book_one(repo, actor, space.id, when_start, when_end, data["purpose"], series_id, tz, now)
+            booking = _book_one(repo, actor, space, when_start, when_end, data["purpose"], series_id, tz, now)
         except (RuleBroken, Conflict) as refusal:
             first_refusal = first_refusal or refusal
             outcome.update(status="refused", booking_id=None, reason=refusal.detail,
@@ -161,20 +166,27 @@ def book(repo, outbox, actor: dict, body: dict, now) -> dict:
     return booking_view(booked[0], actor, occurrences)
 
 
-def _book_one(repo, actor, space_id, start, end, purpose, series_id, tz, now) -> Booking:
+def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now) -> Booking:
+    rules = domain_rules(space.rules)
+    household = actor.get("household")
+    quota_start, quota_end = domain.quota_week(start, tz)
+    buffer = timedelta(minutes=rules.buffer_minutes)
+    # Read every week that either decides a clash (the booking with a buffer on both sides) or holds the
+    # household's quota week; a booking that is still running when this one starts began at most a
+    # maximum duration earlier.
+    read_from = min(quota_start, start - buffer - timedelta(minutes=rules.max_duration_minutes))
+    read_until = max(quota_end, end + buffer)
     for _ in range(CLAIM_ATTEMPTS):
-        space = repo.space(actor["community_id"], space_id)
-        rules = domain_rules(space.rules)
-        week_start, week_end = domain.quota_week(start, tz)
-        held = repo.household_bookings(actor["community_id"], space.id, household=actor.get("household"),
-                                       member_id=actor["member_id"], start=week_start, end=week_end)
-        minutes = domain.household_minutes_in_week(
-            [domain.Booked(b.id, as_utc(b.start), as_utc(b.end)) for b in held], start, tz)
+        ledgers = repo.ledgers(space.id, read_from, read_until)
+        claims = ledgers.live_claims()
+        held = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims
+                if (c.get("household") == household if household else c["member_id"] == actor["member_id"])]
+        minutes = domain.household_minutes_in_week(held, start, tz)
         try:
             domain.check_booking(rules, start, end, now=now, tz=tz, household_minutes_booked_in_week=minutes)
         except domain.RuleBroken as broken:
             raise RuleBroken(broken.message, extra={"rule": broken.rule, "limit": broken.limit})
-        existing = [domain.Booked(claim.booking_id, claim.start, claim.end) for claim in space.claims]
+        existing = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims]
         hits = domain.clashes((start, end), existing, rules.buffer_minutes)
         if hits:
             raise Conflict(
@@ -184,13 +196,14 @@ def _book_one(repo, actor, space_id, start, end, purpose, series_id, tz, now) ->
                                       "end": isoformat_z(hit.end)} for hit in hits]},
             )
         booking_id = new_id()
-        if repo.claim(space, booking_id, start, end, now):
+        if repo.claim(space, ledgers, booking_id=booking_id, start=start, end=end, blocked_end=end + buffer,
+                      member_id=actor["member_id"], household=household, now=now):
             status = "pending" if rules.requires_approval else "confirmed"
             booking = Booking(
                 id=booking_id, community_id=actor["community_id"], space_id=space.id, space_name=space.name,
-                member_id=actor["member_id"], member_name=actor.get("display_name"),
-                household=actor.get("household"), timezone=actor["timezone"], start=start, end=end,
-                purpose=purpose, status=status, series_id=series_id, created_at=now, updated_at=now,
+                member_id=actor["member_id"], member_name=actor.get("display_name"), household=household,
+                timezone=actor["timezone"], start=start, end=end, purpose=purpose, status=status,
+                series_id=series_id, created_at=now, updated_at=now,
             )
             booking.record(events.booking_event(
                 "booking.requested" if status == "pending" else "booking.confirmed", booking, now))
@@ -293,7 +306,8 @@ def publish_reminders(repo, outbox, *, lead: timedelta, now) -> int:
 
 
 def tidy(repo, now) -> None:
-    repo.forget_claims_before(now - timedelta(days=1))
+    # A new booking's quota week began at most 7 days ago: older weeks no longer count for anything.
+    repo.forget_ledgers_before(now - timedelta(days=8))
     for space_id, booking_id in repo.orphaned_claims(now - ORPHAN_AFTER):
         repo.release(space_id, booking_id)
 

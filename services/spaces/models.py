@@ -2,7 +2,7 @@
 import uuid
 
 from mongoengine import (
-    BooleanField, DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, IntField, ListField,
+    BooleanField, DateTimeField, DictField, Document, EmbeddedDocument, EmbeddedDocumentField, IntField, ListField,
     StringField,
 )
 
@@ -27,14 +27,23 @@ class StoredRules(EmbeddedDocument):
     buffer_minutes = IntField(required=True)
 
 
-class Claim(EmbeddedDocument):
-    """The time one live booking holds. Claims live inside their space's document, so adding one is a single
-    conditional update of that document: two bookings of one space can never both get the same time."""
+class WeekLedger(Document):
+    """The claims of one space in one UTC week (Monday to Monday): the time its live bookings hold.
 
-    booking_id = StringField(required=True)
-    start = DateTimeField(required=True)
-    end = DateTimeField(required=True)
-    claimed_at = DateTimeField(required=True)
+    Booking adds its claim to every week its blocked time touches, each with one conditional update on the
+    ledger's `version`, so two bookings that would overlap always meet in a ledger they both must change,
+    and the second change fails. Keeping a week per document keeps each read and write small, and bookings
+    of different weeks never wait for each other. Maintained through raw updates (see the repository).
+    """
+
+    id = StringField(primary_key=True)  # f"{space_id}:{week_start:%Y-%m-%d}"
+    community_id = StringField(required=True)
+    space_id = StringField(required=True)
+    week_start = DateTimeField(required=True)
+    week_end = DateTimeField(required=True)
+    version = IntField(default=0)
+    claims = ListField(DictField())  # {booking_id, start, end, member_id, household, claimed_at}
+    meta = {"db_alias": ALIAS, "collection": "week_ledgers", "indexes": [("space_id", "week_start"), "week_end"]}
 
 
 class Space(Document):
@@ -45,8 +54,6 @@ class Space(Document):
     capacity = IntField(required=True)
     rules = EmbeddedDocumentField(StoredRules, required=True)
     active = BooleanField(default=True)
-    claims = ListField(EmbeddedDocumentField(Claim))
-    version = IntField(default=0)  # raised by every change of `claims`: the condition of the next change
     created_at = DateTimeField(required=True)
     updated_at = DateTimeField(required=True)
     meta = {"db_alias": ALIAS, "collection": "spaces", "indexes": [("community_id", "name")]}

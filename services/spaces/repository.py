@@ -1,14 +1,16 @@
 """The spaces database, narrowed to the questions the service asks. Every query names its community."""
 import base64
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mongoengine import Q
+from pymongo.errors import DuplicateKeyError
 
 from services.common.clock import as_utc, isoformat_z, parse_iso
 from services.common.errors import Invalid
 from services.common.mongo import Repository
-from services.spaces.models import ALIAS, Booking, Claim, FeedLink, Space
+from services.spaces.models import ALIAS, Booking, FeedLink, Space, WeekLedger
 
 LIVE = ("pending", "confirmed")
 
@@ -25,52 +27,121 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise Invalid("The page cursor is not valid.", errors={"cursor": ["Not a valid cursor."]})
 
 
+WEEK = timedelta(days=7)
+
+
+def week_starts(start: datetime, end: datetime) -> list[datetime]:
+    """The UTC Mondays of the ledger weeks that [start, end) touches."""
+    monday = (start - timedelta(days=start.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    weeks = []
+    while monday < end:
+        weeks.append(monday)
+        monday += WEEK
+    return weeks
+
+
+@dataclass
+class Ledgers:
+    """The week ledgers of one space covering a stretch of time, as read: their versions and claims."""
+
+    space_id: str
+    versions: dict[datetime, int]
+    claims: list[dict]
+
+    def live_claims(self) -> list[dict]:
+        seen, unique = set(), []
+        for claim in self.claims:  # a booking that spans weeks has a claim in each
+            if claim["booking_id"] not in seen:
+                seen.add(claim["booking_id"])
+                unique.append(claim)
+        return unique
+
+
+def ledger_id(space_id: str, week: datetime) -> str:
+    return f"{space_id}:{week:%Y-%m-%d}"
+
+
 class SpacesRepository(Repository):
     alias = ALIAS
-    documents = (Space, Booking, FeedLink)
+    documents = (Space, Booking, FeedLink, WeekLedger)
 
     # -- spaces ---------------------------------------------------------------------------------------------
     def space(self, community_id: str, space_id: str) -> Space | None:
         return Space.objects(community_id=community_id, id=space_id).first()
 
     def spaces(self, community_id: str) -> list[Space]:
-        return list(Space.objects(community_id=community_id).exclude("claims").order_by("name", "id"))
+        return list(Space.objects(community_id=community_id).order_by("name", "id"))
 
     def add_space(self, space: Space) -> Space:
         return space.save(force_insert=True)
 
-    def save_space_details(self, space: Space) -> None:
-        """Change a space's description and rules, never its claims (those change only by `claim`)."""
-        Space.objects(id=space.id).update_one(
-            set__name=space.name, set__description=space.description, set__capacity=space.capacity,
-            set__rules=space.rules, set__active=space.active, set__updated_at=space.updated_at,
-        )
+    def save_space(self, space: Space) -> None:
+        space.save()
 
-    def claim(self, space: Space, booking_id: str, start: datetime, end: datetime, now: datetime) -> bool:
-        """Hold [start, end) for a booking if nobody changed the space's claims since `space` was read."""
-        return Space.objects(id=space.id, version=space.version).update_one(
-            push__claims=Claim(booking_id=booking_id, start=start, end=end, claimed_at=now), inc__version=1,
-        ) == 1
+    def ledgers(self, space_id: str, start: datetime, end: datetime) -> Ledgers:
+        """The claims of a space's weeks that [start, end) touches, with the version each was read at."""
+        weeks = week_starts(start, end)
+        found = {raw["_id"]: raw for raw in WeekLedger._get_collection().find(
+            {"_id": {"$in": [ledger_id(space_id, week) for week in weeks]}})}
+        versions, claims = {}, []
+        for week in weeks:
+            raw = found.get(ledger_id(space_id, week), {})
+            versions[week] = raw.get("version", 0)
+            claims += [{**claim, "start": as_utc(claim["start"]), "end": as_utc(claim["end"])}
+                       for claim in raw.get("claims", [])]
+        return Ledgers(space_id, versions, claims)
 
-    def release(self, space_id: str, booking_id: str) -> None:
-        Space._get_collection().update_one(
-            {"_id": space_id}, {"$pull": {"claims": {"booking_id": booking_id}}, "$inc": {"version": 1}}
-        )
+    def claim(self, space: Space, ledgers: Ledgers, *, booking_id: str, start: datetime, blocked_end: datetime,
+              end: datetime, member_id: str, household: str | None, now: datetime) -> bool:
+        """Add the booking's claim to every week its blocked time touches, each only if that week is unchanged
+        since `ledgers` was read. All or nothing: if one week changed meanwhile, the claims already added
+        are taken back and the caller reads again."""
+        claim = {"booking_id": booking_id, "start": start, "end": end, "member_id": member_id,
+                 "household": household, "claimed_at": now}
+        collection = WeekLedger._get_collection()
+        done = []
+        for week in week_starts(start, blocked_end):
+            version = ledgers.versions.get(week, 0)
+            try:
+                result = collection.update_one(
+                    {"_id": ledger_id(space.id, week), "version": version},
+                    {"$push": {"claims": claim}, "$inc": {"version": 1},
+                     "$setOnInsert": {"community_id": space.community_id, "space_id": space.id,
+                                      "week_start": week, "week_end": week + WEEK}},
+                    upsert=version == 0,
+                )
+                claimed = result.modified_count == 1 or result.upserted_id is not None
+            except DuplicateKeyError:  # another booking created this week's ledger a moment ago
+                claimed = False
+            if not claimed:
+                self.release(space.id, booking_id, weeks=done)
+                return False
+            done.append(week)
+        return True
 
-    def forget_claims_before(self, moment: datetime) -> None:
-        """Claims of bookings long over protect nothing; dropping them keeps each space document small."""
-        Space._get_collection().update_many(
-            {"claims.end": {"$lt": moment}}, {"$pull": {"claims": {"end": {"$lt": moment}}}, "$inc": {"version": 1}}
-        )
+    def release(self, space_id: str, booking_id: str, weeks: list[datetime] | None = None) -> None:
+        query = {"space_id": space_id, "claims.booking_id": booking_id}
+        if weeks is not None:
+            if not weeks:
+                return
+            query["_id"] = {"$in": [ledger_id(space_id, week) for week in weeks]}
+        WeekLedger._get_collection().update_many(
+            query, {"$pull": {"claims": {"booking_id": booking_id}}, "$inc": {"version": 1}})
+
+    def forget_ledgers_before(self, moment: datetime) -> None:
+        """Weeks long over protect nothing and count for no quota any more."""
+        WeekLedger._get_collection().delete_many({"week_end": {"$lt": moment}})
 
     def orphaned_claims(self, claimed_before: datetime) -> list[tuple[str, str]]:
-        """Claims whose booking was never stored (the process died between claiming and storing)."""
-        orphans = []
-        for space in Space.objects(claims__claimed_at__lt=claimed_before).only("id", "claims"):
-            ids = [claim.booking_id for claim in space.claims if as_utc(claim.claimed_at) < claimed_before]
-            stored = set(Booking.objects(id__in=ids, status__in=LIVE).scalar("id"))
-            orphans += [(space.id, booking_id) for booking_id in ids if booking_id not in stored]
-        return orphans
+        """Claims whose booking was never stored or is no longer live (the process died in between)."""
+        candidates = {}
+        for raw in WeekLedger._get_collection().find({"claims.claimed_at": {"$lt": claimed_before}},
+                                                     {"space_id": 1, "claims": 1}):
+            for claim in raw["claims"]:
+                if as_utc(claim["claimed_at"]) < claimed_before:
+                    candidates[claim["booking_id"]] = raw["space_id"]
+        live = set(Booking.objects(id__in=list(candidates), status__in=LIVE).scalar("id"))
+        return [(space_id, booking_id) for booking_id, space_id in candidates.items() if booking_id not in live]
 
     # -- bookings -----------------------------------------------------------------------------------------------
     def booking(self, community_id: str, booking_id: str) -> Booking | None:
@@ -84,13 +155,6 @@ class SpacesRepository(Repository):
 
     def save_booking(self, booking: Booking) -> Booking:
         return booking.save()
-
-    def household_bookings(self, community_id: str, space_id: str, *, household: str | None, member_id: str,
-                           start: datetime, end: datetime) -> list[Booking]:
-        """Live bookings of one household (or, without a household, of one member) starting in [start, end)."""
-        owner = {"household": household} if household else {"member_id": member_id}
-        return list(Booking.objects(community_id=community_id, space_id=space_id, status__in=LIVE,
-                                    start__gte=start, start__lt=end, **owner))
 
     def live_bookings_between(self, community_id: str, space_id: str, start: datetime, end: datetime) -> list[Booking]:
         return list(Booking.objects(community_id=community_id, space_id=space_id, status__in=LIVE,

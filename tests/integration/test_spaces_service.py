@@ -241,3 +241,37 @@ def test_fifty_simultaneous_requests_for_one_slot_with_two_instances_give_exactl
     outcomes = list(eventlet.GreenPool(50).imap(attempt, range(50)))
     assert outcomes.count("booked") == 1 and outcomes.count("clash") == 49
     assert Booking.objects(space_id=room["id"], status__in=["confirmed", "pending"]).count() == 1
+
+
+def next_utc_monday() -> datetime:
+    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=7 - today.weekday() + 7)
+
+
+def test_a_stay_across_the_week_boundary_clashes_with_one_inside_the_next_week(call):
+    flat = call("create_space", ORGANISER, {"name": "Gästewohnung", "capacity": 4, "rules": {
+        "open_from": "00:00", "open_until": "00:00", "slot_minutes": 60, "min_duration_minutes": 60,
+        "max_duration_minutes": 14 * 1440, "max_days_ahead": 60}})
+    monday = next_utc_monday()
+    call("book", AYSE, {"space_id": flat["id"], "start": (monday - timedelta(days=2)).isoformat(),
+                        "end": (monday + timedelta(days=2)).isoformat()})
+    with pytest.raises(Conflict):
+        call("book", BORA, {"space_id": flat["id"], "start": (monday + timedelta(days=1)).isoformat(),
+                            "end": (monday + timedelta(days=3)).isoformat()})
+    with pytest.raises(Conflict):  # and the other way round: a long stay over a short booking in the next week
+        call("book", BORA, {"space_id": flat["id"], "start": (monday - timedelta(days=5)).isoformat(),
+                            "end": (monday + timedelta(days=4)).isoformat()})
+
+
+def test_the_cleaning_buffer_reaches_across_the_week_boundary(call):
+    room = call("create_space", ORGANISER, {"name": "Werkstatt", "capacity": 4, "rules": {
+        "open_from": "00:00", "open_until": "00:00", "slot_minutes": 30, "buffer_minutes": 60,
+        "max_days_ahead": 60}})
+    monday = next_utc_monday()
+    call("book", AYSE, {"space_id": room["id"], "start": (monday - timedelta(hours=2)).isoformat(),
+                        "end": (monday - timedelta(minutes=30)).isoformat()})
+    with pytest.raises(Conflict):
+        call("book", BORA, {"space_id": room["id"], "start": monday.isoformat(),
+                            "end": (monday + timedelta(hours=1)).isoformat()})
+    assert call("book", BORA, {"space_id": room["id"], "start": (monday + timedelta(minutes=30)).isoformat(),
+                               "end": (monday + timedelta(hours=1)).isoformat()})["status"] == "confirmed"
