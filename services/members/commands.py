@@ -41,18 +41,18 @@ def member_view(member: Member) -> dict:
     }
 
 
-def actor_view(member: Member, community: Community | None) -> dict:
+def actor_view(member: dict, timezone: str | None) -> dict:
     """Who is acting, as every service needs it: the member, their community and its time zone, their role
-    and household, and since when their tokens are valid (for the gateway)."""
+    and household, and since when their tokens are valid (for the gateway). `member` as stored (`_id`, ...)."""
     return {
-        "member_id": member.id,
-        "community_id": member.community_id,
-        "timezone": community.timezone if community else domain.DEFAULT_TIMEZONE,
-        "role": member.role,
-        "household": member.household,
-        "preferred_language": member.preferred_language,
-        "display_name": member.display_name,
-        "tokens_valid_after": isoformat_z(member.tokens_valid_after),
+        "member_id": member["_id"],
+        "community_id": member["community_id"],
+        "timezone": timezone or domain.DEFAULT_TIMEZONE,
+        "role": member["role"],
+        "household": member.get("household"),
+        "preferred_language": member["preferred_language"],
+        "display_name": member["display_name"],
+        "tokens_valid_after": isoformat_z(member.get("tokens_valid_after")),
     }
 
 
@@ -183,14 +183,15 @@ def login(repo, body: dict, address: str, settings: dict, now) -> dict:
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(data["password"])
         repo.save_member(member)
-    return {"member": member_view(member), "actor": actor_view(member, repo.community(member.community_id))}
+    return {"member": member_view(member),
+            "actor": actor_view(member.to_mongo().to_dict(), repo.community_timezone(member.community_id))}
 
 
 def authenticate(repo, member_id: str) -> dict:
-    member = repo.member_anywhere(member_id)
-    if member is None or not member.active or member.erased:
+    member = repo.authentication_facts(member_id) if isinstance(member_id, str) else None
+    if member is None or not member.get("active") or member.get("erased"):
         raise Unauthorized("Please log in again.")
-    return actor_view(member, repo.community(member.community_id))
+    return actor_view(member, repo.community_timezone(member["community_id"]))
 
 
 # -- profiles -------------------------------------------------------------------------------------------------

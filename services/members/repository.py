@@ -48,9 +48,16 @@ class MembersRepository(Repository):
     def member(self, community_id: str, member_id: str) -> Member | None:
         return Member.objects(community_id=community_id, id=member_id).first()
 
-    def member_anywhere(self, member_id: str) -> Member | None:
-        """Only for authentication, where the token names the member and the community is not known yet."""
-        return Member.objects(id=member_id).first()
+    def authentication_facts(self, member_id: str) -> dict | None:
+        """What authorising a request needs of a member, read raw: this runs for every request through the
+        gateway. Only for authentication, where the token names the member and the community is not known yet."""
+        return Member._get_collection().find_one({"_id": member_id}, {
+            "community_id": 1, "role": 1, "household": 1, "preferred_language": 1, "display_name": 1,
+            "tokens_valid_after": 1, "active": 1, "erased": 1})
+
+    def community_timezone(self, community_id: str) -> str | None:
+        found = Community._get_collection().find_one({"_id": community_id}, {"timezone": 1})
+        return found["timezone"] if found else None
 
     def member_by_email(self, email: str) -> Member | None:
         return Member.objects(email=email).first()

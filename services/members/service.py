@@ -5,12 +5,12 @@ from eventlet.event import Event
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common.clock import utcnow
 from services.common.idempotency import run_once
 from services.common.mongo import MongoDatabase
+from services.common.rpc import rpc
 from services.common.outbox import Outbox
 from services.members import commands
 from services.members.models import Member

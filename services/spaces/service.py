@@ -2,13 +2,13 @@
 from datetime import timedelta
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common.clock import utcnow
 from services.common.handlers import on_event
 from services.common.idempotency import run_once
 from services.common.mongo import MongoDatabase
+from services.common.rpc import rpc
 from services.common.outbox import Outbox
 from services.spaces import commands
 from services.spaces.models import Booking
