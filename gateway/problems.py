@@ -30,6 +30,9 @@ class ProblemSchema(Schema):
     service = fields.String(metadata={"description": "With 503: the service that did not answer."})
 
 
+RESERVED = ("type", "title", "status", "detail", "errors")
+
+
 def problem(status: int, detail: str = "", *, title: str | None = None, kind: str | None = None,
             errors: dict | None = None, headers: dict | None = None, **extra):
     body = {
@@ -40,7 +43,8 @@ def problem(status: int, detail: str = "", *, title: str | None = None, kind: st
     }
     if errors:
         body["errors"] = _flatten(errors)
-    body.update({key: value for key, value in extra.items() if value is not None})
+    # Extension members never replace the standard ones (a service's `status` is not the HTTP status).
+    body.update({key: value for key, value in extra.items() if value is not None and key not in RESERVED})
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
@@ -76,7 +80,7 @@ def register(app: Flask) -> None:
         headers = {}
         if "retry_after" in error.extra:
             headers["Retry-After"] = str(error.extra["retry_after"])
-        extra = {key: value for key, value in error.extra.items() if key != "retry_after"}
+        extra = {key: value for key, value in error.extra.items() if key != "retry_after" and key not in RESERVED}
         return problem(error.status, error.detail, title=error.title, kind=error.kind, errors=error.errors,
                        headers=headers, **extra)
 

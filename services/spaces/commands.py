@@ -289,7 +289,7 @@ def reject(repo, outbox, actor: dict, booking_id: str, now) -> dict:
 def _require_pending(booking: Booking) -> None:
     if booking.status != "pending":
         raise Conflict(f"This booking is {booking.status}, so it cannot be approved or rejected.",
-                       extra={"status": booking.status})
+                       extra={"current_status": booking.status})
 
 
 # -- timers -------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ ORGANISER = {"email": "organiser@example.org", "password": "organiser password 1
 SERVICES = {
     "members": ("services/members/config.yml", "services.members.service:MembersService"),
     "spaces": ("services/spaces/config.yml", "services.spaces.service:SpacesService"),
+    "help": ("services/help/config.yml", "services.help.service:HelpService"),
 }
 
 

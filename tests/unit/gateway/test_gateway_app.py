@@ -81,3 +81,17 @@ def test_a_token_signed_with_another_secret_is_refused():
     response = create_app({"TESTING": True}).test_client().get(
         "/api/v1/members/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+def test_a_service_error_cannot_replace_the_standard_members_of_a_problem():
+    from services.common.errors import Conflict
+
+    app = create_app({"TESTING": True})
+
+    @app.get("/boom")
+    def boom():
+        raise Conflict("Already completed.", extra={"status": "completed", "current_status": "completed"})
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 409
+    assert response.json["status"] == 409 and response.json["current_status"] == "completed"

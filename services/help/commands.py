@@ -1,0 +1,302 @@
+"""What the help service does, as plain functions over the repository, the outbox and `now`.
+
+The life cycle, the privacy of contact details and the matching are in `domain`; here they meet the stored
+requests, offers and the neighbours copied from the members service's events.
+"""
+import contextlib
+import uuid
+from datetime import datetime
+
+from services.common.clock import as_utc, isoformat_z
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.schemas import load
+from services.help import domain, events
+from services.help.models import Neighbour, StoredOffer, StoredRequest
+from services.help.schemas import AcceptSchema, HelpRequestCreateSchema, HelpRequestListQuerySchema, OfferCreateSchema
+
+REQUEST_FIELDS = ("title", "description", "status", "accepted_offer_id", "accepted_at", "completed_at",
+                  "cancelled_at", "cancelled_by", "expired_at", "private_details_removed")
+
+
+@contextlib.contextmanager
+def domain_errors():
+    """The domain's refusals as the errors that cross the wire."""
+    try:
+        yield
+    except domain.InvalidRequest as error:
+        raise Invalid(error.message, errors=error.errors)
+    except domain.NotAllowed as error:
+        raise Forbidden(str(error))
+    except domain.UnknownOffer as error:
+        raise NotFound(str(error))
+    except domain.IllegalTransition as error:
+        raise Conflict(str(error), extra={"current_status": error.current_status})
+    except (domain.DuplicateOffer, domain.OfferWithdrawn) as error:
+        raise Conflict(str(error), extra={"offer_id": error.offer_id})
+
+
+def _utc(moment):
+    return as_utc(moment) if moment is not None else None
+
+
+def to_domain(stored: StoredRequest) -> domain.HelpRequest:
+    return domain.HelpRequest(
+        id=stored.id, community_id=stored.community_id, requester_id=stored.requester_id, title=stored.title,
+        description=stored.description, category=stored.category, needed_from=_utc(stored.needed_from),
+        needed_until=_utc(stored.needed_until), languages=tuple(stored.languages), status=stored.status,
+        created_at=as_utc(stored.created_at), accepted_offer_id=stored.accepted_offer_id,
+        completed_at=_utc(stored.completed_at), cancelled_at=_utc(stored.cancelled_at),
+        cancelled_by=stored.cancelled_by, private_details_removed=stored.private_details_removed,
+        accepted_at=_utc(stored.accepted_at), expired_at=_utc(stored.expired_at),
+    )
+
+
+def copy_back(request: domain.HelpRequest, stored: StoredRequest) -> None:
+    for field in REQUEST_FIELDS:
+        setattr(stored, field, getattr(request, field))
+
+
+def offer_to_domain(stored: StoredOffer) -> domain.Offer:
+    return domain.Offer(id=stored.id, request_id=stored.request_id, helper_id=stored.helper_id,
+                        message=stored.message, created_at=as_utc(stored.created_at), withdrawn=stored.withdrawn)
+
+
+def wire(value):
+    """The projection with its times as UTC strings, ready to cross the wire."""
+    if isinstance(value, datetime):
+        return isoformat_z(value)
+    if isinstance(value, dict):
+        return {key: wire(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [wire(item) for item in value]
+    return value
+
+
+def contact(neighbour: Neighbour | None) -> domain.Contact | None:
+    if neighbour is None:
+        return None
+    return domain.Contact(display_name=neighbour.display_name, phone=neighbour.phone, household=neighbour.household)
+
+
+def view(repo, actor: dict, stored: StoredRequest, offers: list[StoredOffer], neighbours=None) -> dict:
+    request = to_domain(stored)
+    domain_offers = [offer_to_domain(offer) for offer in offers]
+    people = {stored.requester_id, *(offer.helper_id for offer in offers)}
+    neighbours = neighbours if neighbours is not None else repo.neighbours_by_id(people)
+    contacts = {member_id: contact(neighbours.get(member_id)) for member_id in people if neighbours.get(member_id)}
+    if actor["member_id"] not in contacts and actor.get("display_name"):
+        contacts[actor["member_id"]] = domain.Contact(display_name=actor["display_name"])
+    projected = domain.project(request, domain_offers, viewer_id=actor["member_id"],
+                               viewer_is_organiser=actor["role"] == "organiser", contacts=contacts)
+    projected.pop("community_id", None)
+    projected.pop("cancelled_by", None)
+    return wire(projected)
+
+
+def _load(repo, actor: dict, request_id) -> tuple[StoredRequest, list[StoredOffer]]:
+    stored = repo.request(actor["community_id"], request_id) if isinstance(request_id, str) else None
+    if stored is None:
+        raise NotFound("There is no such help request in your community.")
+    return stored, repo.offers_for([stored.id])
+
+
+# -- asking ------------------------------------------------------------------------------------------------
+def create_request(repo, outbox, actor: dict, body: dict, now) -> dict:
+    data = load(HelpRequestCreateSchema, body)
+    with domain_errors():
+        request = domain.new_request(
+            id=str(uuid.uuid4()), community_id=actor["community_id"], requester_id=actor["member_id"],
+            title=data["title"], description=data["description"], category=data["category"],
+            needed_from=data.get("needed_from"), needed_until=data.get("needed_until"),
+            languages=data["languages"], now=now,
+        )
+    neighbours = repo.neighbours(actor["community_id"])
+    audience = domain.audience(request, [
+        domain.MemberProfile(member_id=n.id, active=n.active, languages=tuple(n.languages),
+                             help_categories=n.help_categories) for n in neighbours])
+    stored = StoredRequest(
+        id=request.id, community_id=request.community_id, requester_id=request.requester_id, title=request.title,
+        description=request.description, category=request.category, needed_from=request.needed_from,
+        needed_until=request.needed_until, languages=list(request.languages), status=request.status,
+        created_at=request.created_at, expires_at=domain.expires_at(request),
+    )
+    stored.record(events.help_requested(stored, audience, actor.get("display_name"), now))
+    repo.add_request(stored)
+    outbox.send(stored)
+    return view(repo, actor, stored, [])
+
+
+def list_requests(repo, actor: dict, query: dict) -> dict:
+    data = load(HelpRequestListQuerySchema, query)
+    page, next_cursor = repo.list_requests(
+        actor["community_id"], status=data.get("status"), category=data.get("category"),
+        requester_id=actor["member_id"] if data["mine"] else None, limit=data["limit"], cursor=data["cursor"])
+    offers = repo.offers_for([stored.id for stored in page])
+    people = {stored.requester_id for stored in page} | {offer.helper_id for offer in offers}
+    neighbours = repo.neighbours_by_id(people)
+    items = [view(repo, actor, stored, [o for o in offers if o.request_id == stored.id], neighbours)
+             for stored in page]
+    return {"items": items, "next": next_cursor}
+
+
+def get_request(repo, actor: dict, request_id: str) -> dict:
+    stored, offers = _load(repo, actor, request_id)
+    return view(repo, actor, stored, offers)
+
+
+# -- offering and accepting ----------------------------------------------------------------------------------
+def offer(repo, outbox, actor: dict, request_id: str, body: dict, now) -> dict:
+    data = load(OfferCreateSchema, body)
+    stored, offers = _load(repo, actor, request_id)
+    with domain_errors():
+        made = domain.make_offer(to_domain(stored), [offer_to_domain(o) for o in offers],
+                                 offer_id=f"{stored.id}:{actor['member_id']}", helper_id=actor["member_id"],
+                                 message=data["message"], now=now)
+    event = events.help_event("help.offered", stored, now, offer_id=made.id, helper_id=made.helper_id,
+                              helper_name=actor.get("display_name"))
+    earlier = next((o for o in offers if o.id == made.id), None)
+    if earlier is not None:  # offered before, withdrawn since: offering again renews it
+        earlier.message, earlier.created_at, earlier.withdrawn = made.message, made.created_at, False
+        earlier.record(event)
+        repo.save_offer(earlier)
+        saved = earlier
+    else:
+        saved = StoredOffer(id=made.id, community_id=stored.community_id, request_id=stored.id,
+                            helper_id=made.helper_id, message=made.message, created_at=made.created_at)
+        saved.record(event)
+        repo.add_offer(saved)
+    outbox.send(saved)
+    return {"id": saved.id, "helper_id": saved.helper_id, "display_name": actor.get("display_name"),
+            "message": saved.message, "created_at": isoformat_z(saved.created_at), "accepted": False}
+
+
+def accept(repo, outbox, actor: dict, request_id: str, body: dict, now) -> dict:
+    data = load(AcceptSchema, body)
+    stored, offers = _load(repo, actor, request_id)
+    request = to_domain(stored)
+    with domain_errors():
+        domain.accept(request, [offer_to_domain(o) for o in offers], offer_id=data["offer_id"],
+                      actor_id=actor["member_id"], now=now)
+    chosen = next(o for o in offers if o.id == data["offer_id"])
+    copy_back(request, stored)
+    stored.record(events.help_event("help.accepted", stored, now, offer_id=chosen.id, helper_id=chosen.helper_id))
+    repo.save_request(stored)
+    outbox.send(stored)
+    return view(repo, actor, stored, offers)
+
+
+def _finish(repo, outbox, stored: StoredRequest, offers: list[StoredOffer], request: domain.HelpRequest,
+            event_type: str, now, **extra) -> None:
+    """Store a request that reached an end, with its event; scrubbed offers lose their messages too."""
+    copy_back(request, stored)
+    stored.record(events.help_event(event_type, stored, now, helper_id=_helper_of(stored, offers), **extra))
+    repo.save_request(stored)
+    if request.private_details_removed:
+        for offer in offers:
+            if offer.message:
+                offer.message = ""
+                repo.save_offer(offer)
+    outbox.send(stored)
+
+
+def _helper_of(stored: StoredRequest, offers: list[StoredOffer]) -> str | None:
+    return next((o.helper_id for o in offers if o.id == stored.accepted_offer_id), None)
+
+
+def complete(repo, outbox, actor: dict, request_id: str, now) -> dict:
+    stored, offers = _load(repo, actor, request_id)
+    request = to_domain(stored)
+    domain_offers = [offer_to_domain(o) for o in offers]
+    with domain_errors():
+        domain.complete(request, actor_id=actor["member_id"], now=now, offers=domain_offers)
+    _finish(repo, outbox, stored, offers, request, "help.completed", now)
+    return view(repo, actor, stored, offers)
+
+
+def cancel(repo, outbox, actor: dict, request_id: str, now) -> dict:
+    stored, offers = _load(repo, actor, request_id)
+    request = to_domain(stored)
+    with domain_errors():
+        domain.cancel(request, actor_id=actor["member_id"], actor_is_organiser=actor["role"] == "organiser",
+                      now=now, offers=[offer_to_domain(o) for o in offers])
+    _finish(repo, outbox, stored, offers, request, "help.cancelled", now, cancelled_by=actor["member_id"])
+    return view(repo, actor, stored, offers)
+
+
+def expire_due(repo, outbox, now) -> int:
+    """Open requests past their time expire, once, even with several instances (the save is conditional)."""
+    expired = 0
+    for stored in repo.due_to_expire(now):
+        offers = repo.offers_for([stored.id])
+        request = to_domain(stored)
+        try:
+            domain.expire(request, now=now, offers=[offer_to_domain(o) for o in offers])
+            _finish(repo, outbox, stored, offers, request, "help.expired", now)
+            expired += 1
+        except (domain.IllegalTransition, Conflict):
+            continue  # another instance expired it, or its requester acted, a moment ago
+    return expired
+
+
+# -- neighbours coming and going ------------------------------------------------------------------------------
+def remember_member(repo, event: dict) -> None:
+    profile = event["payload"]
+    neighbour = repo.neighbour(profile["member_id"]) or Neighbour(id=profile["member_id"])
+    neighbour.community_id = event["community_id"]
+    for field in ("display_name", "phone", "household"):
+        if field in profile:
+            setattr(neighbour, field, profile[field])
+    neighbour.languages = profile.get("languages", neighbour.languages or [])
+    neighbour.active = profile.get("active", True)
+    repo.save_neighbour(neighbour)
+
+
+def on_member_gone(repo, outbox, member_id: str, *, erased: bool, now) -> None:
+    their_offers = repo.offers_of(member_id)
+    involved = {stored.id: stored for stored in repo.requests_of(member_id)}
+    involved.update({stored.id: stored for stored in repo.requests_by_id([o.request_id for o in their_offers])})
+    offers = repo.offers_for(list(involved))
+    requests = {stored.id: to_domain(stored) for stored in involved.values()}
+    domain_offers = {offer.id: offer_to_domain(offer) for offer in offers}
+    gone = domain.on_member_gone(member_id, list(requests.values()), list(domain_offers.values()), now)
+    for request in gone.cancelled:
+        _finish(repo, outbox, involved[request.id], [o for o in offers if o.request_id == request.id], request,
+                "help.cancelled", now, cancelled_by=domain.SYSTEM, reason="member left")
+    for request in gone.reopened:
+        stored = involved[request.id]
+        copy_back(request, stored)
+        stored.record(events.help_event("help.reopened", stored, now, reason="helper left"))
+        repo.save_request(stored)
+        outbox.send(stored)
+    withdrawn = {offer.id for offer in gone.withdrawn}
+    for offer in offers:
+        if offer.id in withdrawn:
+            offer.withdrawn = True
+            repo.save_offer(offer)
+    if neighbour := repo.neighbour(member_id):
+        neighbour.active = False
+        repo.save_neighbour(neighbour)
+    if erased:
+        anonymise(repo, member_id)
+
+
+def anonymise(repo, member_id: str) -> None:
+    """Erasure: what the member wrote is removed; the history keeps anonymous traces."""
+    for stored in repo.requests_of(member_id):
+        stored.title, stored.description, stored.private_details_removed = "—", "", True
+        repo.save_request(stored)
+    for offer in repo.offers_of(member_id):
+        offer.message = ""
+        repo.save_offer(offer)
+    repo.forget_neighbour(member_id)
+
+
+def export(repo, actor: dict) -> dict:
+    requests = repo.requests_of(actor["member_id"])
+    return {
+        "help_requests": [{"id": r.id, "title": r.title, "description": r.description, "category": r.category,
+                           "status": r.status, "created_at": isoformat_z(r.created_at)} for r in requests],
+        "offers": [{"id": o.id, "request_id": o.request_id, "message": o.message,
+                    "created_at": isoformat_z(o.created_at), "withdrawn": o.withdrawn}
+                   for o in repo.offers_of(actor["member_id"])],
+    }

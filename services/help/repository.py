@@ -1,0 +1,89 @@
+"""The help database, narrowed to the questions the service asks. Every query names its community."""
+from datetime import datetime
+
+from mongoengine import NotUniqueError, Q
+from mongoengine.errors import SaveConditionError
+
+from services.common.errors import Conflict
+from services.common.mongo import Repository
+from services.common.paging import decode_cursor, encode_cursor
+from services.help.models import ALIAS, Neighbour, StoredOffer, StoredRequest
+
+
+class HelpRepository(Repository):
+    alias = ALIAS
+    documents = (StoredRequest, StoredOffer, Neighbour)
+
+    # -- requests ---------------------------------------------------------------------------------------
+    def request(self, community_id: str, request_id: str) -> StoredRequest | None:
+        return StoredRequest.objects(community_id=community_id, id=request_id).first()
+
+    def add_request(self, stored: StoredRequest) -> None:
+        stored.save(force_insert=True)
+
+    def save_request(self, stored: StoredRequest) -> None:
+        """Store a change only if nobody changed the request since it was read."""
+        read_at = stored.version
+        stored.version = read_at + 1
+        try:
+            stored.save(save_condition={"version": read_at})
+        except SaveConditionError:
+            raise Conflict("Somebody changed this request a moment ago. Please look again.")
+
+    def list_requests(self, community_id: str, *, status=None, category=None, requester_id=None, limit: int,
+                      cursor: str | None) -> tuple[list[StoredRequest], str | None]:
+        query = StoredRequest.objects(community_id=community_id)
+        if status:
+            query = query.filter(status=status)
+        if category:
+            query = query.filter(category=category)
+        if requester_id:
+            query = query.filter(requester_id=requester_id)
+        if cursor:
+            created, after_id = decode_cursor(cursor, datetime, str)
+            query = query.filter(Q(created_at__lt=created) | (Q(created_at=created) & Q(id__lt=after_id)))
+        page = list(query.order_by("-created_at", "-id").limit(limit + 1))
+        more = len(page) > limit
+        page = page[:limit]
+        return page, (encode_cursor(page[-1].created_at, page[-1].id) if more else None)
+
+    def due_to_expire(self, now: datetime, limit: int = 500) -> list[StoredRequest]:
+        return list(StoredRequest.objects(status="open", expires_at__lte=now).limit(limit))
+
+    def requests_of(self, member_id: str) -> list[StoredRequest]:
+        return list(StoredRequest.objects(requester_id=member_id))
+
+    def requests_by_id(self, ids: list[str]) -> list[StoredRequest]:
+        return list(StoredRequest.objects(id__in=ids))
+
+    # -- offers -------------------------------------------------------------------------------------------
+    def offers_for(self, request_ids: list[str]) -> list[StoredOffer]:
+        return list(StoredOffer.objects(request_id__in=request_ids).order_by("created_at"))
+
+    def offers_of(self, member_id: str) -> list[StoredOffer]:
+        return list(StoredOffer.objects(helper_id=member_id))
+
+    def add_offer(self, offer: StoredOffer) -> None:
+        try:
+            offer.save(force_insert=True)
+        except NotUniqueError:
+            raise Conflict("You have already offered to help with this request.")
+
+    def save_offer(self, offer: StoredOffer) -> None:
+        offer.save()
+
+    # -- neighbours ---------------------------------------------------------------------------------------
+    def neighbours(self, community_id: str) -> list[Neighbour]:
+        return list(Neighbour.objects(community_id=community_id))
+
+    def neighbours_by_id(self, ids) -> dict[str, Neighbour]:
+        return {neighbour.id: neighbour for neighbour in Neighbour.objects(id__in=list(ids))}
+
+    def neighbour(self, member_id: str) -> Neighbour | None:
+        return Neighbour.objects(id=member_id).first()
+
+    def save_neighbour(self, neighbour: Neighbour) -> None:
+        neighbour.save()
+
+    def forget_neighbour(self, member_id: str) -> None:
+        Neighbour.objects(id=member_id).delete()

@@ -1,0 +1,87 @@
+"""The help Nameko service: thin entrypoints that delegate to `commands`."""
+from datetime import timedelta
+
+from nameko.dependency_providers import Config
+from nameko.timer import timer
+
+from services.common.clock import utcnow
+from services.common.handlers import on_event
+from services.common.idempotency import run_once
+from services.common.mongo import MongoDatabase
+from services.common.outbox import Outbox
+from services.common.rpc import rpc
+from services.help import commands
+from services.help.models import StoredOffer, StoredRequest
+from services.help.repository import HelpRepository
+
+
+class HelpService:
+    name = "help"
+
+    db = MongoDatabase(HelpRepository)
+    outbox = Outbox(StoredRequest, StoredOffer)
+    config = Config()
+
+    @rpc
+    def health(self):
+        self.db.db.command("ping")
+        return {"service": self.name, "ok": True}
+
+    @rpc
+    def create_request(self, actor, body, idempotency_key=None):
+        return run_once(self.db, scope=f"help:{actor['member_id']}", key=idempotency_key, request=body,
+                        command=lambda: commands.create_request(self.db, self.outbox, actor, body, utcnow()))
+
+    @rpc
+    def list_requests(self, actor, query):
+        return commands.list_requests(self.db, actor, query)
+
+    @rpc
+    def get_request(self, actor, request_id):
+        return commands.get_request(self.db, actor, request_id)
+
+    @rpc
+    def offer(self, actor, request_id, body, idempotency_key=None):
+        return run_once(self.db, scope=f"offer:{actor['member_id']}:{request_id}", key=idempotency_key,
+                        request=body,
+                        command=lambda: commands.offer(self.db, self.outbox, actor, request_id, body, utcnow()))
+
+    @rpc
+    def accept(self, actor, request_id, body):
+        return commands.accept(self.db, self.outbox, actor, request_id, body, utcnow())
+
+    @rpc
+    def complete(self, actor, request_id):
+        return commands.complete(self.db, self.outbox, actor, request_id, utcnow())
+
+    @rpc
+    def cancel(self, actor, request_id):
+        return commands.cancel(self.db, self.outbox, actor, request_id, utcnow())
+
+    @rpc
+    def export_member(self, actor):
+        return commands.export(self.db, actor)
+
+    @on_event("members", "member.joined")
+    def member_joined(self, event):
+        commands.remember_member(self.db, event)
+
+    @on_event("members", "member.updated")
+    def member_updated(self, event):
+        commands.remember_member(self.db, event)
+
+    @on_event("members", "member.deactivated")
+    def member_deactivated(self, event):
+        commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=False, now=utcnow())
+
+    @on_event("members", "member.erased")
+    def member_erased(self, event):
+        commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=True, now=utcnow())
+
+    @timer(interval=5)
+    def relay_outbox(self):
+        self.outbox.relay(grace=timedelta(seconds=float(self.config.get("OUTBOX_RELAY_GRACE_SECONDS", 5))))
+
+    @timer(interval=60)
+    def expire_requests(self):
+        return commands.expire_due(self.db, self.outbox, utcnow())
