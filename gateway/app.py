@@ -62,9 +62,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     metrics.register(app)
     app.before_request(require_json_bodies)
 
-    from gateway.api import auth, help, members, operations, spaces
+    from gateway.api import auth, help, members, notifications, operations, spaces
 
-    for blueprint in (operations.blp, auth.blp, members.blp, spaces.blp, help.blp):
+    for blueprint in (operations.blp, auth.blp, members.blp, spaces.blp, help.blp, notifications.blp):
         api.register_blueprint(blueprint)
     return app
 

@@ -14,7 +14,7 @@ from services.members.schemas import (
 blp = Blueprint("members", __name__, url_prefix="/api/v1", description="Members, invitations and profiles")
 
 # Services that hold personal data, asked in turn for an export. Later services join this list.
-EXPORTING_SERVICES = ("members", "spaces", "help")
+EXPORTING_SERVICES = ("members", "spaces", "help", "notifications")
 
 
 class ExportSchema(Schema):

@@ -32,7 +32,9 @@ def on_event(source_service: str, event_type: str, *, repository: str = "db", re
             if not is_envelope(event):
                 park(store, event, "not an event envelope")
                 return
-            if store.was_handled(event["event_id"]):
+            # One ledger entry per event and handler: two handlers of one event type each do their part.
+            ledger_key = f"{event['event_id']}:{method.__name__}"
+            if store.was_handled(ledger_key):
                 return
             for attempt, delay in enumerate((*retry_delays, None), start=1):
                 try:
@@ -44,7 +46,7 @@ def on_event(source_service: str, event_type: str, *, repository: str = "db", re
                         return
                     log.warning("handling %s failed (attempt %d), retrying", event["type"], attempt)
                     eventlet.sleep(delay)
-            store.mark_handled(event["event_id"], event["type"], utcnow())
+            store.mark_handled(ledger_key, event["type"], utcnow())
 
         return event_handler(source_service, event_type)(handle)
 

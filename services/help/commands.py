@@ -251,6 +251,15 @@ def remember_member(repo, event: dict) -> None:
     repo.save_neighbour(neighbour)
 
 
+def remember_help_categories(repo, event: dict) -> None:
+    """Which requests a member wants to hear of, as set in their notification preferences."""
+    payload = event["payload"]
+    neighbour = repo.neighbour(payload["member_id"]) or Neighbour(id=payload["member_id"],
+                                                                  community_id=event["community_id"])
+    neighbour.help_categories = payload.get("help_categories") or None
+    repo.save_neighbour(neighbour)
+
+
 def on_member_gone(repo, outbox, member_id: str, *, erased: bool, now) -> None:
     their_offers = repo.offers_of(member_id)
     involved = {stored.id: stored for stored in repo.requests_of(member_id)}

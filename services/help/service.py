@@ -10,6 +10,7 @@ from services.common.idempotency import run_once
 from services.common.mongo import MongoDatabase
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
+from services.common.topology import DeclareEventQueues
 from services.help import commands
 from services.help.models import StoredOffer, StoredRequest
 from services.help.repository import HelpRepository
@@ -21,6 +22,7 @@ class HelpService:
     db = MongoDatabase(HelpRepository)
     outbox = Outbox(StoredRequest, StoredOffer)
     config = Config()
+    event_queues = DeclareEventQueues()
 
     @rpc
     def health(self):
@@ -77,6 +79,10 @@ class HelpService:
     @on_event("members", "member.erased")
     def member_erased(self, event):
         commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=True, now=utcnow())
+
+    @on_event("notifications", "preferences.updated")
+    def preferences_updated(self, event):
+        commands.remember_help_categories(self.db, event)
 
     @timer(interval=5)
     def relay_outbox(self):

@@ -97,7 +97,7 @@ def _first_organiser(repo, outbox, community, organiser: dict, now) -> Member:
         "display_name": organiser.get("display_name") or "Organiser",
         "preferred_language": organiser.get("preferred_language") or "de",
     })
-    member = _new_member(community.id, data, role="organiser", household=None, now=now)
+    member = _new_member(community.id, community.timezone, data, role="organiser", household=None, now=now)
     repo.add_member(member)
     outbox.send(member)
     return member
@@ -135,7 +135,8 @@ def register(repo, outbox, body: dict, now) -> dict:
     domain.check_invitation_usable(invitation, now)
     if repo.member_by_email(domain.normalise_email(data["email"])):
         raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
-    member = _new_member(invitation.community_id, data, role=invitation.role,
+    member = _new_member(invitation.community_id, repo.community_timezone(invitation.community_id), data,
+                         role=invitation.role,
                          household=data.get("household") or invitation.household, now=now)
     if not repo.claim_invitation(invitation.id, member.id, now):
         domain.check_invitation_usable(repo.invitation_by_code_hash(invitation.code_hash), now)
@@ -149,7 +150,7 @@ def register(repo, outbox, body: dict, now) -> dict:
     return member_view(member)
 
 
-def _new_member(community_id: str, data: dict, *, role: str, household, now) -> Member:
+def _new_member(community_id: str, timezone: str | None, data: dict, *, role: str, household, now) -> Member:
     domain.check_language_codes(data.get("languages", []))
     languages = list(dict.fromkeys([data["preferred_language"], *data.get("languages", [])]))
     member = Member(
@@ -159,7 +160,7 @@ def _new_member(community_id: str, data: dict, *, role: str, household, now) -> 
         preferred_language=data["preferred_language"], languages=languages, phone=data.get("phone"),
         share_phone=data.get("share_phone", False), role=role, active=True, created_at=now, updated_at=now,
     )
-    member.record(events.member_joined(member, now))
+    member.record(events.member_joined(member, timezone, now))
     return member
 
 
@@ -276,7 +277,7 @@ def _save_changed(repo, outbox, member: Member, changed: list[str], now) -> dict
     if changed:
         member.revision += 1
         member.updated_at = now
-        member.record(events.member_updated(member, changed, now))
+        member.record(events.member_updated(member, repo.community_timezone(member.community_id), changed, now))
         repo.save_member(member)
         outbox.send(member)
     return member_view(member)

@@ -4,7 +4,7 @@ from datetime import datetime
 from services.common.events import new_event
 
 
-def profile(member) -> dict:
+def profile(member, timezone: str | None) -> dict:
     """What other services keep of a member. The phone travels with `share_phone`: each consumer applies
     its own rule (the directory shows shared phones; an accepted helper sees the phone regardless)."""
     return {
@@ -18,15 +18,17 @@ def profile(member) -> dict:
         "share_phone": member.share_phone,
         "role": member.role,
         "active": member.active,
+        "timezone": timezone,  # the community's: consumers speak of times on its wall clock
     }
 
 
-def member_joined(member, now: datetime) -> dict:
-    return new_event("member.joined", community_id=member.community_id, payload=profile(member), occurred_at=now)
+def member_joined(member, timezone: str | None, now: datetime) -> dict:
+    return new_event("member.joined", community_id=member.community_id, payload=profile(member, timezone),
+                     occurred_at=now)
 
 
-def member_updated(member, changed: list[str], now: datetime) -> dict:
-    payload = {**profile(member), "changed": sorted(changed)}
+def member_updated(member, timezone: str | None, changed: list[str], now: datetime) -> dict:
+    payload = {**profile(member, timezone), "changed": sorted(changed)}
     return new_event("member.updated", community_id=member.community_id, payload=payload, occurred_at=now)
 
 

@@ -11,6 +11,7 @@ from services.common.clock import utcnow
 from services.common.idempotency import run_once
 from services.common.mongo import MongoDatabase
 from services.common.rpc import rpc
+from services.common.topology import DeclareEventQueues
 from services.common.outbox import Outbox
 from services.members import commands
 from services.members.models import Member
@@ -65,6 +66,7 @@ class MembersService:
     db = MongoDatabase(MembersRepository)
     outbox = Outbox(Member)
     config = Config()
+    event_queues = DeclareEventQueues()
     bootstrap = Bootstrap()
 
     @rpc

@@ -9,6 +9,7 @@ from services.common.handlers import on_event
 from services.common.idempotency import run_once
 from services.common.mongo import MongoDatabase
 from services.common.rpc import rpc
+from services.common.topology import DeclareEventQueues
 from services.common.outbox import Outbox
 from services.spaces import commands
 from services.spaces.models import Booking
@@ -21,6 +22,7 @@ class SpacesService:
     db = MongoDatabase(SpacesRepository)
     outbox = Outbox(Booking)
     config = Config()
+    event_queues = DeclareEventQueues()
 
     @rpc
     def health(self):

@@ -79,3 +79,21 @@ def test_a_message_that_is_not_an_event_is_parked_not_handled(container_factory,
         event_dispatcher(service_config)("members", "member.joined", {"hello": "world"})
     assert joined_count() == 0
     assert mongoengine.get_db("tally").parked_events.count_documents({"reason": "not an event envelope"}) == 1
+
+
+def test_an_event_published_before_its_consumer_ever_started_is_not_lost(container_factory, service_config):
+    """Each service declares every service's event queues as it starts (services.common.topology)."""
+    from services.members.service import MembersService
+    from services.notifications.models import Notification
+    from services.notifications.service import NotificationsService
+    from nameko.testing.services import entrypoint_hook
+
+    members = container_factory(MembersService, service_config)
+    members.start()
+    with entrypoint_hook(members, "create_community") as create:
+        created = create("Haus Früh", "Europe/Berlin", {"email": "early@example.org",
+                                                        "password": "a long enough password"})
+    notifications = container_factory(NotificationsService, service_config)  # starts only now
+    with entrypoint_waiter(notifications, "member_joined"):
+        notifications.start()
+    assert Notification.objects(member_id=created["organiser"]["id"], kind="welcome").count() == 1

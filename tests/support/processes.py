@@ -22,6 +22,8 @@ SERVICES = {
     "members": ("services/members/config.yml", "services.members.service:MembersService"),
     "spaces": ("services/spaces/config.yml", "services.spaces.service:SpacesService"),
     "help": ("services/help/config.yml", "services.help.service:HelpService"),
+    "notifications": ("services/notifications/config.yml",
+                      "services.notifications.service:NotificationsService"),
 }
 
 

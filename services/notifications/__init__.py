@@ -1,0 +1,1 @@
+"""The notifications service: inbox, preferences, notices, deliveries and read receipts, in every language."""

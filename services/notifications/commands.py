@@ -1,0 +1,376 @@
+"""What the notifications service does, as plain functions over the repository, the outbox and `now`.
+
+Events become inbox entries (one per recipient and event, whatever the number of deliveries) and, where a
+member chose it, emails that respect quiet hours and the daily digest. Texts are rendered when read or sent,
+in the recipient's language at that moment, with dates spelled out on the community's wall clock.
+"""
+import uuid
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from services.common.clock import as_utc, isoformat_z, parse_iso
+from services.common.errors import Forbidden, Invalid, NotFound
+from services.common.events import new_event
+from services.common.schemas import load
+from services.notifications import domain, messages
+from services.notifications.models import Delivery, Notice, Preferences, Recipient
+from services.notifications.schemas import (
+    BoardQuerySchema, NoticeRequestSchema, NotificationListQuerySchema, PreferencesSchema,
+)
+
+DEFAULT_TZ = "Europe/Berlin"
+LEASE = timedelta(minutes=2)
+FAN_OUT_GRACE = timedelta(seconds=30)
+
+
+def _tz(recipient: Recipient | None) -> ZoneInfo:
+    return ZoneInfo((recipient.timezone if recipient else None) or DEFAULT_TZ)
+
+
+def _hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _renderable(facts: dict, names: dict[str, str | None], language: str) -> dict:
+    """Stored facts made ready for the text: times as datetimes, the neighbour named by `name_of` as they are
+    called now (or "a neighbour" once they are gone)."""
+    ready = {key: parse_iso(value) if key in ("start", "end") and isinstance(value, str) else value
+             for key, value in (facts or {}).items()}
+    if "name_of" in ready:
+        ready["name"] = names.get(ready.pop("name_of")) or messages.phrase("someone", language)
+    for fact in ("space", "title"):
+        if fact in ready and not ready[fact]:
+            ready[fact] = "—"
+    return ready
+
+
+# -- members -------------------------------------------------------------------------------------------------
+def remember_member(repo, event: dict) -> None:
+    profile = event["payload"]
+    recipient = repo.recipient(profile["member_id"]) or Recipient(id=profile["member_id"])
+    recipient.community_id = event["community_id"]
+    for field in ("display_name", "preferred_language", "email", "household", "role", "timezone"):
+        if profile.get(field) is not None:
+            setattr(recipient, field, profile[field])
+    recipient.phone = profile.get("phone") if profile.get("share_phone") else None
+    recipient.languages = profile.get("languages") or []
+    recipient.active = profile.get("active", True)
+    repo.save_recipient(recipient)
+
+
+def member_deactivated(repo, member_id: str) -> None:
+    recipient = repo.recipient(member_id)
+    if recipient is not None:
+        recipient.active = False
+        repo.save_recipient(recipient)
+
+
+# -- events into inboxes ----------------------------------------------------------------------------------------
+def handle_event(repo, event: dict, now) -> list[str]:
+    """The notifications an event causes; an event delivered again adds nothing (the entries' ids are made
+    of the event, the member and the kind)."""
+    organisers = repo.organisers(event["community_id"]) if event["type"] == "booking.requested" else []
+    planned = domain.plan(event, organisers=organisers)
+    entries = [{
+        "_id": f"{event['event_id']}:{p.member_id}:{p.kind}", "community_id": event["community_id"],
+        "member_id": p.member_id, "kind": p.kind, "facts": p.facts, "link": p.link, "notice_id": None,
+        "urgent": False, "created_at": now, "read_at": None,
+    } for p in planned]
+    new = set(repo.add_notifications(entries))
+    plan_emails(repo, [e for e in entries if e["_id"] in new], now)
+    return sorted(new)
+
+
+def plan_emails(repo, entries: list[dict], now) -> None:
+    """An email for each new entry whose member chose email: after their quiet hours, or in the digest."""
+    if not entries:
+        return
+    members = {entry["member_id"] for entry in entries}
+    preferences = repo.preferences_of(members)
+    recipients = repo.recipients(members)
+    deliveries = []
+    for entry in entries:
+        chosen, recipient = preferences.get(entry["member_id"]), recipients.get(entry["member_id"])
+        if not chosen or not chosen.email or not recipient or not recipient.email or not recipient.active:
+            continue
+        tz = _tz(recipient)
+        if chosen.digest == "daily" and not entry["urgent"]:
+            status, due = "digest", domain.next_digest_at(now, tz)
+        else:
+            status = "pending"
+            due = domain.email_due_at(now, tz, quiet_from=_hhmm(chosen.quiet_from),
+                                      quiet_until=_hhmm(chosen.quiet_until), urgent=entry["urgent"])
+        deliveries.append({"_id": f"{entry['_id']}:email", "community_id": entry["community_id"],
+                           "member_id": entry["member_id"], "notification_id": entry["_id"], "channel": "email",
+                           "status": status, "due_at": due, "attempts": 0, "outbox": []})
+    repo.add_deliveries(deliveries)
+
+
+# -- the inbox ----------------------------------------------------------------------------------------------------
+def render(entry, recipient: Recipient | None, notice: Notice | None = None, names: dict | None = None) -> dict:
+    language = recipient.preferred_language if recipient else "de"
+    if entry.kind == "notice" and notice is not None:
+        title, body, language = domain.notice_text(
+            {"title": notice.title, "body": notice.body, "language": notice.language}, notice.translations, language)
+    else:
+        language = messages.language_served(language)
+        title, body = messages.render(entry.kind, language, _renderable(entry.facts, names or {}, language),
+                                      _tz(recipient))
+    return {"id": entry.id, "kind": entry.kind, "title": title, "body": body,
+            "created_at": isoformat_z(entry.created_at), "read_at": isoformat_z(entry.read_at), "link": entry.link,
+            "urgent": entry.urgent, "language": language, "direction": messages.text_direction(language)}
+
+
+def inbox(repo, actor: dict, query: dict) -> dict:
+    data = load(NotificationListQuerySchema, query)
+    page, next_cursor = repo.inbox(actor["member_id"], unread=data["unread"], limit=data["limit"],
+                                   cursor=data["cursor"])
+    recipient = repo.recipient(actor["member_id"]) or _stand_in(actor)
+    notices = repo.notices(actor["community_id"], [e.notice_id for e in page if e.notice_id])
+    names = names_for(repo, page)
+    return {"items": [render(entry, recipient, notices.get(entry.notice_id), names) for entry in page],
+            "next": next_cursor}
+
+
+def names_for(repo, entries) -> dict[str, str | None]:
+    wanted = {entry.facts.get("name_of") for entry in entries if entry.facts and entry.facts.get("name_of")}
+    return {member_id: person.display_name for member_id, person in repo.recipients(wanted).items()}
+
+
+def _stand_in(actor: dict) -> Recipient:
+    """Before the member's copy arrived by event: what the gateway told us of them."""
+    return Recipient(id=actor["member_id"], community_id=actor["community_id"],
+                     preferred_language=actor.get("preferred_language") or "de",
+                     timezone=actor.get("timezone") or DEFAULT_TZ, display_name=actor.get("display_name"))
+
+
+def mark_read(repo, actor: dict, notification_id: str, now) -> None:
+    if not isinstance(notification_id, str) or not repo.mark_read(actor["member_id"], notification_id, now):
+        raise NotFound("There is no such notification in your inbox.")
+
+
+# -- preferences ------------------------------------------------------------------------------------------------------
+def preferences_view(preferences: Preferences | None) -> dict:
+    preferences = preferences or Preferences()
+    return {"channels": {"in_app": True, "email": preferences.email},
+            "quiet_hours": {"from": preferences.quiet_from, "until": preferences.quiet_until},
+            "digest": preferences.digest, "help_categories": preferences.help_categories}
+
+
+def get_preferences(repo, actor: dict) -> dict:
+    return preferences_view(repo.preferences(actor["member_id"]))
+
+
+def set_preferences(repo, outbox, actor: dict, body: dict, now) -> dict:
+    data = load(PreferencesSchema, body)
+    preferences = repo.preferences(actor["member_id"]) or Preferences(id=actor["member_id"])
+    preferences.community_id = actor["community_id"]
+    preferences.email = data["channels"]["email"]
+    quiet = data.get("quiet_hours") or {"from": domain.DEFAULT_QUIET_FROM.strftime("%H:%M"),
+                                        "until": domain.DEFAULT_QUIET_UNTIL.strftime("%H:%M")}
+    preferences.quiet_from, preferences.quiet_until = quiet["from"], quiet["until"]
+    preferences.digest = data["digest"]
+    categories = data.get("help_categories")
+    preferences.help_categories = sorted(set(categories)) if categories else None
+    preferences.record(new_event("preferences.updated", community_id=actor["community_id"], occurred_at=now,
+                                 payload={"member_id": actor["member_id"],
+                                          "help_categories": preferences.help_categories}))
+    repo.save_preferences(preferences)
+    outbox.send(preferences)
+    return preferences_view(preferences)
+
+
+# -- notices ----------------------------------------------------------------------------------------------------------
+def publish_notice(repo, outbox, actor: dict, body: dict, now) -> dict:
+    if actor["role"] != "organiser":
+        raise Forbidden("Only organisers publish notices.")
+    data = load(NoticeRequestSchema, body)
+    neighbours = [domain.Neighbour(r.id, r.active, r.household, tuple(r.languages), r.preferred_language)
+                  for r in repo.community_recipients(actor["community_id"])]
+    audience = domain.notice_audience(data["audience"], neighbours)
+    if not audience:
+        raise Invalid("Nobody in the community matches this audience.", errors={"audience": ["Nobody matches."]})
+    notice = Notice(id=str(uuid.uuid4()), community_id=actor["community_id"], author_id=actor["member_id"],
+                    title=data["title"], body=data["body"], language=data["language"],
+                    translations=data["translations"], audience=data["audience"], urgent=data["urgent"],
+                    published_at=now, recipients=len(audience))
+    notice.record(new_event("notice.published", community_id=notice.community_id, occurred_at=now, payload={
+        "notice_id": notice.id, "urgent": notice.urgent, "recipients": len(audience)}))
+    repo.add_notice(notice)
+    fan_out(repo, notice, audience, now)
+    outbox.send(notice)
+    return notice_view(notice)
+
+
+def fan_out(repo, notice: Notice, audience: list[str], now) -> None:
+    """One inbox entry (and email where chosen) per recipient; repeatable, so a timer can finish a fan-out
+    that a crash interrupted."""
+    entries = [{"_id": f"notice:{notice.id}:{member}", "community_id": notice.community_id, "member_id": member,
+                "kind": "notice", "facts": {}, "link": f"/notices/{notice.id}", "notice_id": notice.id,
+                "urgent": notice.urgent, "created_at": as_utc(notice.published_at), "read_at": None}
+               for member in audience]
+    new = set(repo.add_notifications(entries))
+    plan_emails(repo, [e for e in entries if e["_id"] in new], now)
+    repo.mark_fanned_out(notice.id)
+
+
+def finish_fan_outs(repo, now) -> None:
+    for notice in repo.unfinished_notices(now - FAN_OUT_GRACE):
+        neighbours = [domain.Neighbour(r.id, r.active, r.household, tuple(r.languages), r.preferred_language)
+                      for r in repo.community_recipients(notice.community_id)]
+        fan_out(repo, notice, domain.notice_audience(notice.audience, neighbours), now)
+
+
+def notice_view(notice: Notice, read_at=None) -> dict:
+    return {"id": notice.id, "title": notice.title, "body": notice.body, "language": notice.language,
+            "urgent": notice.urgent, "published_at": isoformat_z(notice.published_at),
+            "recipients": notice.recipients, "read_at": isoformat_z(read_at)}
+
+
+def my_notices(repo, actor: dict, query: dict) -> dict:
+    data = load(NotificationListQuerySchema, {k: v for k, v in query.items() if k != "unread"})
+    page, next_cursor = repo.notice_entries_of(actor["member_id"], data["limit"], data["cursor"])
+    notices = repo.notices(actor["community_id"], [e.notice_id for e in page])
+    recipient = repo.recipient(actor["member_id"]) or _stand_in(actor)
+    items = []
+    for entry in page:
+        notice = notices.get(entry.notice_id)
+        if notice:
+            shown = render(entry, recipient, notice)
+            items.append({**notice_view(notice, entry.read_at), "title": shown["title"], "body": shown["body"],
+                          "language": shown["language"]})
+    return {"items": items, "next": next_cursor}
+
+
+def receipts(repo, actor: dict, notice_id: str) -> dict:
+    if actor["role"] != "organiser":
+        raise Forbidden("Only organisers see who has read a notice.")
+    notice = repo.notice(actor["community_id"], notice_id) if isinstance(notice_id, str) else None
+    if notice is None:
+        raise NotFound("There is no such notice in your community.")
+    entries = repo.notice_entries(notice.id)
+    unread_ids = [e.member_id for e in entries if e.read_at is None]
+    people = repo.recipients(unread_ids)
+    unread = sorted(({"member_id": m, "display_name": people[m].display_name if m in people else None,
+                      "phone": people[m].phone if m in people else None,
+                      "household": people[m].household if m in people else None} for m in unread_ids),
+                    key=lambda person: ((person["household"] or ""), (person["display_name"] or "")))
+    return {"notice_id": notice.id, "delivered": len(entries), "read": len(entries) - len(unread_ids),
+            "unread": unread}
+
+
+def board(repo, actor: dict, query: dict, now) -> dict:
+    """The notices of one week (the current one by default), for the printable board, in the viewer's
+    language."""
+    week = load(BoardQuerySchema, query)["week"]
+    recipient = repo.recipient(actor["member_id"]) or _stand_in(actor)
+    tz = _tz(recipient)
+    if week:
+        year, number = week.split("-W")
+        monday = date.fromisocalendar(int(year), int(number), 1)
+    else:
+        today = now.astimezone(tz).date()
+        monday = today - timedelta(days=today.weekday())
+    start = datetime.combine(monday, time(0), tzinfo=tz)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
+    language = recipient.preferred_language or "de"
+    served = messages.language_served(language)
+    items = []
+    for notice in repo.notices_published_between(actor["community_id"], start, end):
+        title, body, text_language = domain.notice_text(
+            {"title": notice.title, "body": notice.body, "language": notice.language}, notice.translations, language)
+        items.append({"title": title, "body": body, "urgent": notice.urgent, "language": text_language,
+                      "published": messages.format_when(as_utc(notice.published_at), served, tz)})
+    iso = monday.isocalendar()
+    return {"week": f"{iso[0]}-W{iso[1]:02d}", "language": served, "direction": messages.text_direction(served),
+            "from": messages.format_when(start, served, tz), "notices": items}
+
+
+# -- email -------------------------------------------------------------------------------------------------------------
+def send_due_emails(repo, mailer, outbox, *, retry_delays: list[float], now) -> int:
+    sent = 0
+    for delivery in repo.claim_due(now, LEASE):
+        recipient = repo.recipient(delivery.member_id)
+        entry = repo.notification(delivery.member_id, delivery.notification_id)
+        if recipient is None or entry is None or not recipient.email:
+            _finish_delivery(repo, outbox, delivery, "failed", "the recipient or the notification is gone", now)
+            continue
+        notice = repo.notice(entry.community_id, entry.notice_id) if entry.notice_id else None
+        shown = render(entry, recipient, notice, names_for(repo, [entry]))
+        try:
+            mailer.send(recipient.email, shown["title"], shown["body"], shown["language"])
+        except Exception as error:  # refused, unreachable, timed out: try again later, then give up visibly
+            delivery.attempts += 1
+            delivery.last_error = f"{type(error).__name__}: {error}"[:500]
+            if delivery.attempts > len(retry_delays):
+                _finish_delivery(repo, outbox, delivery, "failed", delivery.last_error, now)
+            else:
+                delivery.status = "pending"
+                delivery.due_at = now + timedelta(seconds=retry_delays[delivery.attempts - 1])
+                repo.save_delivery(delivery)
+            continue
+        delivery.attempts += 1
+        _finish_delivery(repo, outbox, delivery, "sent", None, now)
+        sent += 1
+    return sent
+
+
+def _finish_delivery(repo, outbox, delivery: Delivery, status: str, error: str | None, now) -> None:
+    delivery.status = status
+    delivery.last_error = error
+    delivery.sent_at = now if status == "sent" else None
+    delivery.record(new_event("notification.delivered", community_id=delivery.community_id, occurred_at=now,
+                              payload={"delivery_id": delivery.id, "member_id": delivery.member_id,
+                                       "notification_id": delivery.notification_id, "channel": delivery.channel,
+                                       "outcome": status, "attempts": delivery.attempts}))
+    repo.save_delivery(delivery)
+    outbox.send(delivery)
+
+
+def send_digests(repo, mailer, outbox, now) -> int:
+    by_member: dict[str, list[Delivery]] = {}
+    for delivery in repo.due_digests(now):
+        by_member.setdefault(delivery.member_id, []).append(delivery)
+    sent = 0
+    for member_id, deliveries in by_member.items():
+        recipient = repo.recipient(member_id)
+        if recipient is None or not recipient.email:
+            continue
+        lines = []
+        for delivery in deliveries:
+            entry = repo.notification(member_id, delivery.notification_id)
+            if entry is not None:
+                shown = render(entry, recipient, repo.notice(entry.community_id, entry.notice_id)
+                               if entry.notice_id else None, names_for(repo, [entry]))
+                lines.append(f"• {shown['title']}\n  {shown['body']}")
+        subject = messages.digest_subject(recipient.preferred_language, len(lines))
+        try:
+            mailer.send(recipient.email, subject, "\n\n".join(lines), recipient.preferred_language)
+        except Exception as error:
+            for delivery in deliveries:
+                delivery.attempts += 1
+                delivery.last_error = f"{type(error).__name__}: {error}"[:500]
+                repo.save_delivery(delivery)
+            continue
+        for delivery in deliveries:
+            delivery.attempts += 1
+            _finish_delivery(repo, outbox, delivery, "sent", None, now)
+        sent += 1
+    return sent
+
+
+# -- privacy --------------------------------------------------------------------------------------------------------------
+def export(repo, actor: dict) -> dict:
+    recipient = repo.recipient(actor["member_id"]) or _stand_in(actor)
+    entries = repo.notifications_of(actor["member_id"])
+    notices = repo.notices(actor["community_id"], [e.notice_id for e in entries if e.notice_id])
+    return {"preferences": get_preferences(repo, actor),
+            "notifications": [render(e, recipient, notices.get(e.notice_id), names_for(repo, entries))
+                              for e in entries],
+            "deliveries": [{"id": d.id, "channel": d.channel, "status": d.status, "attempts": d.attempts,
+                            "sent_at": isoformat_z(d.sent_at)} for d in repo.deliveries_of(actor["member_id"])]}
+
+
+def erase(repo, member_id: str) -> None:
+    repo.forget_member(member_id)

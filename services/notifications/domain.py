@@ -1,0 +1,195 @@
+"""Who hears of what, and when an email may go: the notification rules as pure functions.
+
+- `plan` turns one event of another service into the notifications it causes: who receives which kind,
+  with which facts (the texts are rendered later, in each recipient's language, by `messages`).
+- `email_due_at` applies a member's quiet hours (on the community's wall clock, across midnight and on the
+  days the clocks change); urgent notices ignore them.
+- `notice_audience` picks the recipients of an organiser's notice; `notice_text` the language version a
+  recipient reads.
+
+No Nameko, no database, no clock: `now` is passed in.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DEFAULT_QUIET_FROM = time(21, 0)
+DEFAULT_QUIET_UNTIL = time(8, 0)
+DIGEST_HOUR = time(8, 0)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One notification to create: for `member_id`, of `kind`, with the facts its text needs. `name_of` in
+    the facts names the member whose display name the text mentions; it is looked up when the text is
+    rendered, so a renamed or erased neighbour shows as they are now."""
+
+    member_id: str
+    kind: str
+    facts: dict = field(default_factory=dict)
+    link: str | None = None
+
+
+def plan(event: dict, *, organisers: list[str]) -> list[Planned]:
+    """The notifications an event causes. Unknown event types cause none (consumers ignore what they do not
+    know); fields a payload lacks are simply left out of the facts."""
+    kind = event.get("type", "")
+    payload = event.get("payload") or {}
+    planner = PLANNERS.get(kind)
+    return planner(payload, organisers) if planner else []
+
+
+def _booking_facts(payload: dict) -> dict:
+    return {"space": payload.get("space_name"), "start": payload.get("start"), "end": payload.get("end"),
+            "name_of": payload.get("member_id"), "booking_id": payload.get("booking_id")}
+
+
+def _booking_link(payload: dict) -> str:
+    return f"/bookings/{payload.get('booking_id')}"
+
+
+def _to_booker(kind):
+    def planner(payload, organisers):
+        return [Planned(payload["member_id"], kind, _booking_facts(payload), _booking_link(payload))]
+    return planner
+
+
+def _booking_requested(payload, organisers):
+    facts, link = _booking_facts(payload), _booking_link(payload)
+    return [Planned(payload["member_id"], "booking_pending", facts, link)] + [
+        Planned(organiser, "booking_approval_needed", facts, link)
+        for organiser in organisers if organiser != payload["member_id"]]
+
+
+def _booking_cancelled(payload, organisers):
+    by = payload.get("cancelled_by")
+    if by == payload["member_id"]:
+        return []  # the booker cancelled it themselves: nothing to tell them
+    facts = {**_booking_facts(payload), "by_organiser": by not in (None, "system")}
+    return [Planned(payload["member_id"], "booking_cancelled", facts, _booking_link(payload))]
+
+
+def _help_facts(payload: dict) -> dict:
+    return {key: payload.get(key) for key in ("title", "category", "request_id")}
+
+
+def _help_link(payload: dict) -> str:
+    return f"/help/{payload.get('request_id')}"
+
+
+def _help_requested(payload, organisers):
+    facts = {**_help_facts(payload), "name_of": payload.get("requester_id")}
+    return [Planned(member, "help_requested", facts, _help_link(payload))
+            for member in payload.get("audience", []) if member != payload.get("requester_id")]
+
+
+def _help_offered(payload, organisers):
+    facts = {**_help_facts(payload), "name_of": payload.get("helper_id")}
+    return [Planned(payload["requester_id"], "help_offer_received", facts, _help_link(payload))]
+
+
+def _to_helper(kind):
+    def planner(payload, organisers):
+        helper = payload.get("helper_id")
+        facts = {**_help_facts(payload), "name_of": payload.get("requester_id")}
+        return [Planned(helper, kind, facts, _help_link(payload))] if helper else []
+    return planner
+
+
+def _help_cancelled(payload, organisers):
+    planned = _to_helper("help_cancelled")(payload, organisers)
+    if payload.get("cancelled_by") not in (None, payload.get("requester_id")):
+        planned.append(Planned(payload["requester_id"], "help_cancelled",
+                               {**_help_facts(payload), "name_of": payload.get("requester_id")}, _help_link(payload)))
+    return planned
+
+
+def _to_requester(kind):
+    def planner(payload, organisers):
+        facts = {**_help_facts(payload), "name_of": payload.get("helper_id")}
+        return [Planned(payload["requester_id"], kind, facts, _help_link(payload))]
+    return planner
+
+
+def _welcome(payload, organisers):
+    return [Planned(payload["member_id"], "welcome", {"name_of": payload["member_id"]}, "/")]
+
+
+PLANNERS = {
+    "member.joined": _welcome,
+    "booking.confirmed": _to_booker("booking_confirmed"),
+    "booking.requested": _booking_requested,
+    "booking.approved": _to_booker("booking_approved"),
+    "booking.rejected": _to_booker("booking_rejected"),
+    "booking.cancelled": _booking_cancelled,
+    "booking.reminder_due": _to_booker("booking_reminder"),
+    "help.requested": _help_requested,
+    "help.offered": _help_offered,
+    "help.accepted": _to_helper("help_offer_accepted"),
+    "help.completed": _to_helper("help_completed"),
+    "help.cancelled": _help_cancelled,
+    "help.expired": _to_requester("help_expired"),
+    "help.reopened": _to_requester("help_reopened"),
+}
+
+
+# -- quiet hours ------------------------------------------------------------------------------------------
+def in_quiet_hours(moment: datetime, tz: ZoneInfo, quiet_from: time, quiet_until: time) -> bool:
+    local = moment.astimezone(tz).time()
+    if quiet_from == quiet_until:
+        return False  # no quiet hours
+    if quiet_from < quiet_until:
+        return quiet_from <= local < quiet_until
+    return local >= quiet_from or local < quiet_until  # across midnight, like 21:00–08:00
+
+
+def email_due_at(now: datetime, tz: ZoneInfo, *, quiet_from: time = DEFAULT_QUIET_FROM,
+                 quiet_until: time = DEFAULT_QUIET_UNTIL, urgent: bool = False) -> datetime:
+    """When an email may go: now, unless the member's quiet hours hold it until they end. Urgent notices
+    do not wait. The end is a wall-clock time of the community's zone, so it stays right across DST."""
+    if urgent or not in_quiet_hours(now, tz, quiet_from, quiet_until):
+        return now
+    local = now.astimezone(tz)
+    end_day = local.date() if local.time() < quiet_until else local.date() + timedelta(days=1)
+    return datetime.combine(end_day, quiet_until, tzinfo=tz).astimezone(now.tzinfo)
+
+
+def next_digest_at(now: datetime, tz: ZoneInfo, hour: time = DIGEST_HOUR) -> datetime:
+    """The next morning digest: today at `hour` local if still ahead, otherwise tomorrow."""
+    local = now.astimezone(tz)
+    day = local.date() if local.time() < hour else local.date() + timedelta(days=1)
+    return datetime.combine(day, hour, tzinfo=tz).astimezone(now.tzinfo)
+
+
+# -- notices --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Neighbour:
+    member_id: str
+    active: bool
+    household: str | None
+    languages: tuple[str, ...]
+    preferred_language: str
+
+
+def notice_audience(audience, neighbours: list[Neighbour]) -> list[str]:
+    """`"all"`, `{"household": ...}` or `{"language": ...}` (members who speak it): active members only."""
+    active = [n for n in neighbours if n.active]
+    if audience == "all":
+        chosen = active
+    elif isinstance(audience, dict) and "household" in audience:
+        chosen = [n for n in active if n.household == audience["household"]]
+    elif isinstance(audience, dict) and "language" in audience:
+        wanted = audience["language"]
+        chosen = [n for n in active if wanted == n.preferred_language or wanted in n.languages]
+    else:
+        raise ValueError(f"unknown audience {audience!r}")
+    return sorted(n.member_id for n in chosen)
+
+
+def notice_text(original: dict, translations: dict, language: str) -> tuple[str, str, str]:
+    """The notice as a recipient reads it: their language if the organiser wrote it, else the original.
+    Returns (title, body, language of the text)."""
+    version = translations.get(language)
+    if version:
+        return version["title"], version["body"], language
+    return original["title"], original["body"], original["language"]

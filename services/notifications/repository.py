@@ -1,0 +1,147 @@
+"""The notifications database, narrowed to the questions the service asks."""
+from datetime import datetime, timedelta
+
+from mongoengine import Q
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.common.mongo import Repository
+from services.common.paging import decode_cursor, encode_cursor
+from services.notifications.models import ALIAS, Delivery, Notice, Notification, Preferences, Recipient
+
+
+class NotificationsRepository(Repository):
+    alias = ALIAS
+    documents = (Recipient, Preferences, Notification, Delivery, Notice)
+
+    # -- recipients and preferences ----------------------------------------------------------------------
+    def recipient(self, member_id: str) -> Recipient | None:
+        return Recipient.objects(id=member_id).first()
+
+    def recipients(self, member_ids) -> dict[str, Recipient]:
+        return {r.id: r for r in Recipient.objects(id__in=list(member_ids))}
+
+    def community_recipients(self, community_id: str) -> list[Recipient]:
+        return list(Recipient.objects(community_id=community_id))
+
+    def organisers(self, community_id: str) -> list[str]:
+        return list(Recipient.objects(community_id=community_id, role="organiser", active=True).scalar("id"))
+
+    def save_recipient(self, recipient: Recipient) -> None:
+        recipient.save()
+
+    def forget_member(self, member_id: str) -> None:
+        for document in (Recipient, Preferences):
+            document.objects(id=member_id).delete()
+        Notification.objects(member_id=member_id).delete()
+        Delivery.objects(member_id=member_id).delete()
+
+    def preferences(self, member_id: str) -> Preferences | None:
+        return Preferences.objects(id=member_id).first()
+
+    def preferences_of(self, member_ids) -> dict[str, Preferences]:
+        return {p.id: p for p in Preferences.objects(id__in=list(member_ids))}
+
+    def save_preferences(self, preferences: Preferences) -> None:
+        preferences.save()
+
+    # -- inbox ----------------------------------------------------------------------------------------------
+    def add_notifications(self, entries: list[dict]) -> list[str]:
+        """Insert inbox entries; those that exist already (the same event again) are skipped. Returns the
+        ids that were new."""
+        if not entries:
+            return []
+        collection = Notification._get_collection()
+        try:
+            collection.insert_many(entries, ordered=False)
+            return [entry["_id"] for entry in entries]
+        except BulkWriteError as error:
+            duplicates = {failure["op"]["_id"] for failure in error.details.get("writeErrors", [])
+                          if failure.get("code") == 11000}
+            return [entry["_id"] for entry in entries if entry["_id"] not in duplicates]
+        except DuplicateKeyError:  # a store that reports a single duplicate this way
+            return [entry["_id"] for entry in entries if collection.count_documents({"_id": entry["_id"]}) == 0]
+
+    def inbox(self, member_id: str, *, unread: bool, limit: int, cursor: str | None):
+        query = Notification.objects(member_id=member_id)
+        if unread:
+            query = query.filter(read_at=None)
+        if cursor:
+            created, after_id = decode_cursor(cursor, datetime, str)
+            query = query.filter(Q(created_at__lt=created) | (Q(created_at=created) & Q(id__lt=after_id)))
+        page = list(query.order_by("-created_at", "-id").limit(limit + 1))
+        more = len(page) > limit
+        page = page[:limit]
+        return page, (encode_cursor(page[-1].created_at, page[-1].id) if more else None)
+
+    def notification(self, member_id: str, notification_id: str) -> Notification | None:
+        return Notification.objects(member_id=member_id, id=notification_id).first()
+
+    def mark_read(self, member_id: str, notification_id: str, now: datetime) -> bool:
+        Notification.objects(member_id=member_id, id=notification_id, read_at=None).update_one(set__read_at=now)
+        return Notification.objects(member_id=member_id, id=notification_id).count() == 1
+
+    def notifications_of(self, member_id: str) -> list[Notification]:
+        return list(Notification.objects(member_id=member_id).order_by("-created_at"))
+
+    # -- deliveries ---------------------------------------------------------------------------------------------
+    def add_deliveries(self, deliveries: list[dict]) -> None:
+        if deliveries:
+            try:
+                Delivery._get_collection().insert_many(deliveries, ordered=False)
+            except (BulkWriteError, DuplicateKeyError):
+                pass  # the same notification's email was planned already
+
+    def claim_due(self, now: datetime, lease: timedelta, limit: int = 50) -> list[Delivery]:
+        """Take pending emails that are due (or whose sender died mid-way), each claimed by one instance."""
+        claimed = []
+        candidates = Delivery.objects(Q(status="pending", due_at__lte=now) |
+                                      Q(status="sending", lease_until__lt=now)).limit(limit)
+        for delivery in candidates:
+            taken = Delivery.objects(id=delivery.id, status=delivery.status, attempts=delivery.attempts).update_one(
+                set__status="sending", set__lease_until=now + lease)
+            if taken:
+                delivery.status = "sending"
+                claimed.append(delivery)
+        return claimed
+
+    def due_digests(self, now: datetime) -> list[Delivery]:
+        return list(Delivery.objects(status="digest", due_at__lte=now))
+
+    def save_delivery(self, delivery: Delivery) -> None:
+        delivery.save()
+
+    def deliveries_of(self, member_id: str) -> list[Delivery]:
+        return list(Delivery.objects(member_id=member_id))
+
+    # -- notices ------------------------------------------------------------------------------------------------
+    def add_notice(self, notice: Notice) -> None:
+        notice.save(force_insert=True)
+
+    def notice(self, community_id: str, notice_id: str) -> Notice | None:
+        return Notice.objects(community_id=community_id, id=notice_id).first()
+
+    def notices(self, community_id: str, ids: list[str]) -> dict[str, Notice]:
+        return {n.id: n for n in Notice.objects(community_id=community_id, id__in=ids)}
+
+    def notices_published_between(self, community_id: str, start: datetime, end: datetime) -> list[Notice]:
+        return list(Notice.objects(community_id=community_id, published_at__gte=start, published_at__lt=end)
+                    .order_by("-urgent", "published_at"))
+
+    def notice_entries(self, notice_id: str) -> list[Notification]:
+        return list(Notification.objects(notice_id=notice_id).only("member_id", "read_at"))
+
+    def notice_entries_of(self, member_id: str, limit: int, cursor: str | None):
+        query = Notification.objects(member_id=member_id, notice_id__ne=None)
+        if cursor:
+            created, after_id = decode_cursor(cursor, datetime, str)
+            query = query.filter(Q(created_at__lt=created) | (Q(created_at=created) & Q(id__lt=after_id)))
+        page = list(query.order_by("-created_at", "-id").limit(limit + 1))
+        more = len(page) > limit
+        page = page[:limit]
+        return page, (encode_cursor(page[-1].created_at, page[-1].id) if more else None)
+
+    def mark_fanned_out(self, notice_id: str) -> None:
+        Notice.objects(id=notice_id).update_one(set__fanned_out=True)
+
+    def unfinished_notices(self, published_before: datetime) -> list[Notice]:
+        return list(Notice.objects(fanned_out=False, published_at__lt=published_before))

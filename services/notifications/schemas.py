@@ -1,0 +1,128 @@
+"""Input validation and output shapes of the notifications service."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from services.common.schemas import LANGUAGE_CODE, StrictSchema, text, timestamp
+from services.help.domain import CATEGORIES
+
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use a time of day like 21:00.")
+SUPPORTED_LANGUAGES = ("de", "en", "tr", "ar", "ru")
+
+
+class ChannelsSchema(StrictSchema):
+    in_app = fields.Boolean(validate=validate.Equal(True, error="The inbox is always on."), load_default=True)
+    email = fields.Boolean(load_default=False)
+
+
+class QuietHoursSchema(StrictSchema):
+    from_ = fields.String(data_key="from", attribute="from", required=True, validate=HHMM)
+    until = fields.String(required=True, validate=HHMM)
+
+
+class PreferencesSchema(StrictSchema):
+    channels = fields.Nested(ChannelsSchema, required=True)
+    quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True, metadata={
+        "description": "Emails wait until they end (default 21:00–08:00), unless a notice is urgent."})
+    digest = fields.String(validate=validate.OneOf(("off", "daily")), load_default="off")
+    help_categories = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)), allow_none=True,
+                                  load_default=None, metadata={"description": "Empty or null: every category."})
+
+
+class NotificationSchema(StrictSchema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    created_at = timestamp(required=True)
+    read_at = timestamp(allow_none=True)
+    link = fields.String(allow_none=True)
+    urgent = fields.Boolean()
+    language = fields.String()
+    direction = fields.String(metadata={"description": "ltr or rtl"})
+
+
+class NotificationListQuerySchema(StrictSchema):
+    unread = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = text(200, load_default=None)
+
+
+class NotificationListSchema(StrictSchema):
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    next = fields.String(allow_none=True, required=True)
+
+
+class TranslationSchema(StrictSchema):
+    title = text(200, required=True, min_length=1)
+    body = text(5000, required=True, min_length=1)
+
+
+class AudienceSchema(StrictSchema):
+    household = text(80, min_length=1)
+    language = fields.String(validate=LANGUAGE_CODE)
+
+    @validates_schema
+    def exactly_one(self, data, **kwargs):
+        if len(data) != 1:
+            raise ValidationError("Name either a household or a language.")
+
+
+class AudienceField(fields.Field):
+    """`"all"`, `{"household": ...}` or `{"language": ...}`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "all":
+            return "all"
+        if isinstance(value, dict):
+            return AudienceSchema().load(value)
+        raise ValidationError('Use "all", {"household": ...} or {"language": ...}.')
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class NoticeRequestSchema(StrictSchema):
+    title = text(200, required=True, min_length=1)
+    body = text(5000, required=True, min_length=1)
+    language = fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES), load_default="de",
+                             metadata={"description": "The language the organiser wrote in."})
+    audience = AudienceField(required=True, metadata={"oneOf": [
+        {"type": "string", "enum": ["all"]}, {"type": "object", "properties": {"household": {"type": "string"}}},
+        {"type": "object", "properties": {"language": {"type": "string"}}}]})
+    translations = fields.Dict(keys=fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES)),
+                               values=fields.Nested(TranslationSchema), load_default=dict)
+    urgent = fields.Boolean(load_default=False)
+
+
+class NoticeSchema(StrictSchema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    language = fields.String()
+    urgent = fields.Boolean()
+    published_at = timestamp()
+    recipients = fields.Integer()
+    read_at = timestamp(allow_none=True)
+
+
+class NoticeListSchema(StrictSchema):
+    items = fields.List(fields.Nested(NoticeSchema), required=True)
+    next = fields.String(allow_none=True, required=True)
+
+
+class UnreadSchema(StrictSchema):
+    member_id = fields.String(required=True)
+    display_name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    household = fields.String(allow_none=True)
+
+
+class ReceiptsSchema(StrictSchema):
+    notice_id = fields.String()
+    delivered = fields.Integer(required=True)
+    read = fields.Integer(required=True)
+    unread = fields.List(fields.Nested(UnreadSchema), required=True)
+
+
+class BoardQuerySchema(StrictSchema):
+    week = fields.String(validate=validate.Regexp(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$",
+                                                   error="Use a week like 2026-W52."), load_default=None)

@@ -1,0 +1,97 @@
+"""Notices and the inbox through the HTTP API: an organiser's notice reaches everyone in their language,
+and the receipts show who has not read it yet, with the phone numbers they share."""
+import pytest
+
+PASSWORD = "a long enough password"
+
+
+def resident(platform, organiser, email, name, language, phone=None, share_phone=False):
+    code = organiser.post("/api/v1/invitations", json={"email": email, "role": "resident"}).json()["code"]
+    registered = platform.client().post("/api/v1/members", json={
+        "invitation_code": code, "email": email, "password": PASSWORD, "display_name": name,
+        "preferred_language": language, "phone": phone, "share_phone": share_phone, "household": f"Haus {name}"})
+    assert registered.status_code == 201, registered.text
+    return platform.login(email, PASSWORD), registered.json()["id"]
+
+
+@pytest.fixture(scope="module")
+def people(platform):
+    organiser = platform.organiser()
+    return {"organiser": organiser,
+            "ayse": resident(platform, organiser, "ayse@example.org", "Ayşe", "tr", "040 111", True),
+            "yusuf": resident(platform, organiser, "yusuf@example.org", "Yusuf", "ar", "040 222", True),
+            "bora": resident(platform, organiser, "bora@example.org", "Bora", "de", "040 333", False)}
+
+
+def notices_of(client):
+    return [item for item in client.get("/api/v1/notifications").json()["items"] if item["kind"] == "notice"]
+
+
+def test_a_notice_reaches_everyone_in_their_language_and_reading_it_empties_the_call_list(platform, people):
+    organiser = people["organiser"]
+    (ayse, ayse_id), (yusuf, yusuf_id), (bora, bora_id) = people["ayse"], people["yusuf"], people["bora"]
+    published = organiser.post("/api/v1/notices", json={
+        "title": "Wasser abgestellt", "body": "Am Dienstag von 9 bis 12 Uhr gibt es kein Wasser.",
+        "language": "de", "audience": "all", "urgent": True,
+        "translations": {"tr": {"title": "Su kesintisi", "body": "Salı günü 9-12 arası su yok."},
+                         "ar": {"title": "انقطاع المياه", "body": "لا توجد مياه يوم الثلاثاء من 9 إلى 12."}}})
+    assert published.status_code == 201, published.text
+    notice_id = published.json()["id"]
+
+    assert notices_of(ayse)[0]["title"] == "Su kesintisi"
+    arabic = notices_of(yusuf)[0]
+    assert arabic["title"] == "انقطاع المياه" and arabic["direction"] == "rtl"
+    assert notices_of(bora)[0]["title"] == "Wasser abgestellt"
+    assert [n["title"] for n in ayse.get("/api/v1/notices").json()["items"]] == ["Su kesintisi"]
+
+    receipts = organiser.get(f"/api/v1/notices/{notice_id}/receipts")
+    assert receipts.status_code == 200
+    unread = {person["member_id"]: person for person in receipts.json()["unread"]}
+    assert {ayse_id, yusuf_id, bora_id} <= set(unread)
+    assert unread[ayse_id]["phone"] == "040 111" and unread[bora_id]["phone"] is None  # Bora does not share
+    assert ayse.get(f"/api/v1/notices/{notice_id}/receipts").status_code == 403
+
+    assert ayse.post(f"/api/v1/notifications/{notices_of(ayse)[0]['id']}/read").status_code == 204
+    after = organiser.get(f"/api/v1/notices/{notice_id}/receipts").json()
+    assert ayse_id not in {person["member_id"] for person in after["unread"]}
+    assert after["read"] == receipts.json()["read"] + 1
+    assert ayse.get("/api/v1/notifications", params={"unread": "true"}).json()["items"] == [
+        item for item in ayse.get("/api/v1/notifications").json()["items"] if item["read_at"] is None]
+
+
+def test_a_welcome_and_a_booking_reach_the_inbox_in_the_members_language(platform, people):
+    ayse, _ = people["ayse"]
+    kinds = {item["kind"]: item for item in ayse.get("/api/v1/notifications").json()["items"]}
+    assert "welcome" in kinds and kinds["welcome"]["language"] == "tr"
+
+
+def test_preferences_round_trip_and_bad_ones_are_refused(platform, people):
+    bora, _ = people["bora"]
+    assert bora.get("/api/v1/members/me/preferences").json()["channels"] == {"in_app": True, "email": False}
+    chosen = {"channels": {"in_app": True, "email": True}, "quiet_hours": {"from": "22:00", "until": "07:30"},
+              "digest": "daily", "help_categories": ["garden", "tech"]}
+    assert bora.put("/api/v1/members/me/preferences", json=chosen).json() == chosen
+    assert bora.get("/api/v1/members/me/preferences").json() == chosen
+    for bad in ({**chosen, "channels": {"in_app": False, "email": True}}, {**chosen, "digest": "hourly"},
+                {**chosen, "quiet_hours": {"from": "25:00", "until": "07:00"}},
+                {**chosen, "help_categories": ["astrology"]}):
+        assert bora.put("/api/v1/members/me/preferences", json=bad).status_code == 422
+
+
+def test_the_printable_board_shows_this_weeks_notices_in_the_readers_language(platform, people):
+    yusuf, _ = people["yusuf"]
+    page = yusuf.get("/api/v1/notices/board.html")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert 'dir="rtl"' in page.text and 'lang="ar"' in page.text and "انقطاع المياه" in page.text
+    assert yusuf.get("/api/v1/notices/board.html", params={"week": "2026-W99"}).status_code == 422
+
+
+def test_notices_are_for_organisers_to_publish_and_bad_ones_are_refused(platform, people):
+    ayse, _ = people["ayse"]
+    organiser = people["organiser"]
+    assert ayse.post("/api/v1/notices", json={"title": "x", "body": "y", "audience": "all"}).status_code == 403
+    for bad in ({"title": "x", "body": "y", "audience": "everyone"},
+                {"title": "x", "body": "y", "audience": {"household": "A", "language": "de"}},
+                {"title": "", "body": "y", "audience": "all"},
+                {"title": "x", "body": "y", "audience": "all", "translations": {"xx": {"title": "a", "body": "b"}}}):
+        assert organiser.post("/api/v1/notices", json=bad).status_code == 422, bad

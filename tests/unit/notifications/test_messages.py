@@ -1,0 +1,225 @@
+"""Notification wording: every kind in every language, German as the fallback, dates spelled out in local time."""
+import re
+import shutil
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+
+from services.notifications import messages
+from services.notifications.messages import (
+    KINDS, MSGIDS, MessageCatalogs, format_span, format_when, render, text_direction,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+LANGUAGES = ("de", "en", "tr", "ar", "ru")
+CHRISTMAS_EVE_6PM = datetime(2026, 12, 24, 17, 0, tzinfo=timezone.utc)  # 18:00 in Hamburg
+CHRISTMAS_EVE_8PM = datetime(2026, 12, 24, 19, 0, tzinfo=timezone.utc)
+FACTS = {
+    "name": "Anna K.",
+    "title": "Brief vom Jobcenter lesen",
+    "space": "Gästewohnung",
+    "category": "translation",
+    "start": CHRISTMAS_EVE_6PM,
+    "end": CHRISTMAS_EVE_8PM,
+    "by_organiser": False,
+}
+PLACEHOLDER = re.compile(r"{(\w+)}")
+
+
+def catalog(language, directory=messages.TRANSLATIONS_DIR):
+    with open(directory / language / "LC_MESSAGES" / "messages.po", "rb") as po:
+        return read_po(po, locale=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_renders_in_every_language_with_every_placeholder_filled(kind, language):
+    title, body = render(kind, language, FACTS, BERLIN)
+
+    assert title.strip() and body.strip()
+    assert "{" not in title + body and "}" not in title + body
+
+
+@pytest.mark.parametrize("language", ("de", "tr", "ar", "ru"))
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_english_source_text_reaches_a_reader_of_another_language(kind, language):
+    title, body = render(kind, language, FACTS, BERLIN)
+    english_title, english_body = render(kind, "en", FACTS, BERLIN)
+
+    assert title != english_title and body != english_body
+    english_phrases = [phrase.strip() for msgid in MSGIDS for phrase in re.split(r"{\w+}|\n", msgid)]
+    assert not [phrase for phrase in english_phrases if len(phrase) > 8 and phrase in title + body]
+
+
+def test_the_facts_appear_in_the_text():
+    title, body = render("booking_approval_needed", "de", FACTS, BERLIN)
+
+    assert title == "Bitte entscheiden Sie: Gästewohnung"
+    assert "Anna K." in body and "Donnerstag, 24. Dezember 2026, 18:00–20:00" in body
+
+
+def test_the_help_category_is_translated():
+    _, body = render("help_requested", "tr", FACTS, BERLIN)
+
+    assert "Yardım türü: Çeviri" in body
+
+
+def test_an_unknown_help_category_reads_as_other_help():
+    _, body = render("help_requested", "de", {**FACTS, "category": "knitting"}, BERLIN)
+
+    assert "Art der Hilfe: Andere Hilfe" in body
+
+
+def test_a_cancellation_by_the_organisers_says_so():
+    _, by_organiser = render("booking_cancelled", "de", {**FACTS, "by_organiser": True}, BERLIN)
+    _, by_system = render("booking_cancelled", "de", FACTS, BERLIN)
+
+    assert by_organiser.startswith("Das Organisationsteam hat Ihre Buchung abgesagt.")
+    assert by_system.startswith("Ihre Buchung wurde abgesagt.")
+
+
+def test_a_booking_without_an_end_spells_out_only_the_start():
+    _, body = render("booking_reminder", "en", {"space": "Workshop", "start": CHRISTMAS_EVE_6PM}, BERLIN)
+
+    assert "When: Thursday, 24 December 2026, 18:00\n" in body
+
+
+@pytest.mark.parametrize("language", ("pl", "fa", "", None, "xx-YY"))
+def test_a_language_without_a_catalog_gets_german(language):
+    assert render("booking_confirmed", language, FACTS, BERLIN) == render("booking_confirmed", "de", FACTS, BERLIN)
+    assert messages.language_served(language) == "de"
+
+
+def test_a_regional_language_tag_gets_its_language():
+    assert render("welcome", "tr-TR", FACTS, BERLIN) == render("welcome", "tr", FACTS, BERLIN)
+    assert render("welcome", "ar_SY", FACTS, BERLIN) == render("welcome", "ar", FACTS, BERLIN)
+
+
+def test_a_msgid_missing_from_the_turkish_catalog_falls_back_to_german(tmp_path):
+    shutil.copytree(messages.TRANSLATIONS_DIR, tmp_path, dirs_exist_ok=True)
+    turkish = catalog("tr", tmp_path)
+    missing = "Booked: {space}"
+    turkish.delete(missing)
+    with open(tmp_path / "tr" / "LC_MESSAGES" / "messages.po", "wb") as po:
+        write_po(po, turkish)
+
+    title, body = render("booking_confirmed", "tr", FACTS, BERLIN, catalogs=MessageCatalogs(tmp_path))
+
+    assert title == "Gebucht: Gästewohnung"
+    assert body.startswith("Rezervasyonunuz onaylandı.")
+
+
+def test_a_fuzzy_turkish_entry_falls_back_to_german(tmp_path):
+    shutil.copytree(messages.TRANSLATIONS_DIR, tmp_path, dirs_exist_ok=True)
+    turkish = catalog("tr", tmp_path)
+    turkish["Booked: {space}"].flags.add("fuzzy")
+    with open(tmp_path / "tr" / "LC_MESSAGES" / "messages.po", "wb") as po:
+        write_po(po, turkish)
+
+    title, _ = render("booking_confirmed", "tr", FACTS, BERLIN, catalogs=MessageCatalogs(tmp_path))
+
+    assert title == "Gebucht: Gästewohnung"
+
+
+def test_the_german_catalog_is_complete():
+    german = catalog("de")
+    for msgid in MSGIDS:
+        message = german.get(msgid)
+        assert message is not None, f"missing from the German catalog: {msgid!r}"
+        assert message.string.strip(), f"no German text for {msgid!r}"
+        assert not message.fuzzy, f"German text still fuzzy for {msgid!r}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_catalog_translates_every_msgid_and_no_more(language):
+    found = catalog(language)
+    translated = {message.id for message in found if message.id and message.string and not message.fuzzy}
+    listed = {message.id for message in found if message.id}
+
+    assert translated == set(MSGIDS)
+    assert listed == set(MSGIDS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_translation_keeps_the_placeholders_of_its_msgid(language):
+    for message in catalog(language):
+        if message.id:
+            assert set(PLACEHOLDER.findall(message.string)) == set(PLACEHOLDER.findall(message.id)), message.id
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="booking_exploded"):
+        render("booking_exploded", "de", FACTS, BERLIN)
+
+
+def test_a_missing_fact_is_named():
+    with pytest.raises(ValueError, match="space"):
+        render("booking_confirmed", "de", {"start": CHRISTMAS_EVE_6PM}, BERLIN)
+
+
+def test_a_time_given_as_text_is_refused():
+    with pytest.raises(ValueError, match="parse_iso"):
+        render("booking_confirmed", "de", {**FACTS, "start": "2026-12-24T17:00:00Z"}, BERLIN)
+
+
+def test_free_text_is_isolated_in_right_to_left_text_only():
+    arabic_title, _ = render("help_requested", "ar", FACTS, BERLIN)
+    german_title, _ = render("help_requested", "de", FACTS, BERLIN)
+
+    assert "\u2068Anna K.\u2069" in arabic_title
+    assert "\u2068" not in german_title
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_time_is_shown_in_the_communitys_zone_on_the_24_hour_clock(language):
+    assert "18:00" in format_when(CHRISTMAS_EVE_6PM, language, BERLIN)
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("de", "Donnerstag, 24. Dezember 2026, 18:00"),
+    ("en", "Thursday, 24 December 2026, 18:00"),
+    ("tr", "24 Aralık 2026 Perşembe 18:00"),
+    ("ar", "الخميس، 24 ديسمبر 2026، 18:00"),
+    ("ru", "четверг, 24 декабря 2026 г., 18:00"),
+    ("pl", "Donnerstag, 24. Dezember 2026, 18:00"),
+])
+def test_a_date_is_spelled_out_in_the_readers_language(language, expected):
+    assert format_when(CHRISTMAS_EVE_6PM, language, BERLIN) == expected
+
+
+def test_the_start_of_summer_time_is_respected():
+    assert format_when(datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc), "de", BERLIN) == \
+        "Sonntag, 29. März 2026, 03:30"
+
+
+def test_the_end_of_summer_time_is_respected():
+    assert format_when(datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc), "de", BERLIN) == \
+        "Sonntag, 25. Oktober 2026, 02:30"
+
+
+def test_a_span_within_one_day_names_the_day_once():
+    assert format_span(CHRISTMAS_EVE_6PM, CHRISTMAS_EVE_8PM, "de", BERLIN) == \
+        "Donnerstag, 24. Dezember 2026, 18:00–20:00"
+
+
+def test_a_span_that_ends_at_midnight_ends_at_24_00():
+    midnight = datetime(2026, 12, 24, 23, 0, tzinfo=timezone.utc)
+
+    assert format_span(CHRISTMAS_EVE_6PM, midnight, "en", BERLIN) == "Thursday, 24 December 2026, 18:00–24:00"
+
+
+def test_a_span_over_several_days_names_both_ends_in_full():
+    departure = datetime(2026, 12, 27, 9, 0, tzinfo=timezone.utc)
+
+    assert format_span(CHRISTMAS_EVE_6PM, departure, "de", BERLIN) == \
+        "Donnerstag, 24. Dezember 2026, 18:00 – Sonntag, 27. Dezember 2026, 10:00"
+
+
+@pytest.mark.parametrize("language, direction", [
+    ("ar", "rtl"), ("fa", "rtl"), ("he", "rtl"), ("ur", "rtl"), ("ar-SY", "rtl"),
+    ("de", "ltr"), ("tr", "ltr"), ("ru", "ltr"), ("en", "ltr"), ("", "ltr"),
+])
+def test_text_direction_follows_the_script_of_the_language(language, direction):
+    assert text_direction(language) == direction

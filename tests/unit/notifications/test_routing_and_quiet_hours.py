@@ -1,0 +1,150 @@
+"""Who hears of what, and when an email may go: the notification rules without a broker."""
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.notifications import domain
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def event(type_, **payload):
+    return {"event_id": "e1", "type": type_, "community_id": "c", "payload": payload}
+
+
+def kinds(planned):
+    return sorted((p.member_id, p.kind) for p in planned)
+
+
+BOOKING = {"booking_id": "b1", "space_name": "Gemeinschaftsraum", "member_id": "ayse", "start": "2026-12-24T17:00:00Z",
+           "end": "2026-12-24T19:00:00Z"}
+
+
+class TestRouting:
+    def test_a_confirmed_booking_is_told_to_the_booker(self):
+        assert kinds(domain.plan(event("booking.confirmed", **BOOKING), organisers=["olga"])) == [
+            ("ayse", "booking_confirmed")]
+
+    def test_a_pending_booking_is_told_to_the_booker_and_every_organiser(self):
+        planned = domain.plan(event("booking.requested", **BOOKING), organisers=["olga", "otto"])
+        assert kinds(planned) == [("ayse", "booking_pending"), ("olga", "booking_approval_needed"),
+                                  ("otto", "booking_approval_needed")]
+
+    def test_an_organiser_who_books_is_not_asked_to_approve_their_own_booking(self):
+        planned = domain.plan(event("booking.requested", **{**BOOKING, "member_id": "olga"}), organisers=["olga"])
+        assert kinds(planned) == [("olga", "booking_pending")]
+
+    @pytest.mark.parametrize("type_, kind", [("booking.approved", "booking_approved"),
+                                             ("booking.rejected", "booking_rejected"),
+                                             ("booking.reminder_due", "booking_reminder")])
+    def test_decisions_and_reminders_go_to_the_booker(self, type_, kind):
+        assert kinds(domain.plan(event(type_, **BOOKING), organisers=[])) == [("ayse", kind)]
+
+    def test_cancelling_ones_own_booking_tells_nobody(self):
+        assert domain.plan(event("booking.cancelled", **BOOKING, cancelled_by="ayse"), organisers=[]) == []
+
+    def test_a_booking_cancelled_by_an_organiser_is_told_to_the_booker_as_such(self):
+        planned = domain.plan(event("booking.cancelled", **BOOKING, cancelled_by="olga"), organisers=[])
+        assert kinds(planned) == [("ayse", "booking_cancelled")] and planned[0].facts["by_organiser"] is True
+
+    def test_a_booking_cancelled_by_the_system_is_not_said_to_be_the_organisers_doing(self):
+        planned = domain.plan(event("booking.cancelled", **BOOKING, cancelled_by="system"), organisers=[])
+        assert planned[0].facts["by_organiser"] is False
+
+    def test_a_help_request_reaches_its_audience_but_never_the_requester(self):
+        planned = domain.plan(event("help.requested", request_id="r", requester_id="ayse", title="Einkauf",
+                                    category="shopping", audience=["bora", "ayse", "cem"]), organisers=[])
+        assert kinds(planned) == [("bora", "help_requested"), ("cem", "help_requested")]
+        assert planned[0].facts["name_of"] == "ayse"
+
+    def test_an_offer_is_told_to_the_requester_naming_the_helper(self):
+        planned = domain.plan(event("help.offered", request_id="r", requester_id="ayse", helper_id="bora",
+                                    title="Einkauf"), organisers=[])
+        assert kinds(planned) == [("ayse", "help_offer_received")] and planned[0].facts["name_of"] == "bora"
+
+    @pytest.mark.parametrize("type_, kind", [("help.accepted", "help_offer_accepted"),
+                                             ("help.completed", "help_completed")])
+    def test_acceptance_and_completion_are_told_to_the_helper(self, type_, kind):
+        planned = domain.plan(event(type_, request_id="r", requester_id="ayse", helper_id="bora", title="x"),
+                              organisers=[])
+        assert kinds(planned) == [("bora", kind)]
+
+    def test_a_request_cancelled_by_an_organiser_is_told_to_requester_and_helper(self):
+        planned = domain.plan(event("help.cancelled", request_id="r", requester_id="ayse", helper_id="bora",
+                                    title="x", cancelled_by="olga"), organisers=[])
+        assert kinds(planned) == [("ayse", "help_cancelled"), ("bora", "help_cancelled")]
+
+    def test_expiry_is_told_to_the_requester(self):
+        assert kinds(domain.plan(event("help.expired", request_id="r", requester_id="ayse", title="x"),
+                                 organisers=[])) == [("ayse", "help_expired")]
+
+    def test_a_new_member_is_welcomed(self):
+        assert kinds(domain.plan(event("member.joined", member_id="m1", display_name="Ayşe"), organisers=[])) == [
+            ("m1", "welcome")]
+
+    def test_an_unknown_event_type_causes_nothing(self):
+        assert domain.plan(event("garden.watered", member_id="m1"), organisers=["olga"]) == []
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+class TestQuietHours:
+    def test_an_email_in_the_afternoon_goes_at_once(self):
+        now = utc(2026, 12, 1, 14, 0)
+        assert domain.email_due_at(now, BERLIN) == now
+
+    def test_an_email_late_in_the_evening_waits_until_eight_next_morning(self):
+        assert domain.email_due_at(utc(2026, 12, 1, 21, 30), BERLIN) == utc(2026, 12, 2, 7, 0)  # 08:00 CET
+
+    def test_an_email_after_midnight_waits_until_eight_the_same_morning(self):
+        assert domain.email_due_at(utc(2026, 12, 2, 1, 0), BERLIN) == utc(2026, 12, 2, 7, 0)
+
+    def test_quiet_hours_begin_exactly_at_nine_in_the_evening_local_time(self):
+        assert domain.email_due_at(utc(2026, 12, 1, 19, 59), BERLIN) == utc(2026, 12, 1, 19, 59)
+        assert domain.email_due_at(utc(2026, 12, 1, 20, 0), BERLIN) == utc(2026, 12, 2, 7, 0)
+
+    def test_the_night_the_clocks_go_forward_ends_at_eight_summer_time(self):
+        assert domain.email_due_at(utc(2026, 3, 28, 22, 0), BERLIN) == utc(2026, 3, 29, 6, 0)  # 08:00 CEST
+
+    def test_the_night_the_clocks_go_back_ends_at_eight_winter_time(self):
+        assert domain.email_due_at(utc(2026, 10, 24, 21, 0), BERLIN) == utc(2026, 10, 25, 7, 0)  # 08:00 CET
+
+    def test_an_urgent_notice_does_not_wait(self):
+        now = utc(2026, 12, 1, 23, 0)
+        assert domain.email_due_at(now, BERLIN, urgent=True) == now
+
+    def test_quiet_hours_within_one_day_are_respected(self):
+        # 12:30 local is before a 13:00–15:00 siesta; 13:30 local waits until 14:00 local.
+        assert domain.email_due_at(utc(2026, 12, 1, 11, 30), BERLIN, quiet_from=time(13, 0),
+                                   quiet_until=time(15, 0)) == utc(2026, 12, 1, 11, 30)
+        assert domain.email_due_at(utc(2026, 12, 1, 12, 30), BERLIN, quiet_from=time(13, 0),
+                                   quiet_until=time(14, 0)) == utc(2026, 12, 1, 13, 0)
+
+    def test_the_daily_digest_goes_at_eight_in_the_morning(self):
+        assert domain.next_digest_at(utc(2026, 12, 1, 6, 0), BERLIN) == utc(2026, 12, 1, 7, 0)
+        assert domain.next_digest_at(utc(2026, 12, 1, 9, 0), BERLIN) == utc(2026, 12, 2, 7, 0)
+
+
+class TestNotices:
+    PEOPLE = [domain.Neighbour("ayse", True, "B 2.1", ("tr", "de"), "tr"),
+              domain.Neighbour("bora", True, "C 1.3", ("de",), "de"),
+              domain.Neighbour("gone", False, "B 2.1", ("tr",), "tr"),
+              domain.Neighbour("yusuf", True, "B 2.1", ("ar",), "ar")]
+
+    def test_a_notice_to_all_reaches_every_active_member(self):
+        assert domain.notice_audience("all", self.PEOPLE) == ["ayse", "bora", "yusuf"]
+
+    def test_a_notice_to_a_household_reaches_its_active_members(self):
+        assert domain.notice_audience({"household": "B 2.1"}, self.PEOPLE) == ["ayse", "yusuf"]
+
+    def test_a_notice_to_the_speakers_of_a_language_reaches_them(self):
+        assert domain.notice_audience({"language": "tr"}, self.PEOPLE) == ["ayse"]
+
+    def test_each_reader_gets_their_language_where_it_was_written_else_the_original(self):
+        original = {"title": "Wasser", "body": "Am Dienstag kein Wasser.", "language": "de"}
+        translations = {"tr": {"title": "Su", "body": "Salı günü su yok."}}
+        assert domain.notice_text(original, translations, "tr") == ("Su", "Salı günü su yok.", "tr")
+        assert domain.notice_text(original, translations, "ar") == ("Wasser", "Am Dienstag kein Wasser.", "de")
