@@ -39,3 +39,4 @@ clean:
 ## Benchmarks (figures, not pass/fail): booking creation through the gateway with 1 and 2 instances.
 bench: install
 	$(PY) bench/bookings.py
+	$(PY) bench/notices.py
