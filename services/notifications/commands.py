@@ -343,7 +343,8 @@ def send_digests(repo, mailer, outbox, now) -> int:
             if entry is not None:
                 shown = render(entry, recipient, repo.notice(entry.community_id, entry.notice_id)
                                if entry.notice_id else None, names_for(repo, [entry]))
-                lines.append(f"• {shown['title']}\n  {shown['body']}")
+                body = "\n".join(f"  {line}" for line in shown["body"].splitlines())
+                lines.append(f"• {shown['title']}\n{body}")
         subject = messages.digest_subject(recipient.preferred_language, len(lines))
         try:
             mailer.send(recipient.email, subject, "\n\n".join(lines), recipient.preferred_language)

@@ -215,3 +215,31 @@ def test_a_notice_reaches_everyone_in_their_language_and_receipts_follow_reading
     hook(notifications, "mark_read", AYSE, ayse_inbox[0]["id"])
     receipts = hook(notifications, "receipts", OLGA, notice["id"])
     assert receipts["read"] == 1 and "ayse" not in {p["member_id"] for p in receipts["unread"]}
+
+
+def test_a_daily_digest_gathers_the_news_into_one_morning_email(notifications, service_config, smtp_server):
+    join(notifications, service_config, BORA, "bora@example.org")
+    hook(notifications, "set_preferences", BORA, {"channels": {"in_app": True, "email": True}, "digest": "daily"})
+    for number in range(3):
+        deliver(notifications, service_config, "spaces", "booking.confirmed", "booking_confirmed",
+                {**BOOKING, "booking_id": f"b{number}", "member_id": "bora"})
+    assert hook(notifications, "send_emails") == 0  # nothing goes one by one
+    assert {d.status for d in Delivery.objects(member_id="bora")} == {"digest"}
+    Delivery.objects(member_id="bora").update(set__due_at=datetime.now(timezone.utc))  # as if it were 08:00
+    assert hook(notifications, "send_digests") == 1
+    messages = list(mailbox.Maildir(smtp_server[1]))
+    assert len(messages) == 1 and messages[0]["To"] == "bora@example.org"
+    assert messages[0].get_payload(decode=True).decode().count("• ") == 3  # one item per booking
+    assert {d.status for d in Delivery.objects(member_id="bora")} == {"sent"}
+
+
+def test_erasure_removes_a_members_notifications_and_preferences(notifications, service_config):
+    join(notifications, service_config, AYSE, "ayse@example.org")
+    hook(notifications, "set_preferences", AYSE, {"channels": {"in_app": True, "email": True}})
+    deliver(notifications, service_config, "spaces", "booking.confirmed", "booking_confirmed", BOOKING)
+    assert hook(notifications, "export_member", AYSE)["notifications"]
+    deliver(notifications, service_config, "members", "member.erased", "member_erased", {"member_id": "ayse"})
+    exported = hook(notifications, "export_member", AYSE)
+    assert exported["notifications"] == [] and exported["deliveries"] == []
+    assert exported["preferences"]["channels"]["email"] is False  # back to the defaults: nothing kept
+    assert Notification.objects(member_id="ayse").count() == 0
