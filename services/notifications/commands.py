@@ -268,7 +268,10 @@ def board(repo, actor: dict, query: dict, now) -> dict:
     tz = _tz(recipient)
     if week:
         year, number = week.split("-W")
-        monday = date.fromisocalendar(int(year), int(number), 1)
+        try:
+            monday = date.fromisocalendar(int(year), int(number), 1)
+        except ValueError:  # year 0, or week 53 of a year that has 52
+            raise Invalid("There is no such week.", errors={"week": [f"Not a week of the calendar: {week}"]})
     else:
         today = now.astimezone(tz).date()
         monday = today - timedelta(days=today.weekday())

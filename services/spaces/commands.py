@@ -41,6 +41,8 @@ def checked_rules(values: dict) -> StoredRules:
     except domain.InvalidRules as invalid:
         raise Invalid(f"The rules do not fit together: {invalid.message}",
                       errors={f"rules.{invalid.field}": [invalid.message]})
+    except ValueError as invalid:  # a time of day that is none
+        raise Invalid(f"The rules are not valid: {invalid}", errors={"rules": [str(invalid)]})
     return stored
 
 
@@ -169,6 +171,8 @@ def book(repo, outbox, actor: dict, body: dict, now) -> dict:
 def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now) -> Booking:
     rules = domain_rules(space.rules)
     household = actor.get("household")
+    # Every rule but the quota first: they bound the booking's length and date, and so what is read next.
+    _check(rules, start, end, tz, now, household_minutes=0)
     quota_start, quota_end = domain.quota_week(start, tz)
     buffer = timedelta(minutes=rules.buffer_minutes)
     # Read every week that either decides a clash (the booking with a buffer on both sides) or holds the
@@ -181,11 +185,7 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
         claims = ledgers.live_claims()
         held = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims
                 if (c.get("household") == household if household else c["member_id"] == actor["member_id"])]
-        minutes = domain.household_minutes_in_week(held, start, tz)
-        try:
-            domain.check_booking(rules, start, end, now=now, tz=tz, household_minutes_booked_in_week=minutes)
-        except domain.RuleBroken as broken:
-            raise RuleBroken(broken.message, extra={"rule": broken.rule, "limit": broken.limit})
+        _check(rules, start, end, tz, now, household_minutes=domain.household_minutes_in_week(held, start, tz))
         existing = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims]
         hits = domain.clashes((start, end), existing, rules.buffer_minutes)
         if hits:
@@ -210,6 +210,13 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
             repo.add_booking(booking)
             return booking
     raise Conflict("Many people are booking this room right now. Please try again in a moment.")
+
+
+def _check(rules, start, end, tz, now, *, household_minutes: int) -> None:
+    try:
+        domain.check_booking(rules, start, end, now=now, tz=tz, household_minutes_booked_in_week=household_minutes)
+    except domain.RuleBroken as broken:
+        raise RuleBroken(broken.message, extra={"rule": broken.rule, "limit": broken.limit})
 
 
 def list_bookings(repo, actor: dict, query: dict) -> dict:

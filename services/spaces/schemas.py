@@ -3,7 +3,9 @@ from marshmallow import fields, validate, validates_schema, ValidationError
 
 from services.common.schemas import StrictSchema, text, timestamp
 
-HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", error="Use a time of day like 08:00 or 22:30.")
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use a time of day like 08:00 or 22:30.")
+HHMM_OR_MIDNIGHT = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$",
+                                   error="Use a time of day like 22:30, or 24:00 for midnight.")
 RULE_DEFAULTS = {
     "open_from": "08:00", "open_until": "22:00", "slot_minutes": 30, "min_duration_minutes": 30,
     "max_duration_minutes": 240, "max_days_ahead": 90, "household_quota_minutes_per_week": None,
@@ -13,7 +15,8 @@ RULE_DEFAULTS = {
 
 class RulesSchema(StrictSchema):
     open_from = fields.String(validate=HHMM, metadata={"example": "08:00"})
-    open_until = fields.String(validate=HHMM, metadata={"example": "22:00", "description": "24:00 is midnight"})
+    open_until = fields.String(validate=HHMM_OR_MIDNIGHT,
+                               metadata={"example": "22:00", "description": "24:00 is midnight"})
     slot_minutes = fields.Integer(validate=validate.Range(min=1, max=1440))
     min_duration_minutes = fields.Integer(validate=validate.Range(min=1, max=60 * 24 * 60))
     max_duration_minutes = fields.Integer(validate=validate.Range(min=1, max=60 * 24 * 60))

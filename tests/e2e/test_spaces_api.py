@@ -141,3 +141,11 @@ def test_fifty_simultaneous_requests_for_one_slot_give_exactly_one_booking(platf
     assert statuses.count(201) == 1 and statuses.count(409) == 49, statuses
     booked = organiser.get("/api/v1/bookings", params={"space_id": room["id"]}).json()["items"]
     assert len(booked) == 1
+
+
+def test_rules_that_cannot_be_are_422_not_a_server_error(platform, people):
+    organiser = people["organiser"]
+    for rules in ({"open_from": "24:00"}, {"open_from": "22:00", "open_until": "08:00"},
+                  {"slot_minutes": 1411}, {"min_duration_minutes": 300, "max_duration_minutes": 60}):
+        response = organiser.post("/api/v1/spaces", json={"name": "Raum", "capacity": 3, "rules": rules})
+        assert response.status_code == 422, (rules, response.text)

@@ -275,3 +275,12 @@ def test_the_cleaning_buffer_reaches_across_the_week_boundary(call):
                             "end": (monday + timedelta(hours=1)).isoformat()})
     assert call("book", BORA, {"space_id": room["id"], "start": (monday + timedelta(minutes=30)).isoformat(),
                                "end": (monday + timedelta(hours=1)).isoformat()})["status"] == "confirmed"
+
+
+def test_a_booking_spanning_centuries_is_refused_at_once(call):
+    room = community_room(call)
+    with pytest.raises(RuleBroken):
+        call("book", AYSE, {"space_id": room["id"], "start": "0064-04-15T07:06:32Z",
+                            "end": "2026-12-24T21:00:00Z", "repeat_weekly": 10})
+    with pytest.raises(RuleBroken):
+        call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(10), "end": "9999-12-24T21:00:00Z"})
