@@ -167,3 +167,21 @@ def test_a_community_name_is_taken_only_once(call):
     new_community(call, "Haus Eins", "one@example.org")
     with pytest.raises(Conflict):
         new_community(call, "haus eins", "two@example.org")
+
+
+def test_repeated_failures_from_one_address_lock_that_address_for_every_account(container_factory, service_config):
+    container = container_factory(MembersService, {**service_config, "LOGIN_MAX_FAILURES_PER_ADDRESS": 3})
+    container.start()
+
+    def login(email, password, address):
+        with entrypoint_hook(container, "login") as hook:
+            return hook({"email": email, "password": password}, address)
+
+    with entrypoint_hook(container, "create_community") as create:
+        create("Haus Adresse", "Europe/Berlin", {"email": "real@example.org", "password": PASSWORD})
+    for number in range(3):  # three different accounts guessed from one address
+        with pytest.raises(Unauthorized):
+            login(f"guess{number}@example.org", "wrong", "10.9.9.9")
+    with pytest.raises(TooManyAttempts):
+        login("real@example.org", PASSWORD, "10.9.9.9")
+    assert login("real@example.org", PASSWORD, "10.1.1.1")["actor"]["role"] == "organiser"  # elsewhere: fine
