@@ -8,7 +8,6 @@ Prints a table and writes bench-results/notices.json. Targets: >= 1,000 deliveri
 """
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time

@@ -21,3 +21,21 @@ def decode_cursor(cursor: str, *types) -> tuple:
     except (ValueError, TypeError):
         pass
     raise Invalid("The page cursor is not valid.", errors={"cursor": ["Not a valid cursor."]})
+
+
+def keyset_page(query, *, field: str, kind: type, limit: int, cursor: str | None, newest_first: bool = False):
+    """One page of a MongoEngine query ordered by (`field`, id), and the cursor of the next page (or None).
+
+    Keyset paging: the next page starts right after the last item shown, so items added meanwhile neither
+    repeat nor go missing, and no page costs more than its own length on a real MongoDB."""
+    from mongoengine import Q
+
+    if cursor:
+        value, after_id = decode_cursor(cursor, kind, str)
+        beyond = "lt" if newest_first else "gt"
+        query = query.filter(Q(**{f"{field}__{beyond}": value}) | (Q(**{field: value}) & Q(**{f"id__{beyond}": after_id})))
+    order = ("-" if newest_first else "") + field
+    page = list(query.order_by(order, "-id" if newest_first else "id").limit(limit + 1))
+    more = len(page) > limit
+    page = page[:limit]
+    return page, (encode_cursor(getattr(page[-1], field), page[-1].id) if more else None)

@@ -1,12 +1,12 @@
 """The help database, narrowed to the questions the service asks. Every query names its community."""
 from datetime import datetime
 
-from mongoengine import NotUniqueError, Q
+from mongoengine import NotUniqueError
 from mongoengine.errors import SaveConditionError
 
 from services.common.errors import Conflict
 from services.common.mongo import Repository
-from services.common.paging import decode_cursor, encode_cursor
+from services.common.paging import keyset_page
 from services.help.models import ALIAS, Neighbour, StoredOffer, StoredRequest
 
 
@@ -39,13 +39,7 @@ class HelpRepository(Repository):
             query = query.filter(category=category)
         if requester_id:
             query = query.filter(requester_id=requester_id)
-        if cursor:
-            created, after_id = decode_cursor(cursor, datetime, str)
-            query = query.filter(Q(created_at__lt=created) | (Q(created_at=created) & Q(id__lt=after_id)))
-        page = list(query.order_by("-created_at", "-id").limit(limit + 1))
-        more = len(page) > limit
-        page = page[:limit]
-        return page, (encode_cursor(page[-1].created_at, page[-1].id) if more else None)
+        return keyset_page(query, field="created_at", kind=datetime, limit=limit, cursor=cursor, newest_first=True)
 
     def due_to_expire(self, now: datetime, limit: int = 500) -> list[StoredRequest]:
         return list(StoredRequest.objects(status="open", expires_at__lte=now).limit(limit))

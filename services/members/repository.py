@@ -1,27 +1,12 @@
 """The members database, narrowed to the questions the service asks. Every member query names its community."""
-import base64
-import json
 from datetime import datetime
 
-from mongoengine import NotUniqueError, Q
+from mongoengine import NotUniqueError
 
-from services.common.errors import Conflict, Invalid
+from services.common.errors import Conflict
 from services.common.mongo import Repository
+from services.common.paging import keyset_page
 from services.members.models import ALIAS, Community, Invitation, LoginFailure, Member
-
-
-def encode_cursor(member: Member) -> str:
-    return base64.urlsafe_b64encode(json.dumps([member.name_key, member.id]).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[str, str]:
-    try:
-        name, member_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if isinstance(name, str) and isinstance(member_id, str):
-            return name, member_id
-    except (ValueError, TypeError):
-        pass
-    raise Invalid("The page cursor is not valid.", errors={"cursor": ["Not a valid cursor."]})
 
 
 class MembersRepository(Repository):
@@ -79,13 +64,7 @@ class MembersRepository(Repository):
 
     def directory(self, community_id: str, *, limit: int, cursor: str | None) -> tuple[list[Member], str | None]:
         query = Member.objects(community_id=community_id, erased=False)
-        if cursor:
-            name, member_id = decode_cursor(cursor)
-            query = query.filter(Q(name_key__gt=name) | (Q(name_key=name) & Q(id__gt=member_id)))
-        page = list(query.order_by("name_key", "id").limit(limit + 1))
-        more = len(page) > limit
-        page = page[:limit]
-        return page, (encode_cursor(page[-1]) if more else None)
+        return keyset_page(query, field="name_key", kind=str, limit=limit, cursor=cursor)
 
     # -- invitations ------------------------------------------------------------------------------------
     def add_invitation(self, invitation: Invitation) -> Invitation:

@@ -5,7 +5,7 @@ from mongoengine import Q
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.mongo import Repository
-from services.common.paging import decode_cursor, encode_cursor
+from services.common.paging import keyset_page
 from services.notifications.models import ALIAS, Delivery, Notice, Notification, Preferences, Recipient
 
 
@@ -65,13 +65,7 @@ class NotificationsRepository(Repository):
         query = Notification.objects(member_id=member_id)
         if unread:
             query = query.filter(read_at=None)
-        if cursor:
-            created, after_id = decode_cursor(cursor, datetime, str)
-            query = query.filter(Q(created_at__lt=created) | (Q(created_at=created) & Q(id__lt=after_id)))
-        page = list(query.order_by("-created_at", "-id").limit(limit + 1))
-        more = len(page) > limit
-        page = page[:limit]
-        return page, (encode_cursor(page[-1].created_at, page[-1].id) if more else None)
+        return keyset_page(query, field="created_at", kind=datetime, limit=limit, cursor=cursor, newest_first=True)
 
     def notification(self, member_id: str, notification_id: str) -> Notification | None:
         return Notification.objects(member_id=member_id, id=notification_id).first()
@@ -132,13 +126,7 @@ class NotificationsRepository(Repository):
 
     def notice_entries_of(self, member_id: str, limit: int, cursor: str | None):
         query = Notification.objects(member_id=member_id, notice_id__ne=None)
-        if cursor:
-            created, after_id = decode_cursor(cursor, datetime, str)
-            query = query.filter(Q(created_at__lt=created) | (Q(created_at=created) & Q(id__lt=after_id)))
-        page = list(query.order_by("-created_at", "-id").limit(limit + 1))
-        more = len(page) > limit
-        page = page[:limit]
-        return page, (encode_cursor(page[-1].created_at, page[-1].id) if more else None)
+        return keyset_page(query, field="created_at", kind=datetime, limit=limit, cursor=cursor, newest_first=True)
 
     def mark_fanned_out(self, notice_id: str) -> None:
         Notice.objects(id=notice_id).update_one(set__fanned_out=True)

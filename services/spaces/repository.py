@@ -1,30 +1,15 @@
 """The spaces database, narrowed to the questions the service asks. Every query names its community."""
-import base64
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mongoengine import Q
 from pymongo.errors import DuplicateKeyError
 
-from services.common.clock import as_utc, isoformat_z, parse_iso
-from services.common.errors import Invalid
+from services.common.clock import as_utc
 from services.common.mongo import Repository
+from services.common.paging import keyset_page
 from services.spaces.models import ALIAS, Booking, FeedLink, Space, WeekLedger
 
 LIVE = ("pending", "confirmed")
-
-
-def encode_cursor(moment: datetime, identifier: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([isoformat_z(moment), identifier]).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        moment, identifier = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return parse_iso(moment), str(identifier)
-    except (ValueError, TypeError):
-        raise Invalid("The page cursor is not valid.", errors={"cursor": ["Not a valid cursor."]})
 
 
 WEEK = timedelta(days=7)
@@ -171,13 +156,7 @@ class SpacesRepository(Repository):
             query = query.filter(end__gt=start)
         if end:
             query = query.filter(start__lt=end)
-        if cursor:
-            after, after_id = decode_cursor(cursor)
-            query = query.filter(Q(start__gt=after) | (Q(start=after) & Q(id__gt=after_id)))
-        page = list(query.order_by("start", "id").limit(limit + 1))
-        more = len(page) > limit
-        page = page[:limit]
-        return page, (encode_cursor(page[-1].start, page[-1].id) if more else None)
+        return keyset_page(query, field="start", kind=datetime, limit=limit, cursor=cursor)
 
     def future_bookings_of(self, member_id: str, now: datetime) -> list[Booking]:
         return list(Booking.objects(member_id=member_id, status__in=LIVE, end__gt=now))

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from gateway.app import create_app
-from tests.support.processes import ORGANISER
 
 PASSWORD = "a long enough password"
 ACTORS = ("anonymous", "owner", "other", "organiser", "foreign", "deactivated")

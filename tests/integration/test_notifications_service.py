@@ -4,7 +4,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from datetime import datetime, timezone
 from email.header import decode_header, make_header
 
