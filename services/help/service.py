@@ -1,7 +1,5 @@
 """The help Nameko service: thin entrypoints that delegate to `commands`."""
-from datetime import timedelta
 
-from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from services.common.clock import utcnow
@@ -10,24 +8,17 @@ from services.common.idempotency import run_once
 from services.common.mongo import MongoDatabase
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
-from services.common.topology import DeclareEventQueues
+from services.common.service import PlatformService
 from services.help import commands
 from services.help.models import StoredOffer, StoredRequest
 from services.help.repository import HelpRepository
 
 
-class HelpService:
+class HelpService(PlatformService):
     name = "help"
 
     db = MongoDatabase(HelpRepository)
     outbox = Outbox(StoredRequest, StoredOffer)
-    config = Config()
-    event_queues = DeclareEventQueues()
-
-    @rpc
-    def health(self):
-        self.db.db.command("ping")
-        return {"service": self.name, "ok": True}
 
     @rpc
     def create_request(self, actor, body, idempotency_key=None):
@@ -83,10 +74,6 @@ class HelpService:
     @on_event("notifications", "preferences.updated")
     def preferences_updated(self, event):
         commands.remember_help_categories(self.db, event)
-
-    @timer(interval=5)
-    def relay_outbox(self):
-        self.outbox.relay(grace=timedelta(seconds=float(self.config.get("OUTBOX_RELAY_GRACE_SECONDS", 5))))
 
     @timer(interval=60)
     def expire_requests(self):

@@ -1,17 +1,14 @@
 """The members Nameko service: thin entrypoints that delegate to `commands`."""
-from datetime import timedelta
 
 from eventlet.event import Event
 
-from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
-from nameko.timer import timer
 
 from services.common.clock import utcnow
 from services.common.idempotency import run_once
 from services.common.mongo import MongoDatabase
 from services.common.rpc import rpc
-from services.common.topology import DeclareEventQueues
+from services.common.service import PlatformService
 from services.common.outbox import Outbox
 from services.members import commands
 from services.members.models import Member
@@ -60,24 +57,17 @@ class _Deferred:
         pass
 
 
-class MembersService:
+class MembersService(PlatformService):
     name = "members"
 
     db = MongoDatabase(MembersRepository)
     outbox = Outbox(Member)
-    config = Config()
-    event_queues = DeclareEventQueues()
     bootstrap = Bootstrap()
 
     @rpc
     def health(self):
-        self.bootstrap.wait()
-        self.db.db.command("ping")
-        return {"service": self.name, "ok": True}
-
-    @timer(interval=5)
-    def relay_outbox(self):
-        self.outbox.relay(grace=timedelta(seconds=float(self.config.get("OUTBOX_RELAY_GRACE_SECONDS", 5))))
+        self.bootstrap.wait()  # ready means the first organiser can log in
+        return super().health()
 
     # -- communities ------------------------------------------------------------------------------------
     @rpc

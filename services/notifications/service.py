@@ -1,7 +1,5 @@
 """The notifications Nameko service: thin entrypoints that delegate to `commands`."""
-from datetime import timedelta
 
-from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from services.common.clock import utcnow
@@ -10,7 +8,7 @@ from services.common.idempotency import run_once
 from services.common.mongo import MongoDatabase
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
-from services.common.topology import DeclareEventQueues
+from services.common.service import PlatformService
 from services.notifications import commands
 from services.notifications.mailer import SmtpMailer
 from services.notifications.models import Delivery, Notice, Preferences
@@ -26,19 +24,12 @@ def notify(service, event):
     commands.handle_event(service.db, event, utcnow())
 
 
-class NotificationsService:
+class NotificationsService(PlatformService):
     name = "notifications"
 
     db = MongoDatabase(NotificationsRepository)
     outbox = Outbox(Notice, Preferences, Delivery)
     mailer = SmtpMailer()
-    config = Config()
-    event_queues = DeclareEventQueues()
-
-    @rpc
-    def health(self):
-        self.db.db.command("ping")
-        return {"service": self.name, "ok": True}
 
     # -- members ----------------------------------------------------------------------------------------
     @on_event("members", "member.joined")
@@ -162,5 +153,5 @@ class NotificationsService:
 
     @timer(interval=5)
     def relay_outbox(self):
-        self.outbox.relay(grace=timedelta(seconds=float(self.config.get("OUTBOX_RELAY_GRACE_SECONDS", 5))))
+        super().relay_outbox()
         commands.finish_fan_outs(self.db, utcnow())

@@ -1,7 +1,6 @@
 """The spaces Nameko service: thin entrypoints that delegate to `commands`."""
 from datetime import timedelta
 
-from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from services.common.clock import utcnow
@@ -9,25 +8,18 @@ from services.common.handlers import on_event
 from services.common.idempotency import run_once
 from services.common.mongo import MongoDatabase
 from services.common.rpc import rpc
-from services.common.topology import DeclareEventQueues
+from services.common.service import PlatformService
 from services.common.outbox import Outbox
 from services.spaces import commands
 from services.spaces.models import Booking
 from services.spaces.repository import SpacesRepository
 
 
-class SpacesService:
+class SpacesService(PlatformService):
     name = "spaces"
 
     db = MongoDatabase(SpacesRepository)
     outbox = Outbox(Booking)
-    config = Config()
-    event_queues = DeclareEventQueues()
-
-    @rpc
-    def health(self):
-        self.db.db.command("ping")
-        return {"service": self.name, "ok": True}
 
     # -- spaces ---------------------------------------------------------------------------------------------
     @rpc
@@ -104,10 +96,6 @@ class SpacesService:
         commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=True, now=utcnow())
 
     # -- timers ---------------------------------------------------------------------------------------------
-    @timer(interval=5)
-    def relay_outbox(self):
-        self.outbox.relay(grace=timedelta(seconds=float(self.config.get("OUTBOX_RELAY_GRACE_SECONDS", 5))))
-
     @timer(interval=30)
     def publish_reminders(self):
         lead = timedelta(hours=float(self.config.get("REMINDER_HOURS_BEFORE", 24)))

@@ -1,0 +1,28 @@
+"""What every service of the platform has, declared once: its configuration, the declaration of every
+event queue at start, a health check for the gateway's readiness, and the outbox relay.
+
+A service subclasses `PlatformService` and declares `name`, `db` (its `MongoDatabase`) and `outbox`.
+"""
+from datetime import timedelta
+
+from nameko.dependency_providers import Config
+from nameko.timer import timer
+
+from services.common.rpc import rpc
+from services.common.topology import DeclareEventQueues
+
+
+class PlatformService:
+    name = ""
+    config = Config()
+    event_queues = DeclareEventQueues()
+
+    @rpc
+    def health(self):
+        self.db.db.command("ping")
+        return {"service": self.name, "ok": True}
+
+    @timer(interval=5)
+    def relay_outbox(self):
+        """Publish the events whose first publish did not happen (a crash, the broker away)."""
+        self.outbox.relay(grace=timedelta(seconds=float(self.config.get("OUTBOX_RELAY_GRACE_SECONDS", 5))))
