@@ -2,17 +2,44 @@
 
 Delivery is at least once: the same event may arrive twice (a relay republished it, a consumer died
 before acking). Nameko acks a message whose handler raised, losing it; so a failing handler is retried a
-bounded number of times with backoff, and then the event is parked in the service's `parked_events`
-collection with the reason, where an operator can see and replay it. Other events are not held up.
+bounded number of times with backoff, and then the event is parked with the reason in the service's
+dead-letter queue (`dead-letters.<service>` on the `dead-letters` exchange), where an operator can read it
+and replay it. Other events are not held up. Should even that publish fail, the event is kept in the
+service's `parked_events` collection instead.
 """
 import functools
 import logging
 
 import eventlet
+from kombu import Connection, Exchange, Queue
 from nameko.events import event_handler
+from nameko.extensions import DependencyProvider
 
-from services.common.clock import utcnow
+from services.common.clock import isoformat_z, utcnow
 from services.common.events import is_envelope
+
+DEAD_LETTERS = Exchange("dead-letters", type="direct", durable=True)
+
+
+def dead_letter_queue(service_name: str) -> Queue:
+    return Queue(f"dead-letters.{service_name}", DEAD_LETTERS, routing_key=service_name, durable=True)
+
+
+class DeadLetters(DependencyProvider):
+    """Parks events a handler could not process, with the reason, in the service's dead-letter queue."""
+
+    def setup(self):
+        self.amqp_uri = self.container.config["AMQP_URI"]
+        self.queue = dead_letter_queue(self.container.service_name)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def park(self, letter: dict) -> None:
+        with Connection(self.amqp_uri, transport_options={"confirm_publish": True}) as connection:
+            producer = connection.Producer()
+            producer.publish(letter, exchange=DEAD_LETTERS, routing_key=self.queue.routing_key, serializer="json",
+                             declare=[self.queue], delivery_mode=2, retry=True, retry_policy={"max_retries": 3})
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +49,8 @@ RETRY_DELAYS = (0.1, 0.5, 2.0)
 def on_event(source_service: str, event_type: str, *, repository: str = "db", retry_delays=RETRY_DELAYS):
     """Declare a Nameko event handler for `source_service`'s `event_type`, handled once by `event_id`.
 
-    `repository` names the service attribute holding its `MongoDatabase` dependency.
+    `repository` names the service attribute holding its `MongoDatabase` dependency; the service also has a
+    `dead_letters` dependency (`PlatformService` declares one).
     """
 
     def decorate(method):
@@ -30,7 +58,7 @@ def on_event(source_service: str, event_type: str, *, repository: str = "db", re
         def handle(self, event):
             store = getattr(self, repository)
             if not is_envelope(event):
-                park(store, event, "not an event envelope")
+                park(self, store, event, "not an event envelope", handler=method.__name__)
                 return
             # One ledger entry per event and handler: two handlers of one event type each do their part.
             ledger_key = f"{event['event_id']}:{method.__name__}"
@@ -42,7 +70,8 @@ def on_event(source_service: str, event_type: str, *, repository: str = "db", re
                     break
                 except Exception as error:
                     if delay is None:
-                        park(store, event, f"{type(error).__name__}: {error}", attempts=attempt)
+                        park(self, store, event, f"{type(error).__name__}: {error}", attempts=attempt,
+                             handler=method.__name__)
                         return
                     log.warning("handling %s failed (attempt %d), retrying", event["type"], attempt)
                     eventlet.sleep(delay)
@@ -53,8 +82,12 @@ def on_event(source_service: str, event_type: str, *, repository: str = "db", re
     return decorate
 
 
-def park(store, event, reason: str, attempts: int = 0) -> None:
+def park(service, store, event, reason: str, *, handler: str, attempts: int = 0) -> None:
     log.error("parking event %r: %s", event if not is_envelope(event) else event["event_id"], reason)
-    store.db.parked_events.insert_one(
-        {"event": event, "reason": reason, "attempts": attempts, "parked_at": utcnow()}
-    )
+    letter = {"event": event, "reason": reason, "attempts": attempts, "handler": handler,
+              "service": getattr(service, "name", ""), "parked_at": isoformat_z(utcnow())}
+    try:
+        service.dead_letters.park(letter)
+    except Exception:  # the broker is away too: keep it where an operator still finds it
+        log.exception("could not publish to the dead-letter queue; keeping the event in parked_events")
+        store.db.parked_events.insert_one({**letter, "parked_at": utcnow()})

@@ -8,6 +8,7 @@ from datetime import timedelta
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
+from services.common.handlers import DeadLetters
 from services.common.rpc import rpc
 from services.common.topology import DeclareEventQueues
 
@@ -16,6 +17,7 @@ class PlatformService:
     name = ""
     config = Config()
     event_queues = DeclareEventQueues()
+    dead_letters = DeadLetters()
 
     @rpc
     def health(self):

@@ -6,7 +6,7 @@ from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 
 from services.common.events import new_event
-from services.common.handlers import on_event
+from services.common.handlers import DeadLetters, dead_letter_queue, on_event
 from services.common.mongo import MongoDatabase, Repository
 
 
@@ -19,6 +19,7 @@ class Tally:
 
     name = "tally"
     db = MongoDatabase(TallyRepository)
+    dead_letters = DeadLetters()
 
     @on_event("members", "member.joined")
     def count_joined(self, event):
@@ -53,6 +54,19 @@ def test_an_event_delivered_twice_changes_nothing_the_second_time(container_fact
     assert joined_count() == 2
 
 
+def dead_letters(config) -> list[dict]:
+    """Everything in the tally service's dead-letter queue."""
+    from kombu import Connection
+
+    letters = []
+    with Connection(config["AMQP_URI"]) as connection:
+        queue = dead_letter_queue("tally")(connection.default_channel)
+        queue.declare()
+        while (message := queue.get(no_ack=True)) is not None:
+            letters.append(message.payload)
+    return letters
+
+
 def test_an_event_that_keeps_failing_is_parked_with_the_reason_and_others_still_flow(
         container_factory, service_config):
     container = container_factory(Tally, service_config)
@@ -62,9 +76,9 @@ def test_an_event_that_keeps_failing_is_parked_with_the_reason_and_others_still_
                        occurred_at=datetime.now(timezone.utc))
     with entrypoint_waiter(container, "fail_always"):
         dispatch("members", "member.erased", poison)
-    parked = list(mongoengine.get_db("tally").parked_events.find())
+    parked = dead_letters(service_config)
     assert len(parked) == 1
-    assert parked[0]["event"]["event_id"] == poison["event_id"]
+    assert parked[0]["event"]["event_id"] == poison["event_id"] and parked[0]["handler"] == "fail_always"
     assert parked[0]["attempts"] == 3 and "cannot cope" in parked[0]["reason"]
 
     with entrypoint_waiter(container, "count_joined"):
@@ -78,7 +92,7 @@ def test_a_message_that_is_not_an_event_is_parked_not_handled(container_factory,
     with entrypoint_waiter(container, "count_joined"):
         event_dispatcher(service_config)("members", "member.joined", {"hello": "world"})
     assert joined_count() == 0
-    assert mongoengine.get_db("tally").parked_events.count_documents({"reason": "not an event envelope"}) == 1
+    assert [letter["reason"] for letter in dead_letters(service_config)] == ["not an event envelope"]
 
 
 def test_an_event_published_before_its_consumer_ever_started_is_not_lost(container_factory, service_config):
@@ -97,3 +111,16 @@ def test_an_event_published_before_its_consumer_ever_started_is_not_lost(contain
     with entrypoint_waiter(notifications, "member_joined"):
         notifications.start()
     assert Notification.objects(member_id=created["organiser"]["id"], kind="welcome").count() == 1
+
+
+def test_a_poison_event_is_kept_in_the_database_when_even_the_dead_letter_queue_fails(
+        container_factory, service_config):
+    from unittest import mock
+
+    container = container_factory(Tally, service_config)
+    container.start()
+    with mock.patch.object(DeadLetters, "park", side_effect=OSError("broker away")):
+        with entrypoint_waiter(container, "count_joined"):
+            event_dispatcher(service_config)("members", "member.joined", ["not", "an", "event"])
+    kept = list(mongoengine.get_db("tally").parked_events.find())
+    assert len(kept) == 1 and kept[0]["reason"] == "not an event envelope"
