@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test unit integration e2e static bench clean
+.PHONY: install run test unit integration e2e static bench chaos clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ static: install
 
 clean:
 	rm -rf $(VENV) .run test-artifacts
+
+## Faults that take the local RabbitMQ down and bring it back (not part of `make test`).
+chaos: install
+	$(PY) -m pytest tests/chaos --override-ini="addopts=--import-mode=importlib -p no:cacheprovider"
 
 ## Benchmarks (figures, not pass/fail): booking creation through the gateway with 1 and 2 instances.
 bench: install
