@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from gateway.app import create_app
+from tests.support.processes import MEMBER_PASSWORD as PASSWORD
 
-PASSWORD = "a long enough password"
 ACTORS = ("anonymous", "owner", "other", "organiser", "foreign", "deactivated")
 
 
@@ -46,11 +46,8 @@ class World:
         self.feed = self.owner.post("/api/v1/calendar/feed-link").json()["path"]
 
     def resident(self, email):
-        code = self.organiser.post("/api/v1/invitations", json={"email": email, "role": "resident"}).json()["code"]
-        registered = self.platform.client().post("/api/v1/members", json={
-            "invitation_code": code, "email": email, "password": PASSWORD, "display_name": email.split("@")[0],
-            "preferred_language": "de"})
-        return self.platform.login(email, PASSWORD), registered.json()["id"]
+        client, profile = self.platform.join(self.organiser, email)
+        return client, profile["id"]
 
     def slot(self) -> dict:
         """A free hour, a new one at every call."""

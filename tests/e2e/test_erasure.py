@@ -2,7 +2,7 @@
 import time
 from datetime import datetime, timedelta, timezone
 
-PASSWORD = "a long enough password"
+from tests.support.processes import MEMBER_PASSWORD as PASSWORD
 
 
 def eventually(check, seconds=20):
@@ -17,11 +17,9 @@ def eventually(check, seconds=20):
 
 def test_an_erased_member_leaves_only_anonymous_traces(platform):
     organiser = platform.organiser()
-    code = organiser.post("/api/v1/invitations", json={"email": "leaving@example.org", "role": "resident"}).json()["code"]
-    member_id = platform.client().post("/api/v1/members", json={
-        "invitation_code": code, "email": "leaving@example.org", "password": PASSWORD, "display_name": "Liesel",
-        "preferred_language": "de", "phone": "040 999", "share_phone": True, "household": "Haus L"}).json()["id"]
-    leaving = platform.login("leaving@example.org", PASSWORD)
+    leaving, profile = platform.join(organiser, "leaving@example.org", display_name="Liesel", phone="040 999",
+                                     share_phone=True, household="Haus L")
+    member_id = profile["id"]
     room = organiser.post("/api/v1/spaces", json={"name": "Raum", "capacity": 5}).json()
     start = (datetime.now(timezone(timedelta(hours=1))) + timedelta(days=3)).replace(hour=10, minute=0, second=0,
                                                                                     microsecond=0)

@@ -1,17 +1,11 @@
 """Neighbourhood help through the HTTP API: two residents, one asks, the other offers, accept, complete."""
 import pytest
 
-PASSWORD = "a long enough password"
-
 
 def resident(platform, organiser, email, name, phone, languages):
-    code = organiser.post("/api/v1/invitations", json={"email": email, "role": "resident"}).json()["code"]
-    registered = platform.client().post("/api/v1/members", json={
-        "invitation_code": code, "email": email, "password": PASSWORD, "display_name": name,
-        "preferred_language": "de", "languages": languages, "phone": phone, "share_phone": False,
-        "household": f"Haus {name}"})
-    assert registered.status_code == 201, registered.text
-    return platform.login(email, PASSWORD)
+    client, _ = platform.join(organiser, email, display_name=name, languages=languages, phone=phone,
+                              share_phone=False, household=f"Haus {name}")
+    return client
 
 
 @pytest.fixture(scope="module")

@@ -1,20 +1,8 @@
 """Members and auth through the HTTP API, with the gateway and the services running as processes."""
 import pytest
 
+from tests.support.processes import MEMBER_PASSWORD as PASSWORD
 from tests.support.processes import ORGANISER
-
-PASSWORD = "a long enough password"
-
-
-def invite_and_register(platform, organiser, email, role="resident", **profile):
-    invitation = organiser.post("/api/v1/invitations", json={"email": email, "role": role})
-    assert invitation.status_code == 201, invitation.text
-    body = {"invitation_code": invitation.json()["code"], "email": email, "password": PASSWORD,
-            "display_name": profile.pop("display_name", email.split("@")[0].title()),
-            "preferred_language": profile.pop("preferred_language", "de"), **profile}
-    registered = platform.client().post("/api/v1/members", json=body)
-    assert registered.status_code == 201, registered.text
-    return platform.login(email, PASSWORD), registered.json()
 
 
 def assert_problem(response, status):
@@ -32,7 +20,7 @@ def directory_size(client):
 
 def test_invite_register_login_and_see_my_profile(platform):
     organiser = platform.organiser()
-    ayse, registered = invite_and_register(platform, organiser, "ayse@example.org", display_name="Ayşe Yılmaz",
+    ayse, registered = platform.join(organiser, "ayse@example.org", display_name="Ayşe Yılmaz",
                                            preferred_language="tr", languages=["tr", "de"], phone="040 123 45",
                                            share_phone=True, household="Haus B 2.1")
     me = ayse.get("/api/v1/members/me")
@@ -57,12 +45,12 @@ def test_login_answers_a_token_with_its_expiry_and_the_member(platform):
 
 
 def test_a_resident_cannot_invite(platform):
-    resident, _ = invite_and_register(platform, platform.organiser(), "rosa@example.org")
+    resident, _ = platform.join(platform.organiser(), "rosa@example.org")
     assert_problem(resident.post("/api/v1/invitations", json={"email": "x@example.org", "role": "resident"}), 403)
 
 
 def test_a_resident_cannot_raise_their_own_role(platform):
-    resident, _ = invite_and_register(platform, platform.organiser(), "raise@example.org")
+    resident, _ = platform.join(platform.organiser(), "raise@example.org")
     assert_problem(resident.patch("/api/v1/members/me", json={"role": "organiser"}), 403)
     assert resident.get("/api/v1/members/me").json()["role"] == "resident"
 
@@ -91,7 +79,7 @@ def test_another_communitys_member_is_not_found(platform):
 
 def test_a_deactivated_members_token_stops_working_at_once(platform):
     organiser = platform.organiser()
-    leaving, registered = invite_and_register(platform, organiser, "leaving@example.org")
+    leaving, registered = platform.join(organiser, "leaving@example.org")
     assert leaving.get("/api/v1/members/me").status_code == 200
     deactivated = organiser.patch(f"/api/v1/members/{registered['id']}", json={"active": False})
     assert deactivated.status_code == 200 and deactivated.json()["active"] is False
@@ -101,7 +89,7 @@ def test_a_deactivated_members_token_stops_working_at_once(platform):
 
 
 def test_a_wrong_password_is_401_and_repeated_failures_are_429(platform):
-    invite_and_register(platform, platform.organiser(), "forgetful@example.org")
+    platform.join(platform.organiser(), "forgetful@example.org")
     wrong = {"email": "forgetful@example.org", "password": "not my password"}
     for _ in range(5):
         assert_problem(platform.client().post("/api/v1/auth/login", json=wrong), 401)
@@ -168,7 +156,7 @@ def test_requests_without_a_valid_token_are_401(platform):
 
 
 def test_my_export_holds_my_profile(platform):
-    member, registered = invite_and_register(platform, platform.organiser(), "export@example.org")
+    member, registered = platform.join(platform.organiser(), "export@example.org")
     export = member.get("/api/v1/members/me/export")
     assert export.status_code == 200
     assert export.json()["services"]["members"]["profile"]["email"] == "export@example.org"

@@ -2,16 +2,11 @@
 and the receipts show who has not read it yet, with the phone numbers they share."""
 import pytest
 
-PASSWORD = "a long enough password"
-
 
 def resident(platform, organiser, email, name, language, phone=None, share_phone=False):
-    code = organiser.post("/api/v1/invitations", json={"email": email, "role": "resident"}).json()["code"]
-    registered = platform.client().post("/api/v1/members", json={
-        "invitation_code": code, "email": email, "password": PASSWORD, "display_name": name,
-        "preferred_language": language, "phone": phone, "share_phone": share_phone, "household": f"Haus {name}"})
-    assert registered.status_code == 201, registered.text
-    return platform.login(email, PASSWORD), registered.json()["id"]
+    client, profile = platform.join(organiser, email, display_name=name, preferred_language=language, phone=phone,
+                                    share_phone=share_phone, household=f"Haus {name}")
+    return client, profile["id"]
 
 
 @pytest.fixture(scope="module")

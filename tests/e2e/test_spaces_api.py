@@ -7,7 +7,6 @@ import pytest
 
 from tests.support.processes import Platform
 
-PASSWORD = "a long enough password"
 BERLIN_WINTER = timezone(timedelta(hours=1))
 
 
@@ -20,12 +19,7 @@ def platform(request, tmp_path_factory):
 
 
 def resident(platform, organiser, email, household):
-    code = organiser.post("/api/v1/invitations", json={"email": email, "role": "resident",
-                                                       "household": household}).json()["code"]
-    assert platform.client().post("/api/v1/members", json={
-        "invitation_code": code, "email": email, "password": PASSWORD, "display_name": email.split("@")[0],
-        "preferred_language": "de"}).status_code == 201
-    return platform.login(email, PASSWORD)
+    return platform.join(organiser, email, household=household)[0]
 
 
 def at(days_ahead: int, hour: int) -> str:

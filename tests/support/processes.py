@@ -17,6 +17,7 @@ BIN = Path(sys.executable).parent
 RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
 AMQP_BASE = os.environ.get("AMQP_BASE_URI", "pyamqp://guest:guest@127.0.0.1:5672")
 ORGANISER = {"email": "organiser@example.org", "password": "organiser password 1"}
+MEMBER_PASSWORD = "a long enough password"
 
 SERVICES = {
     "members": ("services/members/config.yml", "services.members.service:MembersService"),
@@ -117,6 +118,17 @@ class Platform:
 
     def organiser(self) -> "Client":
         return self.login(ORGANISER["email"], ORGANISER["password"])
+
+    def join(self, organiser: "Client", email: str, *, role: str = "resident", **profile) -> tuple["Client", dict]:
+        """Invite `email` as `organiser`, register with the code and log in: the member's client and profile.
+        `profile` adds or overrides registration fields (display_name, preferred_language, phone, ...)."""
+        invitation = organiser.post("/api/v1/invitations", json={"email": email, "role": role})
+        assert invitation.status_code == 201, invitation.text
+        body = {"invitation_code": invitation.json()["code"], "email": email, "password": MEMBER_PASSWORD,
+                "display_name": email.split("@")[0].title(), "preferred_language": "de", **profile}
+        registered = self.client().post("/api/v1/members", json=body)
+        assert registered.status_code == 201, registered.text
+        return self.login(email, MEMBER_PASSWORD), registered.json()
 
     def cli(self, *args: str, **env) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env={**self.env, **env},
