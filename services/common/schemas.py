@@ -15,6 +15,32 @@ def text(max_length: int, *, required: bool = False, min_length: int = 0, **kwar
     return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kwargs)
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+
+
+def _within_calendar(value) -> bool:
+    return FIRST_YEAR <= value.year <= LAST_YEAR
+
+
+# Dates and times far outside a house's life (year 1, year 9999) are refused at the door: arithmetic on them
+# (a week later, a day's bounds) would overflow Python's calendar deep inside a service.
+def moment(**kwargs):
+    """An aware timestamp (a naive one is refused) between 1970 and 2199."""
+    return fields.AwareDateTime(validate=_calendar_check, **kwargs)
+
+
+def day(**kwargs):
+    """A calendar day (YYYY-MM-DD) between 1970 and 2199."""
+    return fields.Date(validate=_calendar_check, **kwargs)
+
+
+def _calendar_check(value):
+    from marshmallow import ValidationError
+
+    if not _within_calendar(value):
+        raise ValidationError(f"Give a date between {FIRST_YEAR} and {LAST_YEAR}.")
+
+
 def timestamp(**kwargs):
     """A UTC timestamp on the wire (`2026-12-24T17:00:00Z`); services send them as strings."""
     return fields.String(metadata={"format": "date-time", "example": "2026-12-24T17:00:00Z"}, **kwargs)

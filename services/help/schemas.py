@@ -1,7 +1,7 @@
 """Input validation and output shapes of the help service (the gateway documents its API with them)."""
 from marshmallow import fields, validate
 
-from services.common.schemas import LANGUAGE_CODE, StrictSchema, text, timestamp
+from services.common.schemas import LANGUAGE_CODE, StrictSchema, moment, text, timestamp
 from services.help.domain import CATEGORIES, STATUSES
 
 
@@ -9,8 +9,8 @@ class HelpRequestCreateSchema(StrictSchema):
     title = text(120, required=True, min_length=1, metadata={"example": "Einkauf am Samstag"})
     description = text(2000, load_default="")
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    needed_from = fields.AwareDateTime(allow_none=True)
-    needed_until = fields.AwareDateTime(allow_none=True, metadata={
+    needed_from = moment(allow_none=True)
+    needed_until = moment(allow_none=True, metadata={
         "description": "The request expires then (or 14 days after it was posted)."})
     languages = fields.List(fields.String(validate=LANGUAGE_CODE), validate=validate.Length(max=10),
                             load_default=list, metadata={"description": "The helper should speak one of these."})

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from services.common.clock import as_utc, isoformat_z, parse_iso
 from services.common.errors import Forbidden, Invalid, NotFound
 from services.common.events import new_event
-from services.common.schemas import load
+from services.common.schemas import FIRST_YEAR, LAST_YEAR, load
 from services.notifications import domain, messages
 from services.notifications.models import Delivery, Notice, Preferences, Recipient
 from services.notifications.schemas import (
@@ -269,8 +269,10 @@ def board(repo, actor: dict, query: dict, now) -> dict:
     if week:
         year, number = week.split("-W")
         try:
+            if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+                raise ValueError(year)
             monday = date.fromisocalendar(int(year), int(number), 1)
-        except ValueError:  # year 0, or week 53 of a year that has 52
+        except ValueError:  # outside our calendar, or week 53 of a year that has 52
             raise Invalid("There is no such week.", errors={"week": [f"Not a week of the calendar: {week}"]})
     else:
         today = now.astimezone(tz).date()

@@ -1,7 +1,7 @@
 """Input validation and output shapes of the spaces service (the gateway documents its API with them)."""
 from marshmallow import fields, validate, validates_schema, ValidationError
 
-from services.common.schemas import StrictSchema, text, timestamp
+from services.common.schemas import StrictSchema, day, moment, text, timestamp
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use a time of day like 08:00 or 22:30.")
 HHMM_OR_MIDNIGHT = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$",
@@ -71,7 +71,7 @@ class SpaceListSchema(StrictSchema):
 
 
 class AvailabilityQuerySchema(StrictSchema):
-    date = fields.Date(required=True, metadata={"example": "2026-12-24"})
+    date = day(required=True, metadata={"example": "2026-12-24"})
 
 
 class IntervalSchema(StrictSchema):
@@ -89,8 +89,8 @@ class AvailabilitySchema(StrictSchema):
 
 class BookingRequestSchema(StrictSchema):
     space_id = text(64, required=True, min_length=1)
-    start = fields.AwareDateTime(required=True, metadata={"example": "2026-12-24T18:00:00+01:00"})
-    end = fields.AwareDateTime(required=True, metadata={"example": "2026-12-24T20:00:00+01:00"})
+    start = moment(required=True, metadata={"example": "2026-12-24T18:00:00+01:00"})
+    end = moment(required=True, metadata={"example": "2026-12-24T20:00:00+01:00"})
     purpose = text(200, load_default="")
     repeat_weekly = fields.Integer(validate=validate.Range(min=1, max=52), metadata={
         "description": "Book this many weekly occurrences (the first included); free dates are booked, the "
@@ -130,8 +130,8 @@ class BookingSchema(StrictSchema):
 
 class BookingListQuerySchema(StrictSchema):
     space_id = text(64)
-    from_ = fields.AwareDateTime(data_key="from")
-    to = fields.AwareDateTime()
+    from_ = moment(data_key="from")
+    to = moment()
     mine = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = text(200, load_default=None)

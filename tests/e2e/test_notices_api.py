@@ -80,6 +80,7 @@ def test_the_printable_board_shows_this_weeks_notices_in_the_readers_language(pl
     assert 'dir="rtl"' in page.text and 'lang="ar"' in page.text and "انقطاع المياه" in page.text
     assert yusuf.get("/api/v1/notices/board.html", params={"week": "2026-W99"}).status_code == 422
     assert yusuf.get("/api/v1/notices/board.html", params={"week": "0000-W01"}).status_code == 422
+    assert yusuf.get("/api/v1/notices/board.html", params={"week": "9999-W52"}).status_code == 422
     assert yusuf.get("/api/v1/notices/board.html", params={"week": "2027-W53"}).status_code == 422  # 2027 has 52
 
 

@@ -76,6 +76,11 @@ def test_rule_breaks_and_bad_times_are_422_and_store_nothing(platform, people):
     assert hostile.status_code == 422
     assert ayse.get("/api/v1/bookings", params={"space_id": room["id"]}).json()["items"] == []
     assert ayse.get("/api/v1/spaces/not-a-space").status_code == 404
+    for far_day in ("0001-01-01", "9999-12-31"):  # outside the calendar: refused, not an overflow
+        assert ayse.get(f"/api/v1/spaces/{room['id']}/availability", params={"date": far_day}).status_code == 422
+    far = ayse.post("/api/v1/bookings", json={"space_id": room["id"], "start": "9999-12-20T10:00:00+01:00",
+                                              "end": "9999-12-20T11:00:00+01:00", "repeat_weekly": 3})
+    assert far.status_code == 422
 
 
 def test_a_guest_flat_booking_waits_for_approval_then_is_cancelled(platform, people):
