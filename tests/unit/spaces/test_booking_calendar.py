@@ -5,32 +5,19 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.spaces.domain import (
-    MAX_SERIES_LENGTH, Booked, Rules, availability, blocked_interval, clashes, day_bounds,
+    MAX_SERIES_LENGTH, Booked, availability, blocked_interval, clashes, day_bounds,
     household_minutes_in_week, quota_week, weekly_series,
 )
+
+from tests.unit.spaces.examples import berlin, community_room
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
 HOUR = timedelta(hours=1)
 
 
-def berlin(year, month, day, hour=0, minute=0, *, fold=0):
-    """The UTC instant of a Berlin wall-clock time; fold=1 is the second pass of the repeated autumn hour."""
-    return datetime(year, month, day, hour, minute, tzinfo=BERLIN, fold=fold).astimezone(UTC)
-
-
 def utc(year, month, day, hour=0, minute=0):
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-def community_room(**overrides):
-    fields = dict(
-        open_from=time(8), open_until=time(22), slot_minutes=30, min_duration_minutes=60,
-        max_duration_minutes=120, max_days_ahead=30, household_quota_minutes_per_week=240,
-        requires_approval=False, buffer_minutes=30,
-    )
-    fields.update(overrides)
-    return Rules(**fields)
 
 
 def guest_apartment(**overrides):
