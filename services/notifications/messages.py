@@ -8,30 +8,26 @@ German is the community's common language, so German is the fallback twice over:
 no catalog (Polish, Farsi, ...) reads German, and a msgid that is missing, empty or fuzzy in a catalog is shown
 in German, never as the English msgid. The German catalog must therefore be complete (a test holds it to that).
 
-Dates and times are spelled out in the reader's language, in the community's time zone, with fixed patterns
-per language so that the text does not drift with CLDR updates and always uses the 24-hour clock.
+Compiling catalogs, text direction and spelling out dates and times live in `services.common.i18n`, shared with
+the gateway's web pages.
 
 Pure: no Nameko, no database, no clock. Callers pass the community's `tz`.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Mapping
 
-from babel.dates import format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 
-from services.common.clock import as_utc
+from services.common.i18n import (  # noqa: F401  (re-exported: the notifications' callers and tests use them)
+    FALLBACK_LANGUAGE, RTL_LANGUAGES, MessageCatalogs, format_span, format_when, primary_language, text_direction,
+)
 
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")
-FALLBACK_LANGUAGE = "de"
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"})
 
 # Unicode "first strong isolate" ... "pop directional isolate": keeps a Latin name or a title ending in "!"
 # from being reordered inside right-to-left text.
@@ -157,71 +153,10 @@ MSGIDS = tuple(dict.fromkeys(
     [msgid for w in _WORDINGS.values() for msgid in (w.title, w.body, w.body_by_organiser) if msgid]
     + list(CATEGORY_LABELS.values()) + list(PHRASES.values())))
 
-# (date pattern, what joins date and time); the time is always "HH:mm".
-_DATE_PATTERNS: dict[str, tuple[str, str]] = {
-    "de": ("EEEE, d. MMMM y", ", "),      # Donnerstag, 24. Dezember 2026, 18:00
-    "en": ("EEEE, d MMMM y", ", "),       # Thursday, 24 December 2026, 18:00
-    "tr": ("d MMMM y EEEE", " "),         # 24 Aralık 2026 Perşembe 18:00
-    "ar": ("EEEE، d MMMM y", "، "),       # الخميس، 24 ديسمبر 2026، 18:00
-    "ru": ("EEEE, d MMMM y 'г'.", ", "),  # четверг, 24 декабря 2026 г., 18:00
-}
-
-
-def primary_language(language: str | None) -> str:
-    """"ar-SY", "AR", "ar_SY" -> "ar"; nothing -> ""."""
-    return (language or "").replace("_", "-").split("-")[0].strip().lower()
-
-
-def text_direction(language: str | None) -> str:
-    """"rtl" or "ltr" for text in `language`. For a rendered notification ask about `language_served(...)`:
-    a Farsi reader currently gets German, which runs left to right."""
-    return "rtl" if primary_language(language) in RTL_LANGUAGES else "ltr"
-
-
-class MessageCatalogs:
-    """The catalogs found in one directory, compiled in memory on first use, each falling back to German."""
-
-    def __init__(self, directory: Path | str = TRANSLATIONS_DIR):
-        self.directory = Path(directory)
-        self._compiled: dict[str, NullTranslations] = {}
-
-    def has(self, language: str) -> bool:
-        return self._po_path(language).is_file()
-
-    def language_served(self, language: str | None) -> str:
-        """The catalog a reader of `language` gets: their own if there is one, else German."""
-        wanted = primary_language(language)
-        return wanted if wanted and self.has(wanted) else FALLBACK_LANGUAGE
-
-    def translations(self, language: str | None) -> NullTranslations:
-        served = self.language_served(language)
-        if served not in self._compiled:
-            self._compiled[served] = self._load(served)
-        return self._compiled[served]
-
-    def _load(self, language: str) -> NullTranslations:
-        if language == FALLBACK_LANGUAGE:
-            # Without a German catalog the msgid is the last resort; the tests keep that from happening.
-            return self._compile(language) if self.has(language) else NullTranslations()
-        translations = self._compile(language)
-        translations.add_fallback(self.translations(FALLBACK_LANGUAGE))
-        return translations
-
-    def _compile(self, language: str) -> Translations:
-        with self._po_path(language).open("rb") as po:
-            catalog = read_po(po, locale=language)
-        mo = io.BytesIO()
-        write_mo(mo, catalog)  # leaves out empty and fuzzy entries, so those fall back to German
-        mo.seek(0)
-        return Translations(mo, domain="messages")
-
-    def _po_path(self, language: str) -> Path:
-        return self.directory / language / "LC_MESSAGES" / "messages.po"
-
 
 @cache
 def default_catalogs() -> MessageCatalogs:
-    return MessageCatalogs()
+    return MessageCatalogs(TRANSLATIONS_DIR)
 
 
 def language_served(language: str | None, *, catalogs: MessageCatalogs | None = None) -> str:
@@ -274,34 +209,6 @@ def _moment(facts: Mapping[str, object], fact: str) -> datetime:
     return moment
 
 
-def format_when(moment: datetime, language: str | None, tz: tzinfo) -> str:
-    """Date and time spelled out, e.g. "Donnerstag, 24. Dezember 2026, 18:00". A naive moment is taken as UTC;
-    a language without a pattern gets German, as its notifications do."""
-    date_text, joiner, time_text = _parts(moment, language, tz)
-    return f"{date_text}{joiner}{time_text}"
-
-
-def format_span(start: datetime, end: datetime, language: str | None, tz: tzinfo) -> str:
-    """"Donnerstag, 24. Dezember 2026, 18:00–20:00" within one day (an end at midnight reads "24:00"),
-    otherwise both ends in full, joined by " – "."""
-    date_text, joiner, start_time = _parts(start, language, tz)
-    local_start, local_end = as_utc(start).astimezone(tz), as_utc(end).astimezone(tz)
-    if local_end.date() == local_start.date():
-        return f"{date_text}{joiner}{start_time}–{_parts(end, language, tz)[2]}"
-    ends_at_midnight = local_end.time() == time(0, 0) and local_end.date() == local_start.date() + timedelta(days=1)
-    if ends_at_midnight:
-        return f"{date_text}{joiner}{start_time}–24:00"
-    return f"{format_when(start, language, tz)} – {format_when(end, language, tz)}"
-
-
-def _parts(moment: datetime, language: str | None, tz: tzinfo) -> tuple[str, str, str]:
-    locale = primary_language(language)
-    if locale not in _DATE_PATTERNS:
-        locale = FALLBACK_LANGUAGE
-    date_pattern, joiner = _DATE_PATTERNS[locale]
-    moment = as_utc(moment)
-    return (format_datetime(moment, date_pattern, tzinfo=tz, locale=locale), joiner,
-            format_datetime(moment, "HH:mm", tzinfo=tz, locale=locale))
 
 
 def phrase(key: str, language: str | None, *, catalogs: MessageCatalogs | None = None, **values) -> str:
