@@ -1,4 +1,5 @@
-"""The gateway's app factory: configuration, the RPC client, problem documents, metrics and the API areas."""
+"""The gateway's app factory: configuration, the RPC client, problem documents, metrics, the API areas and the
+web pages."""
 import logging
 
 from flask import Flask, request
@@ -66,6 +67,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for blueprint in (operations.blp, auth.blp, members.blp, spaces.blp, help.blp, notifications.blp):
         api.register_blueprint(blueprint)
+
+    from gateway import web
+
+    web.register(app)
     return app
 
 

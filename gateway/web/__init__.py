@@ -1,0 +1,48 @@
+"""The web pages for residents and organisers: server-rendered, in the reader's language, usable without JavaScript.
+
+The pages call the same services as the JSON API; they differ only in how they are reached (a session cookie,
+forms protected against CSRF) and in how they answer (HTML in the reader's language rather than problem
+documents). One blueprint per task area: account, rooms, help, inbox, organise.
+"""
+from flask import Flask, g
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from gateway.web import account, help, inbox, organise, rooms
+from gateway.web.common import catalog_domain, choose_language, error_page, template_helpers
+
+csrf = CSRFProtect()
+BLUEPRINTS = (account.bp, rooms.bp, help.bp, inbox.bp, organise.bp)
+
+
+def register(app: Flask) -> None:
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_NAME", "cohousing_session")
+    app.config.setdefault("SESSION_COOKIE_SECURE", app.config.get("PLATFORM_ENV") == "production")
+    # The JSON API authenticates with bearer tokens and is not reachable by a cross-site form (it takes JSON only),
+    # so CSRF is checked on the web pages' forms alone, by `check_csrf` below.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+    csrf.init_app(app)
+
+    babel = Babel(app, locale_selector=choose_language, default_locale="de")
+    babel.domain_instance = catalog_domain()  # catalogs compiled in memory from the .po files, German fallback
+
+    for blueprint in BLUEPRINTS:
+        blueprint.before_request(check_csrf)
+        app.register_blueprint(blueprint)
+    app.context_processor(template_helpers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error):
+        if g.get("web_page"):
+            return error_page(400, "csrf")
+        from gateway.problems import problem
+
+        return problem(400, "The form has expired. Please load the page again.")
+
+
+def check_csrf():
+    g.web_page = True
+    csrf.protect()

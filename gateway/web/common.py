@@ -1,0 +1,250 @@
+"""What every page shares: who is logged in (from the session), the reader's language and the community's time
+zone, the page decorators, form errors, and the error pages in plain words."""
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import Domain, get_locale, gettext as _, lazy_gettext as L_
+
+from gateway.auth import actor_from_token
+from gateway.rpc import ServiceUnavailable
+from services.common.clock import isoformat_z, parse_iso
+from services.common.errors import NotFound, ServiceError, Unauthorized
+from services.common.i18n import (
+    FALLBACK_LANGUAGE, LANGUAGES, MessageCatalogs, format_span, format_when, primary_language, text_direction,
+)
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية", "ru": "Русский"}
+CATEGORIES = ("shopping", "accompany", "tech", "translation", "household", "garden", "transport", "other")
+CATEGORY_LABELS = {
+    "shopping": L_("Shopping"), "accompany": L_("Going along to appointments"), "tech": L_("Phone and computer"),
+    "translation": L_("Translating"), "household": L_("Help in the home"), "garden": L_("Garden and plants"),
+    "transport": L_("Rides and transport"), "other": L_("Other help"),
+}
+ERRORS = {
+    400: (L_("Something went wrong"), L_("This did not work. Please go back and try again.")),
+    "csrf": (L_("Please try again"), L_("The page was open for too long or came from somewhere else. "
+                                        "Please go back, reload the page and send it again.")),
+    403: (L_("Not for you"), L_("Only organisers can open this page.")),
+    404: (L_("Not found"), L_("This page does not exist, or it is no longer there.")),
+    409: (L_("That did not work"), L_("Someone else changed this in the meantime. Please look again.")),
+    410: (L_("No longer available"), L_("This is no longer available.")),
+    422: (L_("That did not work"), L_("This is not possible. Please go back and check what you entered.")),
+    429: (L_("Please wait a moment"), L_("There were too many attempts. Please wait a few minutes and try again.")),
+    503: (L_("Please try again in a moment"), L_("Part of the system is not answering right now. "
+                                                 "Please try again in a minute.")),
+}
+
+
+# -- languages -------------------------------------------------------------------------------------------
+class CatalogDomain(Domain):
+    """Flask-Babel's domain, reading our .po catalogs compiled in memory (German as the fallback)."""
+
+    def __init__(self, catalogs: MessageCatalogs):
+        super().__init__()
+        self.catalogs = catalogs
+
+    def get_translations(self):
+        return self.catalogs.translations(str(get_locale()))
+
+
+def catalog_domain() -> CatalogDomain:
+    return CatalogDomain(MessageCatalogs(TRANSLATIONS_DIR))
+
+
+def choose_language() -> str:
+    """The language the reader chose on these pages, else their profile's, else their browser's, else German."""
+    chosen = primary_language(request.cookies.get(LANGUAGE_COOKIE))
+    if chosen in LANGUAGES:
+        return chosen
+    actor = g.get("actor")
+    if actor and actor.get("preferred_language") in LANGUAGES:
+        return actor["preferred_language"]
+    return request.accept_languages.best_match(LANGUAGES) or FALLBACK_LANGUAGE
+
+
+def language() -> str:
+    return str(get_locale())
+
+
+def community_zone() -> ZoneInfo:
+    actor = g.get("actor") or {}
+    return ZoneInfo(actor.get("timezone") or "Europe/Berlin")
+
+
+def when(moment: str | datetime | None) -> str:
+    """A moment spelled out in the reader's language and the community's time zone."""
+    if not moment:
+        return ""
+    moment = parse_iso(moment) if isinstance(moment, str) else moment
+    return format_when(moment, language(), community_zone())
+
+
+def span(start: str, end: str) -> str:
+    return format_span(parse_iso(start), parse_iso(end), language(), community_zone())
+
+
+def clock(moment: str) -> str:
+    """"18:00": the time of day of a moment in the community's zone."""
+    return parse_iso(moment).astimezone(community_zone()).strftime("%H:%M")
+
+
+def local_moment(day: date, hhmm: str) -> datetime:
+    """The moment `hhmm` on `day` in the community's zone. ValueError if that time does not exist that day
+    (the hour skipped when clocks go forward); "24:00" is midnight at the end of the day."""
+    zone = community_zone()
+    if hhmm == "24:00":
+        return datetime.combine(day + timedelta(days=1), time(0, 0), zone)
+    moment = datetime.combine(day, time.fromisoformat(hhmm), zone)
+    if moment.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise ValueError("skipped by the change of clocks")
+    return moment
+
+
+def today() -> date:
+    return datetime.now(community_zone()).date()
+
+
+def template_helpers() -> dict:
+    if not g.get("web_page"):
+        return {}
+    lang = language()
+    return {
+        "lang": lang, "dir": text_direction(lang), "actor": g.get("actor"), "language_names": LANGUAGE_NAMES,
+        "languages": LANGUAGES, "when": when, "span": span, "clock": clock, "category_labels": CATEGORY_LABELS,
+        "categories": CATEGORIES, "current_path": request.full_path.rstrip("?"),
+    }
+
+
+# -- who is logged in ------------------------------------------------------------------------------------
+def load_actor() -> dict | None:
+    """The member of this browser session, or None. A deactivated member's session ends here at once."""
+    if "actor" in g:
+        return g.actor
+    token = session.get("token")
+    if not token:
+        return None
+    try:
+        g.actor = actor_from_token(token)
+    except Unauthorized:
+        session.clear()
+        return None
+    return g.actor
+
+
+def log_in(token: str) -> None:
+    session.clear()
+    session["token"] = token
+    session.permanent = False
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only paths on this site, never another host (an open redirect would help phishing)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if load_actor() is None:
+            return redirect(url_for("web_account.login", next=request.full_path.rstrip("?")), code=303)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def organiser_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        actor = load_actor()
+        if actor is None:
+            return redirect(url_for("web_account.login", next=request.full_path.rstrip("?")), code=303)
+        if actor["role"] != "organiser":
+            return error_page(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def call(service: str, method: str, *args, **kwargs):
+    return current_app.extensions["rpc"].call(service, method, *args, **kwargs)
+
+
+# -- answers ---------------------------------------------------------------------------------------------
+def page(template: str, status: int = 200, **context):
+    return render_template(template, **context), status
+
+
+def error_page(status: int, kind: str | int | None = None):
+    title, text = ERRORS.get(kind or status, ERRORS[400])
+    return page("web/error.html", status, title=title, text=text)
+
+
+def after_post(endpoint: str, **values):
+    """Post/redirect/get: after a form is handled, the browser shows a fresh page (reload sends nothing twice)."""
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def flash_done(message: str) -> None:
+    session.setdefault("done", []).append(str(message))
+    session.modified = True
+
+
+def page_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
+    """A blueprint of pages whose errors are pages in the reader's language, not problem documents."""
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix or None)
+
+    @blueprint.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        if isinstance(error, Unauthorized):
+            session.clear()
+            return redirect(url_for("web_account.login", next=request.full_path.rstrip("?")), code=303)
+        return error_page(error.status if error.status in ERRORS else 400)
+
+    @blueprint.errorhandler(ServiceUnavailable)
+    def unavailable(_error):
+        return error_page(503)
+
+    return blueprint
+
+
+class FormErrors(dict):
+    """Field name -> messages in the reader's language; shown next to each field and summarised at the top."""
+
+    def add(self, field: str, message) -> None:
+        self.setdefault(field, []).append(str(message))
+
+    def take_service_error(self, error: ServiceError, fields: dict[str, str]) -> None:
+        """A service's field errors, worded for the page (`fields`: service field -> form field)."""
+        for name in (error.errors or {}):
+            top = str(name).split(".")[0]
+            self.add(fields.get(top, fields.get("*", top)), _("Please check this entry."))
+        if not error.errors:
+            self.add(fields.get("*", "form"), _("This is not possible. Please check what you entered."))
+
+
+def parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def utc_iso(moment: datetime) -> str:
+    return isoformat_z(moment)
+
+
+def not_found() -> NotFound:
+    return NotFound("Not found.")
