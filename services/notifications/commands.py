@@ -53,7 +53,9 @@ def remember_member(repo, event: dict) -> None:
     for field in ("display_name", "preferred_language", "email", "household", "role", "timezone"):
         if profile.get(field) is not None:
             setattr(recipient, field, profile[field])
-    recipient.phone = profile.get("phone") if profile.get("share_phone") else None
+    # Kept whether shared or not: only organisers read it (in the receipts of a notice), and organisers see
+    # every member's phone on the member's page anyway, to call those who have not read an urgent notice.
+    recipient.phone = profile.get("phone")
     recipient.languages = profile.get("languages") or []
     recipient.active = profile.get("active", True)
     repo.save_recipient(recipient)

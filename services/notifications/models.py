@@ -15,7 +15,7 @@ class Recipient(Document):
     preferred_language = StringField(default="de")
     timezone = StringField(default="Europe/Berlin")
     email = StringField()
-    phone = StringField()  # only when the member shares it
+    phone = StringField()  # shown to organisers only (notice receipts)
     household = StringField()
     languages = ListField(StringField())
     role = StringField(default="resident")
