@@ -4,12 +4,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test unit integration e2e static bench chaos clean
+.PHONY: install run test unit integration e2e browser static bench chaos clean translations
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(INSTALLED)
+
+# axe-core, injected into pages by the browser tests (package-lock.json pins it).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
 
 install: $(INSTALLED)
 
@@ -17,9 +22,10 @@ install: $(INSTALLED)
 run: install
 	$(PY) scripts/run.py
 
-## The whole test suite, against the real RabbitMQ at AMQP_URI.
-test: install
+## The whole test suite, against the real RabbitMQ at AMQP_URI: everything but the browser, then the browser tests.
+test: install node_modules/.installed
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory browser
 
 unit: install
 	$(PY) -m pytest tests/unit
@@ -30,11 +36,25 @@ integration: install
 e2e: install
 	$(PY) -m pytest tests/e2e
 
+## Headless Chromium (/usr/bin/chromium) on the web pages; a pytest session of its own, without eventlet's patching.
+browser: install node_modules/.installed
+	$(PY) -m pytest tests/browser --confcutdir=tests/browser \
+		--override-ini="addopts=--import-mode=importlib -p no:cacheprovider"
+
 static: install
 	$(PY) -m pytest tests/static
 
+## After changing words on the web pages: collect the msgids and update each language's catalog (then translate
+## what is new or marked fuzzy; tests/unit/gateway/test_web_catalogs.py holds every catalog to completeness).
+translations: install
+	$(VENV)/bin/pybabel extract -F gateway/babel.cfg -k L_ -k lazy_gettext --no-location --sort-output \
+		--project "cohousing-platform web pages" -o gateway/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i gateway/translations/messages.pot -d gateway/translations \
+		--ignore-obsolete --width 120
+	$(PY) scripts/fill_english_catalog.py gateway/translations/en/LC_MESSAGES/messages.po
+
 clean:
-	rm -rf $(VENV) .run test-artifacts
+	rm -rf $(VENV) .run test-artifacts node_modules
 
 ## Faults that take the local RabbitMQ down and bring it back (not part of `make test`).
 chaos: install

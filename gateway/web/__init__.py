@@ -6,31 +6,30 @@ documents). One blueprint per task area: account, rooms, help, inbox, organise.
 """
 from flask import Flask, g
 from flask_babel import Babel
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 
 from gateway.web import account, help, inbox, organise, rooms
-from gateway.web.common import catalog_domain, choose_language, error_page, template_helpers
+from gateway.web.common import catalog_domain, choose_language, csrf, error_page, template_helpers
 
-csrf = CSRFProtect()
 BLUEPRINTS = (account.bp, rooms.bp, help.bp, inbox.bp, organise.bp)
 
 
 def register(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_NAME", "cohousing_session")
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config.get("PLATFORM_ENV") == "production")
-    # The JSON API authenticates with bearer tokens and is not reachable by a cross-site form (it takes JSON only),
-    # so CSRF is checked on the web pages' forms alone, by `check_csrf` below.
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+    # Flask has defaults for all of these, so they are set, not defaulted.
+    app.config.update(
+        SESSION_COOKIE_NAME="cohousing_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=app.config.get("PLATFORM_ENV") == "production",
+        # The JSON API authenticates with bearer tokens and takes JSON only, which a cross-site form cannot send,
+        # so CSRF is checked on the web pages' forms alone (see `page_blueprint`).
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
     csrf.init_app(app)
 
     babel = Babel(app, locale_selector=choose_language, default_locale="de")
     babel.domain_instance = catalog_domain()  # catalogs compiled in memory from the .po files, German fallback
 
     for blueprint in BLUEPRINTS:
-        blueprint.before_request(check_csrf)
         app.register_blueprint(blueprint)
     app.context_processor(template_helpers)
 
@@ -41,8 +40,3 @@ def register(app: Flask) -> None:
         from gateway.problems import problem
 
         return problem(400, "The form has expired. Please load the page again.")
-
-
-def check_csrf():
-    g.web_page = True
-    csrf.protect()

@@ -1,12 +1,13 @@
 """Pages of the account: the start page, logging in and out, joining with an invitation, my details and my
 notification preferences, and the language switch."""
 from flask import g, make_response, redirect, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as L_
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as L_
 
 from gateway.auth import issue_token
 from gateway.web.common import (
-    CATEGORIES, LANGUAGE_COOKIE, LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, language, load_actor,
-    log_in, login_required, page, page_blueprint, safe_next,
+    CATEGORIES, LANGUAGE_COOKIE, LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, language, load_actor, log_in,
+    login_required, page, page_blueprint, safe_next,
 )
 from services.common.errors import Conflict, Gone, Invalid, NotFound, RuleBroken, TooManyAttempts, Unauthorized
 from services.common.i18n import LANGUAGES
@@ -155,7 +156,8 @@ def profile():
         if form["preferred_language"] not in LANGUAGES:
             errors.add("preferred_language", _("Please choose a language."))
         if not errors:
-            change = dict(form, phone=form["phone"] or None, languages=form["languages"] or [form["preferred_language"]])
+            change = dict(form, phone=form["phone"] or None,
+                          languages=form["languages"] or [form["preferred_language"]])
             try:
                 call("members", "change_profile", actor, change)
             except Invalid as error:

@@ -8,8 +8,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import Domain, get_locale, gettext as _, lazy_gettext as L_
+from flask_babel import Domain, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as L_
+from flask_wtf.csrf import CSRFProtect
 
 from gateway.auth import actor_from_token
 from gateway.rpc import ServiceUnavailable
@@ -19,6 +23,7 @@ from services.common.i18n import (
     FALLBACK_LANGUAGE, LANGUAGES, MessageCatalogs, format_span, format_when, primary_language, text_direction,
 )
 
+csrf = CSRFProtect()
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية", "ru": "Русский"}
@@ -32,13 +37,13 @@ ERRORS = {
     400: (L_("Something went wrong"), L_("This did not work. Please go back and try again.")),
     "csrf": (L_("Please try again"), L_("The page was open for too long or came from somewhere else. "
                                         "Please go back, reload the page and send it again.")),
-    403: (L_("Not for you"), L_("Only organisers can open this page.")),
+    403: (L_("Only for organisers"), L_("Only organisers can open this page.")),
     404: (L_("Not found"), L_("This page does not exist, or it is no longer there.")),
     409: (L_("That did not work"), L_("Someone else changed this in the meantime. Please look again.")),
     410: (L_("No longer available"), L_("This is no longer available.")),
     422: (L_("That did not work"), L_("This is not possible. Please go back and check what you entered.")),
     429: (L_("Please wait a moment"), L_("There were too many attempts. Please wait a few minutes and try again.")),
-    503: (L_("Please try again in a moment"), L_("Part of the system is not answering right now. "
+    503: (L_("Please try again in a moment"), L_("Something on our side is not answering right now. "
                                                  "Please try again in a minute.")),
 }
 
@@ -87,6 +92,16 @@ def when(moment: str | datetime | None) -> str:
     return format_when(moment, language(), community_zone())
 
 
+def deadline(moment: str | None) -> str:
+    """Like `when`, but a deadline at midnight reads as the whole day before it ("by Saturday", not "Sunday 00:00")."""
+    if not moment:
+        return ""
+    local = parse_iso(moment).astimezone(community_zone())
+    if local.hour == 0 and local.minute == 0:
+        return format_date(local.date() - timedelta(days=1), "full", locale=language())
+    return when(moment)
+
+
 def span(start: str, end: str) -> str:
     return format_span(parse_iso(start), parse_iso(end), language(), community_zone())
 
@@ -118,7 +133,8 @@ def template_helpers() -> dict:
     lang = language()
     return {
         "lang": lang, "dir": text_direction(lang), "actor": g.get("actor"), "language_names": LANGUAGE_NAMES,
-        "languages": LANGUAGES, "when": when, "span": span, "clock": clock, "category_labels": CATEGORY_LABELS,
+        "languages": LANGUAGES, "when": when, "deadline": deadline, "span": span, "clock": clock,
+        "category_labels": CATEGORY_LABELS,
         "categories": CATEGORIES, "current_path": request.full_path.rstrip("?"),
     }
 
@@ -205,6 +221,11 @@ def flash_done(message: str) -> None:
 def page_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
     """A blueprint of pages whose errors are pages in the reader's language, not problem documents."""
     blueprint = Blueprint(name, import_name, url_prefix=url_prefix or None)
+
+    @blueprint.before_request
+    def mark_page_and_check_csrf():
+        g.web_page = True
+        csrf.protect()  # forms only: Flask-WTF lets GET and HEAD through
 
     @blueprint.errorhandler(ServiceError)
     def service_error(error: ServiceError):

@@ -3,11 +3,11 @@ accepting an offer, and the contact details the two neighbours see once an offer
 from flask import g, request
 from flask_babel import gettext as _
 
+from gateway.web.account import spoken_language_options
 from gateway.web.common import (
     CATEGORIES, LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, local_moment, login_required, page,
     page_blueprint, parse_day, today, utc_iso,
 )
-from gateway.web.account import spoken_language_options
 from services.common.errors import Conflict, Invalid, RuleBroken
 
 bp = page_blueprint("web_help", __name__, "/help")
@@ -71,7 +71,7 @@ def ask():
             except (Invalid, RuleBroken) as error:
                 errors.take_service_error(error, {key: key for key in body} | {"*": "title"})
             else:
-                flash_done(_("Your request is on the board. Neighbours who can help will be told."))
+                flash_done(_("Your neighbours can now see your request. Those who can help will be told."))
                 return after_post("web_help.detail", request_id=created["id"])
     return page("web/help_ask.html", 422 if errors else 200, title=_("Ask for help"), errors=errors, form=form,
                 labels=ask_labels(), spoken=spoken_language_options())

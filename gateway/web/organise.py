@@ -4,8 +4,8 @@ from flask import g, request, url_for
 from flask_babel import gettext as _
 
 from gateway.web.common import (
-    LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, local_moment, organiser_required, page,
-    page_blueprint, today, utc_iso,
+    LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, local_moment, organiser_required, page, page_blueprint,
+    today, utc_iso,
 )
 from services.common.errors import Conflict, Invalid, RuleBroken
 from services.common.i18n import LANGUAGES
@@ -18,9 +18,11 @@ NUMBER_FIELDS = ("capacity",) + RULE_FIELDS[2:]
 
 def space_labels() -> dict:
     return {"name": _("Name of the room"), "description": _("Description"), "capacity": _("Number of people"),
-            "open_from": _("Open from"), "open_until": _("Open until"), "slot_minutes": _("Bookings start every … minutes"),
+            "open_from": _("Open from"), "open_until": _("Open until"),
+            "slot_minutes": _("Bookings start every (minutes)"),
             "min_duration_minutes": _("Shortest booking in minutes"),
-            "max_duration_minutes": _("Longest booking in minutes"), "max_days_ahead": _("Bookable … days ahead"),
+            "max_duration_minutes": _("Longest booking in minutes"),
+            "max_days_ahead": _("How many days ahead can people book?"),
             "household_quota_minutes_per_week": _("Minutes per household and week (empty: no limit)"),
             "buffer_minutes": _("Minutes for cleaning between bookings")}
 
@@ -219,8 +221,8 @@ def new_notice():
             else:
                 flash_done(_("The notice is sent."))
                 return after_post("web_organise.receipts", notice_id=notice["id"])
-    labels = {f"{field}_{code}": f"{LANGUAGE_NAMES[code]}: {_('Title') if field == 'title' else _('Text')}"
-              for code in LANGUAGES for field in ("title", "body")}
+    words = {"title": _("Title"), "body": _("Text")}
+    labels = {f"{field}_{code}": f"{LANGUAGE_NAMES[code]}: {words[field]}" for code in LANGUAGES for field in words}
     labels.update(household=_("Flat"), audience_language=_("Language"))
     return page("web/notice_form.html", 422 if errors else 200, title=_("Write a notice"), errors=errors, form=form,
                 labels=labels)

@@ -4,11 +4,12 @@ from datetime import date, timedelta
 
 from babel.dates import format_date
 from flask import g, request
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from gateway.web.common import (
-    FormErrors, after_post, call, flash_done, language, local_moment, login_required, page,
-    page_blueprint, parse_day, span, today, utc_iso,
+    FormErrors, after_post, call, flash_done, language, local_moment, login_required, page, page_blueprint, parse_day,
+    span, today, utc_iso,
 )
 from services.common.errors import Conflict, Invalid, RuleBroken
 
@@ -93,7 +94,7 @@ def week_page(space_id: str, monday: date, *, errors=None, form=None, clashes=()
                 errors=errors or FormErrors(), labels=booking_labels(), clashes=clashes, duration=duration_text,
                 this_week=week_name(monday), previous_week=week_name(monday - timedelta(days=7)),
                 next_week=week_name(monday + timedelta(days=7)), week_start=monday,
-                week_label=format_date(monday, "d MMMM y", locale=language()))
+                week_label=format_date(monday, "long", locale=language()))
 
 
 @bp.route("/rooms/<space_id>")

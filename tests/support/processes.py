@@ -102,7 +102,7 @@ class Platform:
             try:
                 if requests.get(f"{self.url}/readyz", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a slow first answer
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"the platform did not become ready; see logs in {self.log_dir}")

@@ -1,0 +1,32 @@
+"""Browser tests: the platform as processes (one per test module) and one headless Chromium.
+
+They run in a pytest session of their own (`make browser`, part of `make test`) with `--confcutdir=tests/browser`,
+so that tests/conftest.py does not apply eventlet's monkey patching: Playwright's synchronous API runs its own
+asyncio loop on greenlets and, under eventlet's patched sockets and selectors, now and then waits forever.
+"""
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.support.browser import launch
+from tests.support.processes import Platform
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def platform(request):
+    log_dir = ARTIFACTS / "logs" / request.module.__name__.rsplit(".", 1)[-1]
+    log_dir.mkdir(parents=True, exist_ok=True)
+    running = Platform(log_dir).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

@@ -1,0 +1,135 @@
+"""Every page, in German and in Arabic, checked in headless Chromium: axe-core finds no WCAG 2.2 A/AA violation,
+text is at least 18 px, buttons and fields are at least 44 px high, focus is visible, and at 200 % zoom nothing
+scrolls sideways. A screenshot of each page is kept in test-artifacts/screenshots for a person to look at."""
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.support.browser import axe_violations, describe, log_in_as_organiser, screenshot
+
+LANGUAGES = ("de", "ar")
+
+
+@pytest.fixture(scope="module")
+def ids(platform):
+    """One of everything a page can show: a room, a pending booking, a help request with an offer, a notice."""
+    organiser = platform.organiser()
+    room = organiser.post("/api/v1/spaces", json={
+        "name": "Gästewohnung", "description": "Zwei Betten, Bad, kleine Küche.", "capacity": 2,
+        "rules": {"requires_approval": True, "slot_minutes": 60, "min_duration_minutes": 60,
+                  "max_duration_minutes": 600}}).json()
+    resident, member = platform.join(organiser, "lale@example.org", display_name="Lale", preferred_language="tr",
+                                     phone="+49 40 5555555")
+    helper, _ = platform.join(organiser, "boris@example.org", display_name="Boris", preferred_language="ru")
+    day = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=2)).date().isoformat()
+    resident.post("/api/v1/bookings", json={"space_id": room["id"], "start": f"{day}T10:00:00+01:00",
+                                            "end": f"{day}T12:00:00+01:00", "purpose": "Besuch meiner Tochter"})
+    asked = resident.post("/api/v1/help-requests", json={"title": "Arzttermin begleiten", "category": "accompany",
+                                                         "description": "Dienstag, 9 Uhr, Eppendorf."}).json()
+    helper.post(f"/api/v1/help-requests/{asked['id']}/offers", json={"message": "Ich komme mit."})
+    notice = organiser.post("/api/v1/notices", json={
+        "title": "Hoffest am Samstag", "body": "Wir feiern im Hof. Bitte Kuchen mitbringen!", "audience": "all",
+        "urgent": True,
+        "translations": {"ar": {"title": "حفلة في الفناء", "body": "نحتفل يوم السبت في الفناء."}}}).json()
+    return {"room": room["id"], "request": asked["id"], "notice": notice["id"]}
+
+
+ANONYMOUS_PAGES = ["/login", "/join"]
+MEMBER_PAGES = ["/", "/rooms", "/rooms/{room}", "/bookings", "/help", "/help/new", "/help/{request}", "/inbox",
+                "/notices", "/board", "/profile"]
+ORGANISER_PAGES = ["/organise", "/organise/invite", "/organise/spaces", "/organise/spaces/new",
+                   "/organise/spaces/{room}", "/organise/approvals", "/organise/notices/new",
+                   "/organise/notices/{notice}"]
+
+
+
+def check_page(page, name: str) -> list[str]:
+    """Everything wrong with the page now shown; also keeps its screenshot."""
+    screenshot(page, name)
+    problems = [f"axe: {describe(axe_violations(page))}"] if axe_violations(page) else []
+    body_px = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    if body_px < 18:
+        problems.append(f"base text is {body_px}px")
+    small = page.evaluate("""() => [...document.querySelectorAll(
+            'button, input:not([type=checkbox]):not([type=radio]):not([type=hidden]), select, textarea, '
+            + '.tiles a, nav a')]
+        .filter(el => el.offsetParent !== null)
+        .filter(el => el.getBoundingClientRect().height < 44)
+        .map(el => el.outerHTML.slice(0, 80))""")
+    if small:
+        problems.append(f"targets lower than 44px: {small}")
+    html = page.locator("html")
+    if html.get_attribute("lang") is None or html.get_attribute("dir") not in ("ltr", "rtl"):
+        problems.append("lang/dir missing on <html>")
+    return problems
+
+
+def visit_all(page, base_url: str, paths: list[str], ids: dict, language: str) -> dict[str, list[str]]:
+    found = {}
+    for path in paths:
+        url = base_url + path.format(**ids)
+        response = page.goto(url)
+        assert response.status == 200, f"{url}: {response.status}"
+        assert page.locator("html").get_attribute("lang") == language
+        problems = check_page(page, f"{language}-{path.strip('/').replace('/', '-') or 'start'}")
+        if problems:
+            found[path] = problems
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_passes_axe_and_the_size_rules(platform, ids, browser, language):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(f"{platform.url}/login")
+    page.locator(f"footer button[value='{language}']").click()
+    found = visit_all(page, platform.url, ANONYMOUS_PAGES, ids, language)
+
+    page.goto(f"{platform.url}/login")
+    page.locator("main form button[type=submit]").click()  # empty form: the error state
+    if problems := check_page(page, f"{language}-login-errors"):
+        found["/login (errors)"] = problems
+
+    log_in_as_organiser(page, platform.url)
+    found.update(visit_all(page, platform.url, MEMBER_PAGES + ORGANISER_PAGES, ids, language))
+
+    page.goto(f"{platform.url}/rooms/{ids['room']}")
+    page.locator("form[action$='/book'] button[type=submit]").click()  # the booking form's error state
+    if problems := check_page(page, f"{language}-booking-errors"):
+        found["/rooms (errors)"] = problems
+    context.close()
+    assert not found, found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_at_200_percent_zoom_no_page_scrolls_sideways(platform, ids, browser, language):
+    """At 200 % zoom a 1280 px wide window lays pages out in 640 CSS pixels, at twice the pixel density."""
+    context = browser.new_context(viewport={"width": 640, "height": 450}, device_scale_factor=2)
+    page = context.new_page()
+    page.goto(f"{platform.url}/login")
+    page.locator(f"footer button[value='{language}']").click()
+    log_in_as_organiser(page, platform.url)
+    wide = []
+    for path in MEMBER_PAGES + ORGANISER_PAGES:
+        page.goto(platform.url + path.format(**ids))
+        if page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"):
+            wide.append(path)
+    context.close()
+    assert not wide, f"pages that scroll sideways at 200 %: {wide}"
+
+
+def test_focus_is_visible_on_links_buttons_and_fields(platform, ids, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{platform.url}/login")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert "skip-link" in focused, "the first Tab reaches the skip link"
+    assert page.locator(".skip-link").is_visible()
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        shadow = page.evaluate("getComputedStyle(document.activeElement).boxShadow")
+        assert outline != "none" or shadow != "none", page.evaluate("document.activeElement.outerHTML")
+    context.close()

@@ -1,0 +1,214 @@
+"""The web pages in a real browser (headless Chromium): residents book, cancel, ask for and offer help, read
+their messages; an organiser publishes a notice and watches the list of those who have not read it shrink.
+The booking flow also runs in Arabic (right to left) and with JavaScript switched off."""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import log_in, log_in_as_organiser, screenshot
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def day_ahead(days: int) -> date:
+    return datetime.now(BERLIN).date() + timedelta(days=days)
+
+
+class House:
+    """The people and rooms of the tests, set up through the API (the pages are what is under test)."""
+
+    def __init__(self, platform):
+        self.platform = platform
+        self.organiser = platform.organiser()
+        self.room = self.organiser.post("/api/v1/spaces", json={
+            "name": "Gemeinschaftsraum", "description": "Großer Raum mit Küche im Erdgeschoss.", "capacity": 30,
+            "rules": {"open_from": "08:00", "open_until": "22:00", "slot_minutes": 30, "min_duration_minutes": 30,
+                      "max_duration_minutes": 180, "max_days_ahead": 60, "buffer_minutes": 0}}).json()
+        self.people = {}
+        for name, language, phone in (("amira", "ar", "+49 40 1111111"), ("hans", "de", "+49 40 2222222"),
+                                      ("jelena", "ru", "+49 40 3333333"), ("mehmet", "tr", "+49 40 4444444"),
+                                      ("grete", "de", None)):
+            profile = {"display_name": name.title(), "preferred_language": language, "languages": [language, "de"]}
+            if phone:
+                profile["phone"] = phone
+            client, member = platform.join(self.organiser, f"{name}@example.org", **profile)
+            self.people[name] = {"email": f"{name}@example.org", "client": client, "id": member["id"]}
+
+    def email(self, name: str) -> str:
+        return self.people[name]["email"]
+
+
+@pytest.fixture(scope="module")
+def house(platform):
+    return House(platform)
+
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def book(page, base_url, room_id, day: date, start: str, end: str, purpose: str = ""):
+    page.goto(f"{base_url}/rooms/{room_id}")
+    page.locator("#date").fill(day.isoformat())
+    page.locator("#start").fill(start)
+    page.locator("#end").fill(end)
+    page.locator("#purpose").fill(purpose)
+    page.locator("form[action$='/book'] button[type=submit]").click()
+
+
+def test_a_resident_books_a_room_sees_it_and_cancels_it(platform, house, page):
+    log_in(page, platform.url, house.email("hans"))
+    page.get_by_role("link", name="Raum buchen").click()
+    page.get_by_role("link", name="Gemeinschaftsraum").click()
+    expect(page.locator("h1")).to_have_text("Gemeinschaftsraum")
+    screenshot(page, "de-room-week")
+
+    book(page, platform.url, house.room["id"], day_ahead(3), "14:00", "16:00", "Kaffeetrinken")
+
+    expect(page).to_have_url(f"{platform.url}/bookings")
+    bookings = page.locator("main .cards")
+    expect(bookings).to_contain_text("Gemeinschaftsraum")
+    expect(bookings).to_contain_text("14:00–16:00")
+    expect(page.locator("[role=status]")).to_contain_text("Gebucht")
+    screenshot(page, "de-my-bookings")
+    mine = house.people["hans"]["client"].get("/api/v1/bookings?mine=true").json()["items"]
+    assert [(b["status"], b["purpose"]) for b in mine] == [("confirmed", "Kaffeetrinken")]
+    booking_id = mine[0]["id"]
+
+    page.get_by_role("button", name="Diese Buchung absagen").click()
+    expect(page.locator("[role=status]")).to_contain_text("Abgesagt")
+    expect(page.locator("main .cards")).not_to_contain_text("14:00–16:00")
+    assert house.people["hans"]["client"].get(f"/api/v1/bookings/{booking_id}").json()["status"] == "cancelled"
+
+
+def test_a_clash_and_a_broken_rule_are_explained_next_to_the_field(platform, house, page):
+    house.people["jelena"]["client"].post("/api/v1/bookings", json={
+        "space_id": house.room["id"], "start": f"{day_ahead(4).isoformat()}T10:00:00+01:00",
+        "end": f"{day_ahead(4).isoformat()}T12:00:00+01:00"})
+    log_in(page, platform.url, house.email("grete"))
+
+    book(page, platform.url, house.room["id"], day_ahead(4), "11:00", "13:00")
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#start-error")).to_contain_text("schon gebucht")
+    expect(page.locator("#clashes")).to_contain_text("10:00–12:00")
+    expect(page.locator("#start")).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "de-booking-clash")
+
+    book(page, platform.url, house.room["id"], day_ahead(5), "09:00", "15:00")
+    expect(page.locator("#end-error")).to_contain_text("höchstens 3 Stunden")
+
+    book(page, platform.url, house.room["id"], day_ahead(5), "", "")
+    expect(page.locator("#start-error")).to_be_visible()
+    expect(page.locator("#error-summary a[href='#start']")).to_be_visible()
+    assert house.people["grete"]["client"].get("/api/v1/bookings?mine=true").json()["items"] == []
+
+
+def test_the_booking_flow_in_arabic_runs_right_to_left(platform, house, page):
+    log_in(page, platform.url, house.email("amira"), language="ar")
+    html = page.locator("html")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(html).to_have_attribute("lang", "ar")
+    page.get_by_role("link", name="حجز غرفة").click()
+    page.get_by_role("link", name="Gemeinschaftsraum").click()
+    expect(html).to_have_attribute("dir", "rtl")
+
+    book(page, platform.url, house.room["id"], day_ahead(6), "18:00", "20:00", "عيد ميلاد")
+
+    expect(page).to_have_url(f"{platform.url}/bookings")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(page.locator("main .cards")).to_contain_text("18:00–20:00")
+    screenshot(page, "ar-my-bookings")
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+
+
+def test_the_booking_flow_works_without_javascript(platform, house, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page, platform.url, house.email("mehmet"), language="de")
+        book(page, platform.url, house.room["id"], day_ahead(7), "08:00", "09:30", "Yoga")
+        expect(page).to_have_url(f"{platform.url}/bookings")
+        expect(page.locator("main .cards")).to_contain_text("08:00–09:30")
+
+        page.get_by_role("button", name="Diese Buchung absagen").click()
+        expect(page.locator("main .cards")).not_to_contain_text("08:00–09:30")
+    finally:
+        context.close()
+    assert house.people["mehmet"]["client"].get("/api/v1/bookings?mine=true").json()["items"] == []  # cancelled
+
+
+def test_a_resident_asks_for_help_a_neighbour_offers_and_is_accepted(platform, house, browser):
+    asking = browser.new_context().new_page()
+    log_in(asking, platform.url, house.email("jelena"), language="de")
+    asking.get_by_role("link", name="Um Hilfe bitten").first.click()
+    asking.locator("#title").fill("Wasserkästen tragen")
+    asking.locator("#description").fill("Samstag vormittag, zwei Kästen in den 3. Stock.")
+    asking.locator("#category").select_option("shopping")
+    asking.get_by_role("button", name="Die Nachbarn fragen").click()
+    expect(asking.locator("h1")).to_have_text("Wasserkästen tragen")
+    request_url = asking.url
+
+    offering = browser.new_context().new_page()
+    log_in(offering, platform.url, house.email("hans"), language="de")
+    offering.goto(f"{platform.url}/help")
+    offering.get_by_role("link", name="Wasserkästen tragen").click()
+    expect(offering.locator("main")).not_to_contain_text("+49 40 3333333")
+    offering.locator("#message").fill("Ich komme gern um 10 Uhr.")
+    offering.get_by_role("button", name="Ich kann helfen").click()
+    expect(offering.locator("[role=status]")).to_contain_text("Angebot")
+
+    asking.goto(request_url)
+    expect(asking.locator("main")).to_contain_text("Ich komme gern um 10 Uhr.")
+    asking.get_by_role("button", name="Hilfe von Hans annehmen").click()
+    expect(asking.locator("main")).to_contain_text("+49 40 2222222")
+    screenshot(asking, "de-help-accepted")
+
+    offering.goto(request_url)
+    expect(offering.locator("main")).to_contain_text("+49 40 3333333")
+
+    bystander = browser.new_context().new_page()
+    log_in(bystander, platform.url, house.email("mehmet"), language="de")
+    bystander.goto(request_url)
+    expect(bystander.locator("main")).not_to_contain_text("+49 40 3333333")
+    expect(bystander.locator("main")).not_to_contain_text("+49 40 2222222")
+    for open_page in (asking, offering, bystander):
+        open_page.context.close()
+
+
+def test_an_organiser_sees_the_unread_list_shrink_as_residents_read_an_urgent_notice(platform, house, browser):
+    organiser = browser.new_context().new_page()
+    log_in_as_organiser(organiser, platform.url, language="de")
+    organiser.goto(f"{platform.url}/organise/notices/new")
+    organiser.locator("#title_de").fill("Wasser abgestellt")
+    organiser.locator("#body_de").fill("Am Freitag von 9 bis 12 Uhr gibt es kein Wasser.")
+    organiser.locator("#title_ar").fill("انقطاع المياه")
+    organiser.locator("#body_ar").fill("يوم الجمعة من الساعة 9 حتى 12 لا يوجد ماء.")
+    organiser.locator("#urgent").check()
+    screenshot(organiser, "de-notice-form")
+    organiser.get_by_role("button", name="Aushang senden").click()
+    expect(organiser.locator("h1")).to_have_text("Wer hat den Aushang gelesen?")
+    unread = organiser.locator("#unread")
+    expect(unread).to_contain_text("Amira")
+    expect(unread).to_contain_text("+49 40 1111111")
+    expect(unread).to_contain_text("Hans")
+    screenshot(organiser, "de-receipts")
+
+    for name, expected_title in (("amira", "انقطاع المياه"), ("hans", "Wasser abgestellt")):
+        reader = browser.new_context().new_page()
+        log_in(reader, platform.url, house.email(name))
+        reader.goto(f"{platform.url}/inbox")
+        card = reader.locator("li.card", has_text=expected_title)
+        card.get_by_role("button").click()
+        expect(reader.locator("li.card.unread", has_text=expected_title)).to_have_count(0)
+        reader.context.close()
+
+        organiser.reload()
+        expect(unread).not_to_contain_text(name.title())
+    expect(unread).to_contain_text("Jelena")
+    organiser.context.close()

@@ -1,0 +1,184 @@
+"""Who may open which web page, and the protections of the pages: every page route × {anonymous, resident,
+organiser}; forms refused without their CSRF token; the session cookie HttpOnly and SameSite=Lax; a deactivated
+member's session ends at once. A new page route without an entry here fails the first test."""
+import re
+
+import pytest
+import requests
+
+from gateway.app import create_app
+from tests.support.processes import MEMBER_PASSWORD, ORGANISER
+
+PUBLIC, MEMBER, ORGANISER_ONLY = "public", "member", "organiser"
+# (method, rule) -> (who may, a concrete path)
+PAGES = {
+    ("GET", "/login"): (PUBLIC, "/login"),
+    ("POST", "/login"): (PUBLIC, "/login"),
+    ("GET", "/join"): (PUBLIC, "/join"),
+    ("POST", "/join"): (PUBLIC, "/join"),
+    ("POST", "/language"): (PUBLIC, "/language"),
+    ("POST", "/logout"): (PUBLIC, "/logout"),
+    ("GET", "/"): (MEMBER, "/"),
+    ("GET", "/profile"): (MEMBER, "/profile"),
+    ("POST", "/profile"): (MEMBER, "/profile"),
+    ("POST", "/profile/notifications"): (MEMBER, "/profile/notifications"),
+    ("GET", "/rooms"): (MEMBER, "/rooms"),
+    ("GET", "/rooms/<space_id>"): (MEMBER, "/rooms/{space}"),
+    ("POST", "/rooms/<space_id>/book"): (MEMBER, "/rooms/{space}/book"),
+    ("GET", "/bookings"): (MEMBER, "/bookings"),
+    ("POST", "/bookings/calendar-link"): (MEMBER, "/bookings/calendar-link"),
+    ("POST", "/bookings/<booking_id>/cancel"): (MEMBER, "/bookings/{booking}/cancel"),
+    ("GET", "/help"): (MEMBER, "/help"),
+    ("GET", "/help/new"): (MEMBER, "/help/new"),
+    ("POST", "/help/new"): (MEMBER, "/help/new"),
+    ("GET", "/help/<request_id>"): (MEMBER, "/help/{request}"),
+    ("POST", "/help/<request_id>/offer"): (MEMBER, "/help/{request}/offer"),
+    ("POST", "/help/<request_id>/accept"): (MEMBER, "/help/{request}/accept"),
+    ("POST", "/help/<request_id>/complete"): (MEMBER, "/help/{request}/complete"),
+    ("POST", "/help/<request_id>/cancel"): (MEMBER, "/help/{request}/cancel"),
+    ("GET", "/inbox"): (MEMBER, "/inbox"),
+    ("POST", "/inbox/<notification_id>/read"): (MEMBER, "/inbox/unknown/read"),
+    ("GET", "/notices"): (MEMBER, "/notices"),
+    ("GET", "/board"): (MEMBER, "/board"),
+    ("GET", "/organise"): (ORGANISER_ONLY, "/organise"),
+    ("GET", "/organise/invite"): (ORGANISER_ONLY, "/organise/invite"),
+    ("POST", "/organise/invite"): (ORGANISER_ONLY, "/organise/invite"),
+    ("GET", "/organise/spaces"): (ORGANISER_ONLY, "/organise/spaces"),
+    ("GET", "/organise/spaces/new"): (ORGANISER_ONLY, "/organise/spaces/new"),
+    ("POST", "/organise/spaces/new"): (ORGANISER_ONLY, "/organise/spaces/new"),
+    ("GET", "/organise/spaces/<space_id>"): (ORGANISER_ONLY, "/organise/spaces/{space}"),
+    ("POST", "/organise/spaces/<space_id>"): (ORGANISER_ONLY, "/organise/spaces/{space}"),
+    ("GET", "/organise/approvals"): (ORGANISER_ONLY, "/organise/approvals"),
+    ("POST", "/organise/bookings/<booking_id>/<decision>"): (ORGANISER_ONLY, "/organise/bookings/{booking}/approve"),
+    ("GET", "/organise/notices/new"): (ORGANISER_ONLY, "/organise/notices/new"),
+    ("POST", "/organise/notices/new"): (ORGANISER_ONLY, "/organise/notices/new"),
+    ("GET", "/organise/notices/<notice_id>"): (ORGANISER_ONLY, "/organise/notices/{notice}"),
+}
+
+
+def page_routes() -> set[tuple[str, str]]:
+    app = create_app({"TESTING": True})
+    return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("web_")
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_page_route_is_in_the_access_table():
+    assert page_routes() == set(PAGES), "page routes and the access table differ: " \
+        f"missing {sorted(page_routes() - set(PAGES))}, stale {sorted(set(PAGES) - page_routes())}"
+
+
+class Browser:
+    """A cookie-keeping HTTP client that reads CSRF tokens off the pages, as a browser would send them."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.session = requests.Session()
+
+    def csrf(self) -> str:
+        html = self.session.get(f"{self.base_url}/login", timeout=10).text
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def log_in(self, email: str, password: str) -> "Browser":
+        answer = self.post("/login", {"email": email, "password": password})
+        assert answer.status_code == 303 and answer.headers["Location"] == "/", answer.text[:500]
+        return self
+
+    def get(self, path: str) -> requests.Response:
+        return self.session.get(self.base_url + path, allow_redirects=False, timeout=10)
+
+    def post(self, path: str, data: dict | None = None, *, with_csrf: bool = True) -> requests.Response:
+        data = dict(data or {})
+        if with_csrf:
+            data["csrf_token"] = self.csrf()
+        return self.session.post(self.base_url + path, data=data, allow_redirects=False, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def world(platform):
+    organiser = platform.organiser()
+    space = organiser.post("/api/v1/spaces", json={"name": "Werkstatt", "capacity": 4}).json()
+    resident, _ = platform.join(organiser, "paula@example.org", display_name="Paula")
+    notice = organiser.post("/api/v1/notices", json={"title": "Hoffest", "body": "Samstag im Hof.", "audience": "all"})
+    ids = {"space": space["id"], "booking": "unknown-booking", "notice": notice.json()["id"],
+           "request": resident.post("/api/v1/help-requests", json={"title": "Leiter halten",
+                                                                   "category": "household"}).json()["id"]}
+    return {"ids": ids, "platform": platform}
+
+
+def browsers(platform):
+    return {"anonymous": Browser(platform.url),
+            "resident": Browser(platform.url).log_in("paula@example.org", MEMBER_PASSWORD),
+            "organiser": Browser(platform.url).log_in(ORGANISER["email"], ORGANISER["password"])}
+
+
+@pytest.mark.parametrize("route", sorted(k for k in PAGES if k[0] == "GET"), ids=lambda r: f"{r[0]} {r[1]}")
+def test_each_page_opens_only_for_those_it_is_for(world, route):
+    who, path = PAGES[route]
+    path = path.format(**world["ids"])
+    answers = {name: client.get(path) for name, client in browsers(world["platform"]).items()}
+    if who == PUBLIC:
+        assert {name: a.status_code for name, a in answers.items()} == \
+            {"anonymous": 200, "resident": 200, "organiser": 200}
+        return
+    anonymous = answers["anonymous"]
+    assert anonymous.status_code == 303 and anonymous.headers["Location"].startswith("/login")
+    assert answers["organiser"].status_code == 200
+    assert answers["resident"].status_code == (200 if who == MEMBER else 403)
+    assert "text/html" in answers["resident"].headers["Content-Type"]
+
+
+@pytest.mark.parametrize("route", sorted(k for k in PAGES if k[0] == "POST"), ids=lambda r: f"{r[0]} {r[1]}")
+def test_each_form_is_refused_without_its_csrf_token_and_to_those_it_is_not_for(world, route):
+    who, path = PAGES[route]
+    path = path.format(**world["ids"])
+    clients = browsers(world["platform"])
+    for name, client in clients.items():
+        refused = client.post(path, {}, with_csrf=False)
+        assert refused.status_code == 400, (name, refused.status_code)
+        assert "text/html" in refused.headers["Content-Type"]
+    if who == PUBLIC:
+        return
+    anonymous = clients["anonymous"].post(path, {})
+    assert anonymous.status_code == 303 and anonymous.headers["Location"].startswith("/login")
+    if who == ORGANISER_ONLY:
+        assert clients["resident"].post(path, {}).status_code == 403
+
+
+def test_the_session_cookie_is_httponly_and_same_site_lax(world):
+    client = Browser(world["platform"].url)
+    answer = client.post("/login", {"email": "paula@example.org", "password": MEMBER_PASSWORD})
+    cookie = next(header for header in answer.raw.headers.getlist("Set-Cookie")
+                  if header.startswith("cohousing_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert not re.search(r"(?i)expires=|max-age=", cookie), "the session ends with the browser"
+
+
+def test_a_deactivated_members_session_ends_at_once(world):
+    platform = world["platform"]
+    organiser = platform.organiser()
+    _, member = platform.join(organiser, "kurt@example.org", display_name="Kurt")
+    kurt = Browser(platform.url).log_in("kurt@example.org", MEMBER_PASSWORD)
+    assert kurt.get("/rooms").status_code == 200
+
+    assert organiser.patch(f"/api/v1/members/{member['id']}", json={"active": False}).status_code == 200
+
+    refused = kurt.get("/rooms")
+    assert refused.status_code == 303 and refused.headers["Location"].startswith("/login")
+
+
+def test_the_chosen_language_is_remembered_and_sets_lang_and_dir(world):
+    client = Browser(world["platform"].url)
+    assert '<html lang="de" dir="ltr">' in client.get("/login").text
+    switched = client.post("/language", {"language": "ar", "next": "/login"})
+    assert switched.status_code == 303 and switched.headers["Location"] == "/login"
+    assert '<html lang="ar" dir="rtl">' in client.get("/login").text
+    client.log_in("paula@example.org", MEMBER_PASSWORD)
+    assert '<html lang="ar" dir="rtl">' in client.get("/rooms").text
+
+
+def test_a_next_address_on_another_site_is_not_followed(world):
+    client = Browser(world["platform"].url)
+    answer = client.post("/login", {"email": "paula@example.org", "password": MEMBER_PASSWORD,
+                                    "next": "https://evil.example/"})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/"
+    assert client.post("/language", {"language": "tr", "next": "//evil.example/"}).headers["Location"] == "/"
