@@ -15,11 +15,11 @@ Pure: no Nameko, no database, no clock. Callers pass the community's `tz`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
-from typing import Mapping
 
 from babel.support import NullTranslations
 
