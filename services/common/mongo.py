@@ -11,12 +11,14 @@ import mongoengine
 from nameko.extensions import DependencyProvider
 from pymongo.errors import DuplicateKeyError
 
+from services.common import memory_journal
 from services.common.config import database_name, env, env_bool
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _users: dict[str, int] = {}
+_journaled: dict[str, str] = {}  # alias -> database name, for the stores kept in a journal
 
 IN_MEMORY_WARNING = """
 ############################################################################
@@ -46,6 +48,10 @@ def connect(alias: str, db_name: str, uri: str | None) -> None:
                 db=db_name, alias=alias, host="mongodb://localhost", tz_aware=True,
                 mongo_client_class=mongomock.MongoClient,
             )
+            journal_dir = env("IN_MEMORY_JOURNAL_DIR")
+            if journal_dir:  # tests that kill a service keep its data across the kill (see memory_journal)
+                memory_journal.attach(mongoengine.get_db(alias), journal_dir)
+                _journaled[alias] = db_name
 
 
 def look_up_ids_directly_in_mongomock() -> None:
@@ -88,6 +94,7 @@ def disconnect(alias: str) -> None:
         _users[alias] = _users.get(alias, 1) - 1
         if _users[alias] <= 0:
             _users.pop(alias, None)
+            memory_journal.detach(_journaled.pop(alias, ""))
             mongoengine.disconnect(alias)
 
 
