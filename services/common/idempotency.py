@@ -4,16 +4,39 @@ An RPC timeout does not mean the work was not done, and a client (or the gateway
 command again. A command called with the same key in the same scope returns the first result and
 creates nothing new; the same key with a different request is refused, as is a repeat that arrives
 while the first is still running.
+
+"Still running" must not outlive the process that runs it: a service killed in the middle of a command
+leaves its claim behind, and the request comes back at once (RabbitMQ redelivers it to the restarted
+service) and again with every repeat of the client. So each claim names its process (`PROCESS`), every
+process says it is alive every few seconds (`PlatformService.beat`), and a claim whose process has not
+been seen for `OWNER_LOST_AFTER` is taken over. A claim that names no process falls back to `STALE_AFTER`.
 """
 import hashlib
 import json
+import uuid
 from datetime import timedelta
 
-from services.common.clock import utcnow
+from services.common.clock import as_utc, utcnow
 from services.common.errors import Conflict, Invalid
 
-# A claim left "running" this long belongs to a worker that died; the next attempt may take it over.
+# This process, as named in its claims; a restarted service is a new process.
+PROCESS = uuid.uuid4().hex
+BEAT_INTERVAL_SECONDS = 2
+# A process not seen alive for this long is gone (several missed beats, so a busy one is not mistaken).
+OWNER_LOST_AFTER = timedelta(seconds=10)
+# A claim that names no process, left "running" this long, belongs to a worker that died.
 STALE_AFTER = timedelta(seconds=60)
+
+
+def abandoned(repository, earlier: dict, now) -> bool:
+    """Whether a running claim's worker is gone, so that this call may take the claim over."""
+    owner = earlier.get("owner")
+    if not owner:
+        return as_utc(earlier["at"]) < now - STALE_AFTER
+    if owner == PROCESS:
+        return False  # a worker of this very process: alive, and still at it
+    seen = repository.last_seen(owner)
+    return seen is None or seen < now - OWNER_LOST_AFTER
 
 
 def fingerprint(request) -> str:
@@ -29,13 +52,13 @@ def run_once(repository, *, scope: str, key: str | None, request, command):
     record_id = f"{scope}:{key}"
     print_ = fingerprint(request)
     now = utcnow()
-    earlier = repository.claim_idempotency_key(record_id, print_, now)
+    earlier = repository.claim_idempotency_key(record_id, print_, now, PROCESS)
     if earlier is not None:
         if earlier.get("fingerprint") != print_:
             raise Invalid("This Idempotency-Key was already used for a different request.")
         if earlier.get("state") == "done":
             return earlier["result"]
-        if not repository.retake_stale_idempotency_key(record_id, now - STALE_AFTER, now):
+        if not (abandoned(repository, earlier, now) and repository.retake_idempotency_key(earlier, now, PROCESS)):
             raise Conflict("A request with this Idempotency-Key is still being processed. Try again shortly.")
     try:
         result = command()

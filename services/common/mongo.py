@@ -11,12 +11,15 @@ import mongoengine
 from nameko.extensions import DependencyProvider
 from pymongo.errors import DuplicateKeyError
 
+from services.common import memory_journal
+from services.common.clock import as_utc
 from services.common.config import database_name, env, env_bool
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _users: dict[str, int] = {}
+_journaled: dict[str, str] = {}  # alias -> database name, for the stores kept in a journal
 
 IN_MEMORY_WARNING = """
 ############################################################################
@@ -46,6 +49,10 @@ def connect(alias: str, db_name: str, uri: str | None) -> None:
                 db=db_name, alias=alias, host="mongodb://localhost", tz_aware=True,
                 mongo_client_class=mongomock.MongoClient,
             )
+            journal_dir = env("IN_MEMORY_JOURNAL_DIR")
+            if journal_dir:  # tests that kill a service keep its data across the kill (see memory_journal)
+                memory_journal.attach(mongoengine.get_db(alias), journal_dir)
+                _journaled[alias] = db_name
 
 
 def look_up_ids_directly_in_mongomock() -> None:
@@ -88,6 +95,7 @@ def disconnect(alias: str) -> None:
         _users[alias] = _users.get(alias, 1) - 1
         if _users[alias] <= 0:
             _users.pop(alias, None)
+            memory_journal.detach(_journaled.pop(alias, ""))
             mongoengine.disconnect(alias)
 
 
@@ -114,21 +122,32 @@ class Repository:
             pass  # another instance handled it concurrently: the effect is the same
 
     # -- idempotency keys of commands ---------------------------------------------------------------
-    def claim_idempotency_key(self, record_id: str, fingerprint: str, at) -> dict | None:
-        """Claim a key; return None when claimed now, or the record another call left before."""
+    def claim_idempotency_key(self, record_id: str, fingerprint: str, at, owner: str = "") -> dict | None:
+        """Claim a key for `owner` (a process); return None when claimed now, or the record left before."""
         try:
             self.db.idempotency_keys.insert_one(
-                {"_id": record_id, "fingerprint": fingerprint, "state": "running", "at": at}
+                {"_id": record_id, "fingerprint": fingerprint, "state": "running", "at": at, "owner": owner}
             )
             return None
         except DuplicateKeyError:
             return self.db.idempotency_keys.find_one({"_id": record_id})
 
-    def retake_stale_idempotency_key(self, record_id: str, stale_before, at) -> bool:
+    def retake_idempotency_key(self, earlier: dict, at, owner: str) -> bool:
+        """Take over a running claim exactly as it was read; False if anyone changed it meanwhile."""
         result = self.db.idempotency_keys.update_one(
-            {"_id": record_id, "state": "running", "at": {"$lt": stale_before}}, {"$set": {"at": at}}
+            {"_id": earlier["_id"], "state": "running", "at": earlier["at"], "owner": earlier.get("owner")},
+            {"$set": {"at": at, "owner": owner}},
         )
         return result.modified_count == 1
+
+    # -- the processes of the service that are alive ------------------------------------------------
+    def beat(self, process: str, at) -> None:
+        self.db.processes.update_one({"_id": process}, {"$set": {"seen_at": at}}, upsert=True)
+
+    def last_seen(self, process: str):
+        """When `process` last said it was alive (aware UTC), or None if it never did."""
+        found = self.db.processes.find_one({"_id": process}, {"seen_at": 1})
+        return as_utc(found["seen_at"]) if found else None
 
     def finish_idempotency_key(self, record_id: str, result) -> None:
         self.db.idempotency_keys.update_one(

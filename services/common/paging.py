@@ -3,12 +3,15 @@ import base64
 import json
 from datetime import datetime
 
-from services.common.clock import isoformat_z, parse_iso
+from services.common.clock import as_utc, parse_iso
 from services.common.errors import Invalid
 
 
 def encode_cursor(*key) -> str:
-    values = [isoformat_z(value) if isinstance(value, datetime) else value for value in key]
+    # Times keep their microseconds: a cursor cut to the second would skip (or repeat) the items made in
+    # the same second as the page's last one.
+    values = [as_utc(value).isoformat(timespec="microseconds") if isinstance(value, datetime) else value
+              for value in key]
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 

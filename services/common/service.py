@@ -8,7 +8,9 @@ from datetime import timedelta
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
+from services.common.clock import utcnow
 from services.common.handlers import DeadLetters
+from services.common.idempotency import BEAT_INTERVAL_SECONDS, PROCESS
 from services.common.rpc import rpc
 from services.common.topology import DeclareEventQueues
 
@@ -23,6 +25,12 @@ class PlatformService:
     def health(self):
         self.db.db.command("ping")
         return {"service": self.name, "ok": True}
+
+    @timer(interval=BEAT_INTERVAL_SECONDS, eager=True)
+    def beat(self):
+        """Say this process is alive: claims on idempotency keys of a process that stopped saying so are
+        taken over (see services.common.idempotency)."""
+        self.db.beat(PROCESS, utcnow())
 
     @timer(interval=5)
     def relay_outbox(self):

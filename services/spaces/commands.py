@@ -5,6 +5,7 @@ one space overlap (buffer included) because a booking first claims its time in t
 conditional updates (see `SpacesRepository.claim` and `WeekLedger`), whatever the number of simultaneous
 requests and of service instances; only then is the booking stored.
 """
+import uuid
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from services.spaces.schemas import (
 
 CLAIM_ATTEMPTS = 50  # optimistic retries when other bookings of the same space land at the same moment
 ORPHAN_AFTER = timedelta(minutes=2)
+BOOKING_IDS = uuid.UUID("5d0f3c2e-8a4b-4f7e-9c61-2b7d9e0a1c55")  # the namespace of ids made from request keys
 
 
 # -- spaces -------------------------------------------------------------------------------------------------
@@ -131,8 +133,12 @@ def booking_view(booking: Booking, actor: dict, occurrences: list | None = None)
     return view
 
 
-def book(repo, outbox, actor: dict, body: dict, now) -> dict:
-    """Book a space once, or weekly: every free date of a series is booked, the others are reported."""
+def book(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
+    """Book a space once, or weekly: every free date of a series is booked, the others are reported.
+
+    `request_key` names the request (its Idempotency-Key) when there is one: the bookings' ids are made from
+    it, so a repeat that takes over from an attempt killed half-way finds what that attempt already claimed
+    or stored, instead of clashing with it."""
     data = load(BookingRequestSchema, body)
     space = _space(repo, actor, data["space_id"])
     if not space.active:
@@ -141,16 +147,18 @@ def book(repo, outbox, actor: dict, body: dict, now) -> dict:
     start, end = as_utc(data["start"]), as_utc(data["end"])
     count = data.get("repeat_weekly")
     if not count:
-        booking = _book_one(repo, actor, space, start, end, data["purpose"], None, tz, now)
+        booking = _book_one(repo, actor, space, start, end, data["purpose"], None, tz, now,
+                            booking_id=_booking_id(request_key, 0))
         outbox.send(booking)
         return booking_view(booking, actor)
 
-    series_id = new_id() if count > 1 else None
+    series_id = _booking_id(request_key, "series") if count > 1 else None
     booked, occurrences, first_refusal = [], [], None
-    for when_start, when_end in domain.weekly_series(start, end, count, tz):
+    for index, (when_start, when_end) in enumerate(domain.weekly_series(start, end, count, tz)):
         outcome = {"start": isoformat_z(when_start), "end": isoformat_z(when_end)}
         try:
-            booking = _book_one(repo, actor, space, when_start, when_end, data["purpose"], series_id, tz, now)
+            booking = _book_one(repo, actor, space, when_start, when_end, data["purpose"], series_id, tz, now,
+                                booking_id=_booking_id(request_key, index))
         except (RuleBroken, Conflict) as refusal:
             first_refusal = first_refusal or refusal
             outcome.update(status="refused", booking_id=None, reason=refusal.detail,
@@ -168,7 +176,16 @@ def book(repo, outbox, actor: dict, body: dict, now) -> dict:
     return booking_view(booked[0], actor, occurrences)
 
 
-def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now) -> Booking:
+def _booking_id(request_key: str | None, occurrence: int | str) -> str:
+    if not request_key:
+        return new_id()
+    return str(uuid.uuid5(BOOKING_IDS, f"{request_key}#{occurrence}"))
+
+
+def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now, *, booking_id: str) -> Booking:
+    earlier = repo.booking(actor["community_id"], booking_id)
+    if earlier is not None:
+        return earlier  # an earlier attempt at this very request stored it (its events go out with it)
     rules = domain_rules(space.rules)
     household = actor.get("household")
     # Every rule but the quota first: they bound the booking's length and date, and so what is read next.
@@ -182,7 +199,9 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
     read_until = max(quota_end, end + buffer)
     for _ in range(CLAIM_ATTEMPTS):
         ledgers = repo.ledgers(space.id, read_from, read_until)
-        claims = ledgers.live_claims()
+        # An earlier attempt at this request may have claimed the time and died before storing the booking.
+        already_claimed = any(c["booking_id"] == booking_id for c in ledgers.claims)
+        claims = [c for c in ledgers.live_claims() if c["booking_id"] != booking_id]
         held = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims
                 if (c.get("household") == household if household else c["member_id"] == actor["member_id"])]
         _check(rules, start, end, tz, now, household_minutes=domain.household_minutes_in_week(held, start, tz))
@@ -195,9 +214,9 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
                 extra={"conflicts": [{"id": hit.booking_id, "start": isoformat_z(hit.start),
                                       "end": isoformat_z(hit.end)} for hit in hits]},
             )
-        booking_id = new_id()
-        if repo.claim(space, ledgers, booking_id=booking_id, start=start, end=end, blocked_end=end + buffer,
-                      member_id=actor["member_id"], household=household, now=now):
+        if already_claimed or repo.claim(space, ledgers, booking_id=booking_id, start=start, end=end,
+                                         blocked_end=end + buffer, member_id=actor["member_id"],
+                                         household=household, now=now):
             status = "pending" if rules.requires_approval else "confirmed"
             booking = Booking(
                 id=booking_id, community_id=actor["community_id"], space_id=space.id, space_name=space.name,

@@ -46,8 +46,11 @@ class SpacesService(PlatformService):
     # -- bookings ---------------------------------------------------------------------------------------------
     @rpc
     def book(self, actor, body, idempotency_key=None):
-        return run_once(self.db, scope=f"booking:{actor['member_id']}", key=idempotency_key, request=body,
-                        command=lambda: commands.book(self.db, self.outbox, actor, body, utcnow()))
+        scope = f"booking:{actor['member_id']}"
+        request_key = f"{scope}:{idempotency_key}" if idempotency_key else None
+        return run_once(self.db, scope=scope, key=idempotency_key, request=body,
+                        command=lambda: commands.book(self.db, self.outbox, actor, body, utcnow(),
+                                                      request_key=request_key))
 
     @rpc
     def list_bookings(self, actor, query):

@@ -285,3 +285,28 @@ def test_a_booking_spanning_centuries_is_refused_at_once(call):
     with pytest.raises(RuleBroken):  # inside it, but far too long: the rules refuse it before any week is read
         call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(10), "end": "2199-12-24T21:00:00Z",
                             "repeat_weekly": 10})
+
+
+def left_half_done_by_a_killed_process(key: str) -> None:
+    """What a SIGKILL in the middle of a booking command leaves: its Idempotency-Key still "running", owned
+    by a process that beats no more."""
+    Booking._get_db().idempotency_keys.update_one({"_id": f"booking:ayse:{key}"}, {
+        "$set": {"state": "running", "owner": "killed-process"}, "$unset": {"result": ""}})
+
+
+@pytest.mark.parametrize("stored_before_the_kill", [True, False], ids=["booking stored", "time claimed only"])
+def test_a_repeat_after_a_killed_attempt_finishes_that_booking_instead_of_clashing_with_it(
+        call, stored_before_the_kill):
+    room = community_room(call)
+    request = {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(20)}
+    first = call("book", AYSE, request, idempotency_key="k-1")
+    left_half_done_by_a_killed_process("k-1")
+    if not stored_before_the_kill:
+        Booking.objects(id=first["id"]).delete()  # the claim in the space's week ledger stays
+
+    again = call("book", AYSE, request, idempotency_key="k-1")
+
+    assert again["id"] == first["id"] and again["status"] == "confirmed"
+    assert Booking.objects(space_id=room["id"]).count() == 1
+    with pytest.raises(Conflict):  # the time is still taken, once
+        call("book", BORA, {**request, "space_id": room["id"]})

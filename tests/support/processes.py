@@ -87,6 +87,18 @@ class Platform:
             process.kill()
             process.wait()
 
+    def kill_service(self, name: str) -> None:
+        """SIGKILL: no graceful stop, unacked messages go back to their queues, nothing is flushed."""
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    def queues(self) -> list[dict]:
+        """The vhost's queues as the management API reports them (its figures lag by a few seconds)."""
+        response = requests.get(f"{RABBIT_API}/api/queues/{quote(self.vhost, safe='')}", timeout=10)
+        response.raise_for_status()
+        return response.json()
+
     def _spawn(self, name: str, command: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
@@ -102,7 +114,7 @@ class Platform:
             try:
                 if requests.get(f"{self.url}/readyz", timeout=5).status_code == 200:
                     return
-            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a slow first answer
+            except requests.RequestException:  # not listening yet, or too busy starting to answer in time
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"the platform did not become ready; see logs in {self.log_dir}")
