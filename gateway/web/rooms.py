@@ -12,6 +12,7 @@ from gateway.web.common import (
     span, today, utc_iso,
 )
 from services.common.errors import Conflict, Invalid, RuleBroken
+from services.common.i18n import format_day
 
 bp = page_blueprint("web_rooms", __name__)
 
@@ -87,7 +88,7 @@ def week_page(space_id: str, monday: date, *, errors=None, form=None, clashes=()
     for offset in range(7):
         day = monday + timedelta(days=offset)
         availability = call("spaces", "availability", g.actor, space_id, {"date": day.isoformat()})
-        days.append({"date": day, "label": format_date(day, "EEEE, d MMMM", locale=language()),
+        days.append({"date": day, "label": format_day(day, language()),
                      "past": day < today(), **availability})
     form = form or {"date": max(monday, today()).isoformat(), "start": "", "end": "", "purpose": ""}
     return page("web/room_week.html", status, title=space["name"], space=space, days=days, form=form,

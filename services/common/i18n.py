@@ -12,10 +12,10 @@ Dates use fixed patterns per language, so the text does not drift with CLDR upda
 from __future__ import annotations
 
 import io
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -34,6 +34,9 @@ _DATE_PATTERNS: dict[str, tuple[str, str]] = {
     "ar": ("EEEE، d MMMM y", "، "),       # الخميس، 24 ديسمبر 2026، 18:00
     "ru": ("EEEE, d MMMM y 'г'.", ", "),  # четверг, 24 декабря 2026 г., 18:00
 }
+# A day of the current week, without the year.
+_DAY_PATTERNS = {"de": "EEEE, d. MMMM", "en": "EEEE, d MMMM", "tr": "d MMMM EEEE", "ar": "EEEE، d MMMM",
+                 "ru": "EEEE, d MMMM"}
 
 
 
@@ -120,3 +123,10 @@ def _parts(moment: datetime, language: str | None, tz: tzinfo) -> tuple[str, str
     return (format_datetime(moment, date_pattern, tzinfo=tz, locale=locale), joiner,
             format_datetime(moment, "HH:mm", tzinfo=tz, locale=locale))
 
+
+def format_day(day: date, language: str | None) -> str:
+    """A calendar day without its year, e.g. "Donnerstag, 24. Dezember" (German for a language without a pattern)."""
+    locale = primary_language(language)
+    if locale not in _DAY_PATTERNS:
+        locale = FALLBACK_LANGUAGE
+    return format_date(day, _DAY_PATTERNS[locale], locale=locale)

@@ -80,7 +80,7 @@ def visit_all(page, base_url: str, paths: list[str], ids: dict, language: str) -
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_passes_axe_and_the_size_rules(platform, ids, browser, language):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale=language)
     page = context.new_page()
     page.goto(f"{platform.url}/login")
     page.locator(f"footer button[value='{language}']").click()

@@ -48,7 +48,7 @@ def house(platform):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="de-DE")
     yield context.new_page()
     context.close()
 
@@ -128,7 +128,7 @@ def test_the_booking_flow_in_arabic_runs_right_to_left(platform, house, page):
 
 
 def test_the_booking_flow_works_without_javascript(platform, house, browser):
-    context = browser.new_context(java_script_enabled=False)
+    context = browser.new_context(java_script_enabled=False, locale="de-DE")
     page = context.new_page()
     try:
         log_in(page, platform.url, house.email("mehmet"), language="de")
@@ -144,7 +144,7 @@ def test_the_booking_flow_works_without_javascript(platform, house, browser):
 
 
 def test_a_resident_asks_for_help_a_neighbour_offers_and_is_accepted(platform, house, browser):
-    asking = browser.new_context().new_page()
+    asking = browser.new_context(locale="de-DE").new_page()
     log_in(asking, platform.url, house.email("jelena"), language="de")
     asking.get_by_role("link", name="Um Hilfe bitten").first.click()
     asking.locator("#title").fill("Wasserkästen tragen")
@@ -154,7 +154,7 @@ def test_a_resident_asks_for_help_a_neighbour_offers_and_is_accepted(platform, h
     expect(asking.locator("h1")).to_have_text("Wasserkästen tragen")
     request_url = asking.url
 
-    offering = browser.new_context().new_page()
+    offering = browser.new_context(locale="de-DE").new_page()
     log_in(offering, platform.url, house.email("hans"), language="de")
     offering.goto(f"{platform.url}/help")
     offering.get_by_role("link", name="Wasserkästen tragen").click()
@@ -172,7 +172,7 @@ def test_a_resident_asks_for_help_a_neighbour_offers_and_is_accepted(platform, h
     offering.goto(request_url)
     expect(offering.locator("main")).to_contain_text("+49 40 3333333")
 
-    bystander = browser.new_context().new_page()
+    bystander = browser.new_context(locale="de-DE").new_page()
     log_in(bystander, platform.url, house.email("mehmet"), language="de")
     bystander.goto(request_url)
     expect(bystander.locator("main")).not_to_contain_text("+49 40 3333333")
@@ -182,7 +182,7 @@ def test_a_resident_asks_for_help_a_neighbour_offers_and_is_accepted(platform, h
 
 
 def test_an_organiser_sees_the_unread_list_shrink_as_residents_read_an_urgent_notice(platform, house, browser):
-    organiser = browser.new_context().new_page()
+    organiser = browser.new_context(locale="de-DE").new_page()
     log_in_as_organiser(organiser, platform.url, language="de")
     organiser.goto(f"{platform.url}/organise/notices/new")
     organiser.locator("#title_de").fill("Wasser abgestellt")
@@ -200,7 +200,7 @@ def test_an_organiser_sees_the_unread_list_shrink_as_residents_read_an_urgent_no
     screenshot(organiser, "de-receipts")
 
     for name, expected_title in (("amira", "انقطاع المياه"), ("hans", "Wasser abgestellt")):
-        reader = browser.new_context().new_page()
+        reader = browser.new_context(locale="de-DE").new_page()
         log_in(reader, platform.url, house.email(name))
         reader.goto(f"{platform.url}/inbox")
         card = reader.locator("li.card", has_text=expected_title)

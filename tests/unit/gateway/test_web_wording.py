@@ -1,0 +1,102 @@
+"""The web pages' own logic, without a broker: how a broken rule is explained in each language, the moments a
+form's day and time mean in Berlin (also when the clocks change), deadlines, and which `next` addresses are
+followed after logging in."""
+from datetime import date
+
+import pytest
+from flask import g
+
+from gateway.app import create_app
+from gateway.web.common import deadline, local_moment, safe_next
+from gateway.web.help import nearest_first
+from gateway.web.rooms import rule_message, week_of
+
+RULES = {"open_from": "08:00", "open_until": "22:00", "slot_minutes": 30}
+RULE_CODES = ("end_before_start", "in_the_past", "slot_grid", "min_duration", "max_duration", "days_ahead",
+              "opening_hours", "household_quota", "space_closed", "something_new")
+
+
+@pytest.fixture
+def app():
+    return create_app({"TESTING": True})
+
+
+def in_language(app, language: str):
+    context = app.test_request_context("/", headers={"Cookie": f"lang={language}"})
+    context.push()
+    g.web_page = True
+    return context
+
+
+@pytest.mark.parametrize("language", ("de", "en", "tr", "ar", "ru"))
+def test_every_rule_is_explained_in_the_readers_language_with_its_limit(app, language):
+    context = in_language(app, language)
+    try:
+        messages = {code: rule_message(code, 180 if code != "days_ahead" else 14, RULES) for code in RULE_CODES}
+    finally:
+        context.pop()
+    assert len(set(messages.values())) == len(RULE_CODES)  # each its own words; an unknown rule a general line
+    assert "3" in messages["max_duration"] and "14" in messages["days_ahead"]
+    assert "08:00" in messages["opening_hours"] and "22:00" in messages["opening_hours"]
+    if language != "en":
+        assert "at most" not in messages["max_duration"], "falls back to the English msgid"
+
+
+def test_german_spells_out_durations(app):
+    context = in_language(app, "de")
+    try:
+        assert rule_message("max_duration", 180, RULES) == "Dieser Raum kann höchstens 3 Stunden am Stück gebucht werden."
+        assert "90 Minuten" in rule_message("min_duration", 90, RULES)
+        assert "1 Tag" in rule_message("household_quota", 1440, RULES)
+    finally:
+        context.pop()
+
+
+def test_a_form_time_is_read_in_the_communitys_zone_across_both_clock_changes(app):
+    context = in_language(app, "de")
+    try:
+        assert local_moment(date(2026, 3, 29), "03:00").utcoffset().total_seconds() == 7200
+        assert local_moment(date(2026, 3, 29), "01:30").utcoffset().total_seconds() == 3600
+        with pytest.raises(ValueError):
+            local_moment(date(2026, 3, 29), "02:30")  # skipped when the clocks go forward
+        assert local_moment(date(2026, 10, 25), "02:30").utcoffset().total_seconds() == 7200  # the first 02:30
+        assert local_moment(date(2026, 12, 24), "24:00").isoformat() == "2026-12-25T00:00:00+01:00"
+    finally:
+        context.pop()
+
+
+def test_a_deadline_at_midnight_reads_as_the_day_before(app):
+    context = in_language(app, "de")
+    try:
+        assert deadline("2026-12-12T23:00:00Z") == "Samstag, 12. Dezember 2026"  # 00:00 on Sunday in Berlin
+        assert deadline("2026-12-12T17:00:00Z").endswith("18:00")
+    finally:
+        context.pop()
+
+
+@pytest.mark.parametrize("target, followed", [
+    ("/rooms?week=2026-W50", "/rooms?week=2026-W50"), ("https://evil.example/", "/"), ("//evil.example", "/"),
+    ("/\\evil.example", "/"), ("javascript:alert(1)", "/"), ("", "/"), (None, "/"),
+])
+def test_only_addresses_on_this_site_are_followed_after_logging_in(target, followed):
+    assert safe_next(target) == followed
+
+
+def test_a_week_parameter_that_is_not_a_week_shows_this_week(app):
+    context = in_language(app, "de")
+    try:
+        assert week_of("2025-W53") == week_of(None)  # 2025 has 52 weeks
+        assert week_of("2026-W53") == date(2026, 12, 28)
+        assert week_of("2026-W50") == date(2026, 12, 7)
+        assert week_of("nonsense") == week_of(None)
+    finally:
+        context.pop()
+
+
+def test_requests_in_my_categories_and_languages_come_first():
+    requests = [{"id": "a", "category": "garden", "languages": ["ru"]},
+                {"id": "b", "category": "shopping", "languages": ["ar"]},
+                {"id": "c", "category": "shopping", "languages": []},
+                {"id": "d", "category": "garden", "languages": []}]
+    ranked = nearest_first(requests, ["shopping"], ["de", "tr"])
+    assert [r["id"] for r in ranked] == ["c", "b", "d", "a"]
