@@ -212,3 +212,79 @@ def test_an_organiser_sees_the_unread_list_shrink_as_residents_read_an_urgent_no
         expect(unread).not_to_contain_text(name.title())
     expect(unread).to_contain_text("Jelena")
     organiser.context.close()
+
+
+def test_an_organiser_invites_a_newcomer_who_joins_in_turkish_and_sets_her_preferences(platform, house, browser):
+    organiser = browser.new_context(locale="de-DE").new_page()
+    log_in_as_organiser(organiser, platform.url, language="de")
+    organiser.goto(f"{platform.url}/organise/invite")
+    organiser.locator("#email").fill("zeynep@example.org")
+    organiser.locator("#household").fill("Wohnung 2.1")
+    organiser.get_by_role("button", name="Einladung erstellen").click()
+    join_link = organiser.locator("#join-link").input_value()
+    organiser.context.close()
+
+    newcomer = browser.new_context(locale="tr-TR").new_page()
+    newcomer.goto(join_link)
+    newcomer.locator("footer button[value='tr']").click()
+    expect(newcomer.locator("html")).to_have_attribute("lang", "tr")
+    newcomer.locator("#display_name").fill("Zeynep")
+    newcomer.locator("#email").fill("zeynep@example.org")
+    newcomer.locator("#password").fill("kurz")
+    newcomer.locator("#preferred_language").select_option("tr")
+    newcomer.locator("main form button[type=submit]").click()
+    expect(newcomer.locator("#password-error")).to_be_visible()  # too short: said next to the field
+    newcomer.locator("#password").fill("bir uzun parola 2026")
+    newcomer.locator("input[name=languages][value=tr]").check()
+    newcomer.locator("main form button[type=submit]").click()
+    expect(newcomer).to_have_url(f"{platform.url}/")
+    expect(newcomer.locator("h1")).to_contain_text("Zeynep")
+
+    newcomer.goto(f"{platform.url}/profile")
+    newcomer.locator("#email").check()
+    newcomer.locator("#quiet_from").fill("21:00")
+    newcomer.locator("#quiet_until").fill("08:00")
+    newcomer.locator("input[name=help_categories][value=garden]").check()
+    newcomer.locator("form[action$='/profile/notifications'] button[type=submit]").click()
+    expect(newcomer.locator("[role=status]")).to_be_visible()
+    newcomer.context.close()
+
+    member = house.platform.login("zeynep@example.org", "bir uzun parola 2026")
+    assert member.get("/api/v1/members/me").json()["household"] == "Wohnung 2.1"
+    preferences = member.get("/api/v1/members/me/preferences").json()
+    assert preferences["channels"]["email"] is True and preferences["help_categories"] == ["garden"]
+    assert preferences["quiet_hours"] == {"from": "21:00", "until": "08:00"}
+
+
+def test_an_organiser_makes_a_room_that_needs_approval_and_approves_a_request(platform, house, browser):
+    organiser = browser.new_context(locale="de-DE").new_page()
+    log_in_as_organiser(organiser, platform.url, language="de")
+    organiser.goto(f"{platform.url}/organise/spaces/new")
+    organiser.locator("#name").fill("Gästewohnung")
+    organiser.locator("#slot_minutes").fill("60")
+    organiser.locator("#min_duration_minutes").fill("60")
+    organiser.locator("#max_duration_minutes").fill("-5")
+    organiser.locator("#requires_approval").check()
+    organiser.locator("main form button[type=submit]").click()
+    expect(organiser.locator("#max_duration_minutes-error")).to_be_visible()
+    organiser.locator("#max_duration_minutes").fill("600")
+    organiser.locator("main form button[type=submit]").click()
+    expect(organiser.locator("main .cards")).to_contain_text("Gästewohnung")
+    room = next(s for s in house.organiser.get("/api/v1/spaces").json()["items"] if s["name"] == "Gästewohnung")
+    assert room["rules"]["requires_approval"] is True and room["rules"]["max_duration_minutes"] == 600
+
+    resident = browser.new_context(locale="de-DE").new_page()
+    log_in(resident, platform.url, house.email("grete"), language="de")
+    book(resident, platform.url, room["id"], day_ahead(9), "10:00", "12:00", "Besuch")
+    expect(resident.locator("main .cards")).to_contain_text("Wartet")
+
+    organiser.goto(f"{platform.url}/organise/approvals")
+    organiser.get_by_role("button", name="Zustimmen").click()
+    expect(organiser.locator("main .cards")).not_to_contain_text("Gästewohnung")
+    resident.reload()
+    expect(resident.locator("main .cards")).not_to_contain_text("Wartet")
+    statuses = [b["status"] for b in house.people["grete"]["client"].get(
+        f"/api/v1/bookings?mine=true&space_id={room['id']}").json()["items"]]
+    assert statuses == ["confirmed"]
+    organiser.context.close()
+    resident.context.close()
