@@ -44,7 +44,7 @@ def test_a_notice_reaches_everyone_in_their_language_and_reading_it_empties_the_
     unread = {person["member_id"]: person for person in receipts.json()["unread"]}
     assert {ayse_id, yusuf_id, bora_id} <= set(unread)
     # Bora does not share her phone with neighbours, but an organiser may call her about an unread notice.
-    assert unread[ayse_id]["phone"] == "040 111" and unread[bora_id]["phone"] == "040 222"
+    assert unread[ayse_id]["phone"] == "040 111" and unread[bora_id]["phone"] == "040 333"
     assert ayse.get(f"/api/v1/notices/{notice_id}/receipts").status_code == 403
 
     assert ayse.post(f"/api/v1/notifications/{notices_of(ayse)[0]['id']}/read").status_code == 204
