@@ -52,7 +52,8 @@ def actor_view(member: dict, timezone: str | None) -> dict:
         "household": member.get("household"),
         "preferred_language": member["preferred_language"],
         "display_name": member["display_name"],
-        "tokens_valid_after": isoformat_z(member.get("tokens_valid_after")),
+        # In milliseconds (as stored): a token issued a moment before, within the same second, is refused too.
+        "tokens_valid_after": isoformat_z(member.get("tokens_valid_after"), "milliseconds"),
     }
 
 
