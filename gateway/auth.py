@@ -1,7 +1,9 @@
 """Bearer tokens signed by the gateway, and the decorators that require a logged-in member or organiser.
 
-A token names the member; on every request the members service confirms that the member is still active
-and that the token was issued after `tokens_valid_after`, so deactivation ends a member's access at once.
+A token names the member; on every request the gateway checks that the member is still active and that the
+token was issued after `tokens_valid_after`, so deactivation ends a member's access at once. It knows this
+from its own copy of the members, kept current by their events (`gateway.actors`, which also explains why
+that copy is never behind a change the members service has answered), or else from the members service.
 """
 import functools
 import time
@@ -30,11 +32,18 @@ def actor_from_token(token: str) -> dict:
         raise Unauthorized("Your login has expired. Please log in again.")
     except jwt.InvalidTokenError:
         raise Unauthorized("Please log in.")
-    actor = current_app.extensions["rpc"].call("members", "authenticate", claims["sub"])
+    member_id = claims["sub"]
+    actor = current_app.extensions["actors"].actor(
+        member_id, fetch=lambda: current_app.extensions["rpc"].call("members", "authenticate", member_id))
     valid_after = actor.get("tokens_valid_after")
-    if valid_after and float(claims["iat"]) < parse_iso(valid_after).timestamp():
+    if valid_after and float(claims["iat"]) < _timestamp(valid_after):
         raise Unauthorized("Please log in again.")
     return actor
+
+
+@functools.lru_cache(maxsize=4096)
+def _timestamp(moment: str) -> float:
+    return parse_iso(moment).timestamp()
 
 
 def current_actor() -> dict:
