@@ -77,9 +77,14 @@ class ActorCopy:
     def apply(self, event: dict) -> None:
         """Take in one member event (in any order, any number of times)."""
         payload = event.get("payload") or {}
+        if "member_id" not in payload:
+            return
         revision = payload.get("revision")
-        if revision is None or "member_id" not in payload:
-            return  # an event of a members service from before revisions: nothing safe to learn from it
+        if revision is None:
+            # From a members service older than revisions (during a rolling update): the change cannot be
+            # ordered against answers on their way, so start afresh (which also refuses those answers).
+            self.empty()
+            return
         if event["type"] in ("member.joined", "member.updated"):
             actor = actor_from_profile(event) if payload.get("active", True) else None
         else:  # member.deactivated, member.erased

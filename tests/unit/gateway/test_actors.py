@@ -67,11 +67,14 @@ def test_a_full_copy_starts_afresh_rather_than_growing():
     assert copy.get("m-0") is None and copy.get("m-2") == (2, None)
 
 
-def test_an_event_without_a_revision_teaches_nothing():
+def test_an_event_without_a_revision_empties_the_copy_and_refuses_answers_asked_before():
     copy = ActorCopy()
-    event = updated()
-    del event["payload"]["revision"]
+    copy.apply(updated(revision=3))
+    generation = copy.generation
+    event = events.member_deactivated(member(revision=4), "organiser", NOW)
+    del event["payload"]["revision"]  # as a members service from before revisions sends it
     copy.apply(event)
+    copy.remember(actor_from_profile(updated(revision=3)), generation)
     assert copy.get("m-1") is None
 
 
