@@ -200,19 +200,19 @@ def main() -> None:
           "booking at 32 clients: " + ", ".join(f"{row['load_generator_cpu_ms_per_booking']} ms" for row in results))
     print("\nCPU per booking at 32 clients (ms)")
     names = list(results[0]["cpu_ms_per_booking_at_saturation"])
-    print(f"{'instances':>9}" + "".join(f"{name:>14}" for name in [*names, "load generator"]))
+    print(f"{'instances':>9}" + "".join(f"{name:>16}" for name in [*names, "load generator"]))
     for row in results:
         values = row["cpu_ms_per_booking_at_saturation"]
-        print(f"{row['instances']:>9}" + "".join(f"{values[name]:>14}" for name in names)
-              + f"{row['load_generator_cpu_ms_per_booking']:>14}")
+        print(f"{row['instances']:>9}" + "".join(f"{values[name]:>16}" for name in names)
+              + f"{row['load_generator_cpu_ms_per_booking']:>16}")
     print(f"\nResident memory (MiB; a service's instances share one process; gateway = gunicorn and its workers)")
     names = list(results[0]["rss_mib_at_rest"])
-    print(f"{'instances':>9} {'':>12}" + "".join(f"{name:>14}" for name in names))
+    print(f"{'instances':>9} {'':>12}" + "".join(f"{name:>16}" for name in names))
     for row in results:
         for moment in ("at_rest", "after_load"):
             values = row[f"rss_mib_{moment}"]
             print(f"{row['instances']:>9} {moment.replace('_', ' '):>12}"
-                  + "".join(f"{values.get(name, ''):>14}" for name in names))
+                  + "".join(f"{values.get(name, ''):>16}" for name in names))
     print(f"written to {RESULTS / 'bookings.json'}")
 
 
