@@ -5,7 +5,12 @@ bookings, 40 residents), then measures booking creation through the HTTP API:
 - requests per second at saturation (32 concurrent clients),
 - p50 / p95 / p99 latency at 4 concurrent clients,
 - next to a bare Nameko RPC round trip measured in the same run,
+- the resident memory (RSS) of each process at rest (started, nothing stored) and after the load,
 for 1 and for 2 instances of each service. Prints a table and writes bench-results/bookings.json.
+
+The clients are threads of this process, each with one keep-alive `http.client` connection (not `requests`):
+the load generator runs on the same cores as the platform, so it should cost as little CPU as it can; its CPU
+per booking is reported too.
 
 Targets on the 2-core machine: >= 250 bookings/s at saturation; p95 <= 30 ms at 4 clients.
 """
@@ -21,13 +26,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
+from bench.measure import LightClient, percentile, platform_cpu, platform_rss  # noqa: E402
 from tests.support.processes import Platform  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
@@ -37,11 +41,6 @@ RESIDENTS = 40
 PASSWORD = "benchmark password 1"
 SLOT = timedelta(minutes=60)
 FIRST_DAY = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 class Slots:
@@ -68,17 +67,13 @@ class Slots:
                 "purpose": "Benchmark"}
 
 
-def make_sessions(platform: Platform, tokens: list[str], count: int) -> list[requests.Session]:
-    sessions = []
-    for number in range(count):
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {tokens[number % len(tokens)]}"
-        sessions.append(session)
-    return sessions
+def make_sessions(platform: Platform, tokens: list[str], count: int) -> list[LightClient]:
+    return [LightClient(platform.url, tokens[number % len(tokens)]) for number in range(count)]
 
 
-def book_many(platform, sessions, slots: Slots, total: int) -> tuple[list[float], float, dict]:
-    """`total` bookings spread over the sessions (one client thread each); latencies, wall time, statuses."""
+def book_many(platform, sessions, slots: Slots, total: int) -> tuple[list[float], float, dict, float]:
+    """`total` bookings spread over the sessions (one client thread each); latencies, wall time, statuses and
+    the load generator's own CPU milliseconds per booking."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -89,18 +84,22 @@ def book_many(platform, sessions, slots: Slots, total: int) -> tuple[list[float]
         for _ in range(per_client):
             body = slots.take()
             started = time.perf_counter()
-            response = session.post(f"{platform.url}/api/v1/bookings", json=body, timeout=30)
+            status = session.post("/api/v1/bookings", body)
             mine.append(time.perf_counter() - started)
-            seen[response.status_code] = seen.get(response.status_code, 0) + 1
+            seen[status] = seen.get(status, 0) + 1
         with lock:
             latencies.extend(mine)
             for status, count in seen.items():
                 statuses[status] = statuses.get(status, 0) + count
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(len(sessions)) as pool:
         list(pool.map(client, sessions))
-    return latencies, time.perf_counter() - started, statuses
+    wall = time.perf_counter() - started
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / total
+    for session in sessions:
+        session.close()
+    return latencies, wall, statuses, cpu_ms
 
 
 def rpc_round_trip(amqp_uri: str, calls: int = 500) -> list[float]:
@@ -134,7 +133,7 @@ def seed(platform: Platform) -> tuple[list[str], list[str]]:
             "preferred_language": "de"}).raise_for_status()
         tokens.append(platform.login(email, PASSWORD).session.headers["Authorization"].split()[1])
     sessions = make_sessions(platform, tokens, 16)
-    _, _, statuses = book_many(platform, sessions, Slots(spaces, first_hour=0), SEEDED_BOOKINGS)
+    _, _, statuses, _ = book_many(platform, sessions, Slots(spaces, first_hour=0), SEEDED_BOOKINGS)
     if set(statuses) != {201}:
         raise RuntimeError(f"seeding failed: {statuses}")
     return spaces, tokens
@@ -142,17 +141,21 @@ def seed(platform: Platform) -> tuple[list[str], list[str]]:
 
 def measure(instances: int) -> dict:
     log_dir = Path(tempfile.mkdtemp(prefix=f"bench-{instances}-"))
-    platform = Platform(log_dir, instances={"members": instances, "spaces": instances},
+    platform = Platform(log_dir, instances=dict.fromkeys(("members", "spaces", "help", "notifications"), instances),
                         LOG_LEVEL="WARNING", GATEWAY_THREADS="16").start()
     try:
+        rss_at_rest = platform_rss(platform)
         started = time.perf_counter()
         spaces, tokens = seed(platform)
         seeding = time.perf_counter() - started
         later = Slots(spaces, first_hour=1)
         book_many(platform, make_sessions(platform, tokens, 4), later, 200)  # warm-up
-        latencies, _, statuses_4 = book_many(platform, make_sessions(platform, tokens, 4), later, 1_000)
-        _, wall, statuses_32 = book_many(platform, make_sessions(platform, tokens, 32), later, 3_200)
+        latencies, _, statuses_4, _ = book_many(platform, make_sessions(platform, tokens, 4), later, 1_000)
+        cpu_before = platform_cpu(platform)
+        _, wall, statuses_32, client_cpu_ms = book_many(platform, make_sessions(platform, tokens, 32), later, 3_200)
+        cpu_after = platform_cpu(platform)
         rpc = rpc_round_trip(platform.env["AMQP_URI"])
+        rss_after_load = platform_rss(platform)
     finally:
         platform.stop()
     return {
@@ -161,6 +164,9 @@ def measure(instances: int) -> dict:
         "seeding_seconds": round(seeding, 1),
         "saturation_clients": 32,
         "bookings_per_second": round(3_200 / wall, 1),
+        "load_generator_cpu_ms_per_booking": round(client_cpu_ms, 2),
+        "cpu_ms_per_booking_at_saturation": {name: round((cpu_after[name] - cpu_before[name]) * 1000 / 3_200, 2)
+                                             for name in cpu_after},
         "statuses_at_saturation": statuses_32,
         "latency_clients": 4,
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
@@ -169,6 +175,8 @@ def measure(instances: int) -> dict:
         "statuses_at_4_clients": statuses_4,
         "rpc_round_trip_p50_ms": round(statistics.median(rpc) * 1000, 2),
         "booking_p50_over_rpc_p50": round(percentile(latencies, 0.50) / statistics.median(rpc), 1),
+        "rss_mib_at_rest": rss_at_rest,
+        "rss_mib_after_load": rss_after_load,
     }
 
 
@@ -188,6 +196,23 @@ def main() -> None:
         print(f"{row['instances']:>9} {row['bookings_per_second']:>15} {row['p50_ms']:>10} {row['p95_ms']:>10} "
               f"{row['p99_ms']:>10} {row['rpc_round_trip_p50_ms']:>11} {row['booking_p50_over_rpc_p50']:>8}")
     print("targets: >= 250 bookings/s at 32 clients; p95 <= 30 ms at 4 clients")
+    print("load generator: client threads in one process on keep-alive http.client connections; its CPU per "
+          "booking at 32 clients: " + ", ".join(f"{row['load_generator_cpu_ms_per_booking']} ms" for row in results))
+    print("\nCPU per booking at 32 clients (ms)")
+    names = list(results[0]["cpu_ms_per_booking_at_saturation"])
+    print(f"{'instances':>9}" + "".join(f"{name:>16}" for name in [*names, "load generator"]))
+    for row in results:
+        values = row["cpu_ms_per_booking_at_saturation"]
+        print(f"{row['instances']:>9}" + "".join(f"{values[name]:>16}" for name in names)
+              + f"{row['load_generator_cpu_ms_per_booking']:>16}")
+    print(f"\nResident memory (MiB; a service's instances share one process; gateway = gunicorn and its workers)")
+    names = list(results[0]["rss_mib_at_rest"])
+    print(f"{'instances':>9} {'':>12}" + "".join(f"{name:>16}" for name in names))
+    for row in results:
+        for moment in ("at_rest", "after_load"):
+            values = row[f"rss_mib_{moment}"]
+            print(f"{row['instances']:>9} {moment.replace('_', ' '):>12}"
+                  + "".join(f"{values.get(name, ''):>16}" for name in names))
     print(f"written to {RESULTS / 'bookings.json'}")
 
 

@@ -3,8 +3,10 @@
 - A notice to 5,000 members (the benchmark adds them to the community by publishing their member.joined
   events, as the members service would): time until every inbox entry exists, and deliveries per second;
 - next to a raw RabbitMQ publish-and-consume rate measured in the same run;
-- the latency from booking.confirmed to the booker's inbox entry (p50/p95), seen through the API.
-Prints a table and writes bench-results/notices.json. Targets: >= 1,000 deliveries/s; p95 <= 250 ms.
+- the latency from booking.confirmed to the booker's inbox entry (p50/p95), seen through the API;
+- the resident memory (RSS) of each process at rest and after the 5,000 members and the notice;
+with 1 and with 2 instances of the notifications service. Prints a table and writes bench-results/notices.json.
+Targets: >= 1,000 deliveries/s; p95 <= 250 ms.
 """
 import json
 import os
@@ -21,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from kombu import Connection, Exchange, Queue  # noqa: E402
 from nameko.standalone.events import event_dispatcher  # noqa: E402
 
+from bench.measure import percentile, platform_rss  # noqa: E402
 from services.common.events import new_event  # noqa: E402
 from tests.support.processes import Platform  # noqa: E402
 
@@ -28,11 +31,6 @@ MEMBERS = 5_000
 RAW_MESSAGES = 5_000
 LATENCY_SAMPLES = 100
 RESULTS = ROOT / "bench-results"
-
-
-def percentile(samples, share):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def raw_rabbitmq_rate(uri: str) -> float:
@@ -74,10 +72,11 @@ def add_members(platform: Platform, community_id: str) -> None:
                                                                 "timezone": "Europe/Berlin"}))
 
 
-def measure() -> dict:
-    platform = Platform(Path(tempfile.mkdtemp(prefix="bench-notices-")), LOG_LEVEL="WARNING",
-                        RPC_TIMEOUT_SECONDS="60").start()
+def measure(instances: int) -> dict:
+    platform = Platform(Path(tempfile.mkdtemp(prefix=f"bench-notices-{instances}-")),
+                        instances={"notifications": instances}, LOG_LEVEL="WARNING", RPC_TIMEOUT_SECONDS="60").start()
     try:
+        rss_at_rest = platform_rss(platform)
         raw = raw_rabbitmq_rate(platform.env["AMQP_URI"])
         organiser = platform.organiser()
         community_id = organiser.get("/api/v1/members/me").json()["community_id"]
@@ -104,15 +103,17 @@ def measure() -> dict:
         assert receipts["delivered"] == recipients, receipts["delivered"]
 
         latencies = booking_to_inbox(platform, organiser)
+        rss_after_load = platform_rss(platform)
     finally:
         platform.stop()
     return {
-        "members": MEMBERS, "seeding_seconds": round(seeding, 1), "notice_recipients": recipients,
+        "notifications_instances": instances, "members": MEMBERS, "seeding_seconds": round(seeding, 1), "notice_recipients": recipients,
         "notice_fan_out_seconds": round(fan_out, 3), "deliveries_per_second": round(recipients / fan_out, 1),
         "raw_rabbitmq_messages_per_second": round(raw, 1),
         "booking_to_inbox_p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
         "booking_to_inbox_p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
         "booking_to_inbox_samples": len(latencies),
+        "rss_mib_at_rest": rss_at_rest, "rss_mib_after_load": rss_after_load,
     }
 
 
@@ -137,14 +138,27 @@ def booking_to_inbox(platform: Platform, organiser) -> list[float]:
 
 
 def main() -> None:
-    result = measure()
+    results = [measure(instances) for instances in (1, 2)]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "notices.json").write_text(json.dumps(
-        {"measured_at": datetime.now(timezone.utc).isoformat(), "cores": os.cpu_count(), **result}, indent=2))
-    print(f"\nNotices and notifications ({os.cpu_count()} cores)")
-    for key, value in result.items():
-        print(f"  {key:34} {value}")
+        {"measured_at": datetime.now(timezone.utc).isoformat(), "cores": os.cpu_count(), "results": results},
+        indent=2))
+    print(f"\nNotices and notifications ({os.cpu_count()} cores, a notice to {MEMBERS} members)")
+    print(f"{'notifications instances':>23} {'fan-out s':>10} {'deliveries/s':>13} {'raw RabbitMQ msg/s':>19} "
+          f"{'booking->inbox p50 ms':>22} {'p95 ms':>7}")
+    for row in results:
+        print(f"{row['notifications_instances']:>23} {row['notice_fan_out_seconds']:>10} "
+              f"{row['deliveries_per_second']:>13} {row['raw_rabbitmq_messages_per_second']:>19} "
+              f"{row['booking_to_inbox_p50_ms']:>22} {row['booking_to_inbox_p95_ms']:>7}")
     print("targets: >= 1,000 deliveries/s; booking -> inbox p95 <= 250 ms")
+    print("\nResident memory (MiB; gateway = gunicorn and its workers)")
+    names = list(results[0]["rss_mib_at_rest"])
+    print(f"{'notifications instances':>23} {'':>12}" + "".join(f"{name:>14}" for name in names))
+    for row in results:
+        for moment in ("at_rest", "after_load"):
+            values = row[f"rss_mib_{moment}"]
+            print(f"{row['notifications_instances']:>23} {moment.replace('_', ' '):>12}"
+                  + "".join(f"{values.get(name, ''):>14}" for name in names))
     print(f"written to {RESULTS / 'notices.json'}")
 
 

@@ -7,8 +7,9 @@ from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import metrics, problems
+from gateway.actors import Actors
 from gateway.rpc import RpcClient
-from services.common.config import amqp_uri, env, env_int
+from services.common.config import amqp_uri, env, env_bool, env_int
 
 DEMO_SECRET = "demo-secret-for-development-only-change-me-in-production"
 MIN_SECRET_LENGTH = 32
@@ -34,6 +35,8 @@ def settings_from_environment() -> dict:
         "TOKEN_TTL_SECONDS": env_int("TOKEN_TTL_SECONDS", 12 * 3600),
         "MAX_CONTENT_LENGTH": env_int("MAX_BODY_BYTES", 64 * 1024),
         "TRUSTED_PROXIES": env_int("TRUSTED_PROXIES", 0),
+        # Off: every request asks the members service who is acting (the gateway keeps no copy of members).
+        "MEMBER_EVENTS": env_bool("GATEWAY_MEMBER_EVENTS", True),
     }
 
 
@@ -56,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["rpc"] = RpcClient(app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT"])
     app.extensions["health_rpc"] = RpcClient(app.config["AMQP_URI"], timeout=app.config["HEALTH_TIMEOUT"])
+    app.extensions["actors"] = Actors(app.config["AMQP_URI"], listen=app.config["MEMBER_EVENTS"])
 
     api = PlatformApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})

@@ -2,10 +2,9 @@
 from datetime import datetime, timezone
 
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from gateway.api import call
+from gateway.api import Blueprint, call
 from gateway.auth import issue_token
 from gateway.problems import ProblemSchema
 from services.common.clock import isoformat_z

@@ -1,8 +1,7 @@
 """Neighbourhood help: ask, offer, accept, complete, cancel."""
 from flask import request
-from flask_smorest import Blueprint
 
-from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, call, idempotency_key
+from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required
 from gateway.problems import ProblemSchema
 from services.help.schemas import (

@@ -1,8 +1,7 @@
 """Members: invitations, registration, profiles, the directory, export and erasure."""
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, call, idempotency_key
+from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required, organiser_required
 from gateway.problems import ProblemSchema
 from services.common.schemas import PageQuerySchema

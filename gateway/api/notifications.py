@@ -1,8 +1,7 @@
 """Notifications and notices: my inbox, my preferences, organisers' notices, receipts, the printable board."""
 from flask import Response, render_template, request
-from flask_smorest import Blueprint
 
-from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, call, idempotency_key
+from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required, organiser_required
 from services.notifications import messages
 from services.notifications.schemas import (

@@ -2,10 +2,10 @@
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from gateway import problems
+from gateway.api import Blueprint
 from gateway.metrics import exposition
 from gateway.rpc import ServiceUnavailable
 

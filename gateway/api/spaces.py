@@ -1,8 +1,7 @@
 """Shared spaces and bookings: rooms and their rules, availability, bookings, approvals, calendars."""
 from flask import Response, request
-from flask_smorest import Blueprint
 
-from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, call, idempotency_key
+from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required, organiser_required
 from gateway.problems import ProblemSchema
 from services.spaces.schemas import (

@@ -13,10 +13,10 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def isoformat_z(moment: datetime | None) -> str | None:
+def isoformat_z(moment: datetime | None, timespec: str = "seconds") -> str | None:
     if moment is None:
         return None
-    return as_utc(moment).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return as_utc(moment).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def parse_iso(text: str) -> datetime:

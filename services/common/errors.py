@@ -73,4 +73,10 @@ class TooManyAttempts(ServiceError):
     status, title, kind = 429, "Too many attempts", "too-many-attempts"
 
 
-ALL = (Invalid, RuleBroken, Unauthorized, Forbidden, NotFound, Conflict, Gone, TooManyAttempts)
+@deserialize_to_instance
+class Unavailable(ServiceError):
+    """The service could not finish its part now (the broker refused an event that must go out first)."""
+    status, title, kind = 503, "Service unavailable", "service-unavailable"
+
+
+ALL = (Invalid, RuleBroken, Unauthorized, Forbidden, NotFound, Conflict, Gone, TooManyAttempts, Unavailable)

@@ -43,13 +43,14 @@ class OutboxSender:
         self._dispatch = dispatch
         self._documents = documents
 
-    def send(self, *documents: OutboxDocument) -> None:
-        """Publish what these freshly saved documents carry; what fails stays for the relay."""
+    def send(self, *documents: OutboxDocument) -> bool:
+        """Publish what these freshly saved documents carry; what fails stays for the relay. True if all went."""
         for document in documents:
             for event in list(document.outbox):
                 if not self._publish(type(document), document.pk, event):
-                    return
+                    return False
             document.outbox = []
+        return True
 
     def relay(self, grace: timedelta = timedelta(seconds=10)) -> int:
         """Publish events left unsent for longer than `grace`; returns how many were published."""

@@ -8,7 +8,7 @@ import zoneinfo
 from datetime import timedelta
 
 from services.common.clock import isoformat_z
-from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
 from services.common.schemas import load
 from services.members import domain, events
 from services.members.models import Community, Invitation, Member
@@ -52,7 +52,9 @@ def actor_view(member: dict, timezone: str | None) -> dict:
         "household": member.get("household"),
         "preferred_language": member["preferred_language"],
         "display_name": member["display_name"],
-        "tokens_valid_after": isoformat_z(member.get("tokens_valid_after")),
+        # In milliseconds (as stored): a token issued a moment before, within the same second, is refused too.
+        "tokens_valid_after": isoformat_z(member.get("tokens_valid_after"), "milliseconds"),
+        "revision": member.get("revision", 0),  # orders this answer against the member's events
     }
 
 
@@ -242,7 +244,7 @@ def change_member(repo, outbox, actor: dict, member_id: str, body: dict, now) ->
         member.updated_at = now
         member.record(events.member_deactivated(member, actor["member_id"], now))
         repo.save_member(member)
-        outbox.send(member)
+        _announce(outbox, member)
         return member_view(member)
     return _save_changed(repo, outbox, member, changed, now)
 
@@ -279,8 +281,17 @@ def _save_changed(repo, outbox, member: Member, changed: list[str], now) -> dict
         member.updated_at = now
         member.record(events.member_updated(member, repo.community_timezone(member.community_id), changed, now))
         repo.save_member(member)
-        outbox.send(member)
+        _announce(outbox, member)
     return member_view(member)
+
+
+def _announce(outbox, member: Member) -> None:
+    """Publish a change of a member before answering that it is done. The gateway learns of deactivations, new
+    roles and refused tokens from these events, and counts on every change it was told of having been
+    published first (see `gateway.actors`); so if the broker refuses, the answer is an error, not success.
+    The change is stored, and the outbox relay publishes it shortly."""
+    if not outbox.send(member):
+        raise Unavailable("Your change is saved but not yet in effect everywhere; it will be within seconds.")
 
 
 # -- privacy ----------------------------------------------------------------------------------------------------
@@ -314,4 +325,4 @@ def erase(repo, outbox, actor: dict, now) -> None:
     member.revision += 1
     member.record(events.member_erased(member, now))
     repo.save_member(member)
-    outbox.send(member)
+    _announce(outbox, member)

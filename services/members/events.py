@@ -1,6 +1,11 @@
-"""Events the members service publishes (version 1 of each)."""
+"""Events the members service publishes (version 1 of each).
+
+Every payload carries the member's `revision` (it grows with each change), so a consumer that also asks the
+members service directly, like the gateway, can tell which of two facts about a member is the newer.
+"""
 from datetime import datetime
 
+from services.common.clock import isoformat_z
 from services.common.events import new_event
 
 
@@ -19,6 +24,9 @@ def profile(member, timezone: str | None) -> dict:
         "role": member.role,
         "active": member.active,
         "timezone": timezone,  # the community's: consumers speak of times on its wall clock
+        # For the gateway, which refuses tokens issued before it (milliseconds, like the members service's answer).
+        "tokens_valid_after": isoformat_z(member.tokens_valid_after, "milliseconds"),
+        "revision": member.revision,
     }
 
 
@@ -34,9 +42,9 @@ def member_updated(member, timezone: str | None, changed: list[str], now: dateti
 
 def member_deactivated(member, by: str, now: datetime) -> dict:
     return new_event("member.deactivated", community_id=member.community_id,
-                     payload={"member_id": member.id, "deactivated_by": by}, occurred_at=now)
+                     payload={"member_id": member.id, "deactivated_by": by, "revision": member.revision}, occurred_at=now)
 
 
 def member_erased(member, now: datetime) -> dict:
     return new_event("member.erased", community_id=member.community_id,
-                     payload={"member_id": member.id}, occurred_at=now)
+                     payload={"member_id": member.id, "revision": member.revision}, occurred_at=now)

@@ -38,7 +38,7 @@ class MembersRepository(Repository):
         gateway. Only for authentication, where the token names the member and the community is not known yet."""
         return Member._get_collection().find_one({"_id": member_id}, {
             "community_id": 1, "role": 1, "household": 1, "preferred_language": 1, "display_name": 1,
-            "tokens_valid_after": 1, "active": 1, "erased": 1})
+            "tokens_valid_after": 1, "active": 1, "erased": 1, "revision": 1})
 
     def community_timezone(self, community_id: str) -> str | None:
         found = Community._get_collection().find_one({"_id": community_id}, {"timezone": 1})

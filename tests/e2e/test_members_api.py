@@ -88,6 +88,36 @@ def test_a_deactivated_members_token_stops_working_at_once(platform):
                                           json={"email": "leaving@example.org", "password": PASSWORD}), 401)
 
 
+def test_role_changes_and_deactivation_hold_at_once_in_every_gateway_worker(platform):
+    """The gateway runs two worker processes, each with its own copy of who may act: every request on a new
+    connection may reach either, right after the change was answered."""
+    organiser = platform.organiser()
+    member, registered = platform.join(organiser, "promoted@example.org")
+    token = member.session.headers["Authorization"].split()[1]
+
+    def answers(method, path, **kwargs):
+        return {platform.client(token).request(method, path, **kwargs).status_code for _ in range(12)}
+
+    invite = {"email": "someone@example.org", "role": "resident"}
+    assert answers("POST", "/api/v1/invitations", json=invite) == {403}
+    assert organiser.patch(f"/api/v1/members/{registered['id']}", json={"role": "organiser"}).status_code == 200
+    assert answers("POST", "/api/v1/invitations", json=invite) == {201}
+    assert organiser.patch(f"/api/v1/members/{registered['id']}", json={"role": "resident"}).status_code == 200
+    assert answers("POST", "/api/v1/invitations", json=invite) == {403}
+    assert organiser.patch(f"/api/v1/members/{registered['id']}", json={"active": False}).status_code == 200
+    assert answers("GET", "/api/v1/members/me") == {401}
+
+
+def test_a_new_password_ends_the_other_logins_at_once(platform):
+    member, _ = platform.join(platform.organiser(), "careful@example.org")
+    other_device = platform.login("careful@example.org", PASSWORD)
+    assert other_device.get("/api/v1/members/me").status_code == 200
+    changed = member.patch("/api/v1/members/me", json={"password": "a new long password", "current_password": PASSWORD})
+    assert changed.status_code == 200, changed.text
+    assert_problem(other_device.get("/api/v1/members/me"), 401)
+    assert platform.login("careful@example.org", "a new long password").get("/api/v1/members/me").status_code == 200
+
+
 def test_a_wrong_password_is_401_and_repeated_failures_are_429(platform):
     platform.join(platform.organiser(), "forgetful@example.org")
     wrong = {"email": "forgetful@example.org", "password": "not my password"}

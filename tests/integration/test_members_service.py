@@ -4,7 +4,7 @@ from unittest import mock
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.common.errors import Conflict, Gone, Invalid, NotFound, TooManyAttempts, Unauthorized
+from services.common.errors import Conflict, Gone, Invalid, NotFound, TooManyAttempts, Unauthorized, Unavailable
 from services.common.events import is_envelope
 from services.common.outbox import Outbox
 from services.members.models import Member
@@ -95,6 +95,19 @@ def test_a_deactivated_member_can_no_longer_authenticate_and_the_event_says_so(c
     with entrypoint_waiter(recorder, "member_deactivated") as waited:
         call("change_member", organiser, resident["member_id"], {"active": False})
     assert waited.get() is None
+    with pytest.raises(Unauthorized):
+        call("authenticate", resident["member_id"])
+
+
+def test_a_deactivation_the_broker_would_not_take_is_not_answered_as_done(call, members):
+    _, organiser = new_community(call)
+    resident, _ = join(call, organiser, "r@example.org")
+    outbox = next(ext for ext in members.dependencies if isinstance(ext, Outbox))
+    with mock.patch.object(outbox.publisher, "publish", side_effect=OSError("broker went away")):
+        with pytest.raises(Unavailable):
+            call("change_member", organiser, resident["member_id"], {"active": False})
+    stored = Member.objects(id=resident["member_id"]).first()
+    assert stored.active is False and len(stored.outbox) == 1  # stored, and the relay will announce it
     with pytest.raises(Unauthorized):
         call("authenticate", resident["member_id"])
 

@@ -95,3 +95,20 @@ def test_a_service_error_cannot_replace_the_standard_members_of_a_problem():
     response = app.test_client().get("/boom")
     assert response.status_code == 409
     assert response.json["status"] == 409 and response.json["current_status"] == "completed"
+
+
+def test_a_token_with_a_wrong_signature_or_past_its_expiry_is_refused(client):
+    import time
+
+    import jwt
+
+    from gateway.auth import ALGORITHM
+
+    secret = client.application.config["SECRET_KEY"]
+    claims = {"sub": "m-1", "cid": "c-1", "iat": time.time() - 100}
+    forged = jwt.encode({**claims, "exp": int(time.time()) + 600}, "another secret" * 4, algorithm=ALGORITHM)
+    expired = jwt.encode({**claims, "exp": int(time.time()) - 1}, secret, algorithm=ALGORITHM)
+    for token, detail in ((forged, "Please log in."), (expired, "Your login has expired. Please log in again."),
+                          (forged, "Please log in."), (expired, "Your login has expired. Please log in again.")):
+        response = client.get("/api/v1/members/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401 and response.json["detail"] == detail
