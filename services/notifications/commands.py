@@ -335,14 +335,19 @@ def _finish_delivery(repo, outbox, delivery: Delivery, status: str, error: str |
     outbox.send(delivery)
 
 
-def send_digests(repo, mailer, outbox, now) -> int:
+def send_digests(repo, mailer, outbox, now, lease: timedelta = LEASE) -> int:
+    """Send each member's due digest items in one email; every item is claimed first, so with several
+    instances each is sent once."""
     by_member: dict[str, list[Delivery]] = {}
-    for delivery in repo.due_digests(now):
+    for delivery in repo.claim_due_digests(now, lease):
         by_member.setdefault(delivery.member_id, []).append(delivery)
     sent = 0
     for member_id, deliveries in by_member.items():
         recipient = repo.recipient(member_id)
         if recipient is None or not recipient.email:
+            for delivery in deliveries:
+                delivery.status = "digest"  # not ours to drop: the member's address may still arrive
+                repo.save_delivery(delivery)
             continue
         lines = []
         for delivery in deliveries:
@@ -358,6 +363,7 @@ def send_digests(repo, mailer, outbox, now) -> int:
         except Exception as error:
             for delivery in deliveries:
                 delivery.attempts += 1
+                delivery.status = "digest"  # released: the next run tries again
                 delivery.last_error = f"{type(error).__name__}: {error}"[:500]
                 repo.save_delivery(delivery)
             continue

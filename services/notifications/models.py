@@ -64,7 +64,7 @@ class Delivery(OutboxDocument):
     member_id = StringField(required=True)
     notification_id = StringField()
     channel = StringField(required=True, default="email")
-    status = StringField(required=True)  # pending, sending, sent, failed, digest
+    status = StringField(required=True)  # pending, sending, sent, failed, digest, digest-sending
     due_at = DateTimeField(required=True)
     attempts = IntField(default=0)
     lease_until = DateTimeField()

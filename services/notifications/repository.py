@@ -98,8 +98,19 @@ class NotificationsRepository(Repository):
                 claimed.append(delivery)
         return claimed
 
-    def due_digests(self, now: datetime) -> list[Delivery]:
-        return list(Delivery.objects(status="digest", due_at__lte=now))
+    def claim_due_digests(self, now: datetime, lease: timedelta, limit: int = 1000) -> list[Delivery]:
+        """Take the digest items that are due (or whose sender died mid-way), each claimed by one instance, so
+        that several instances running the digest timer send each item once."""
+        claimed = []
+        candidates = Delivery.objects(Q(status="digest", due_at__lte=now) |
+                                      Q(status="digest-sending", lease_until__lt=now)).limit(limit)
+        for delivery in candidates:
+            taken = Delivery.objects(id=delivery.id, status=delivery.status, attempts=delivery.attempts).update_one(
+                set__status="digest-sending", set__lease_until=now + lease)
+            if taken:
+                delivery.status = "digest-sending"
+                claimed.append(delivery)
+        return claimed
 
     def save_delivery(self, delivery: Delivery) -> None:
         delivery.save()

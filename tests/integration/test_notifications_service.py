@@ -4,9 +4,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from email.header import decode_header, make_header
 
+import eventlet
 import pytest
 from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
@@ -231,6 +233,30 @@ def test_a_daily_digest_gathers_the_news_into_one_morning_email(notifications, s
     assert len(messages) == 1 and messages[0]["To"] == "bora@example.org"
     assert messages[0].get_payload(decode=True).decode().count("• ") == 3  # one item per booking
     assert {d.status for d in Delivery.objects(member_id="bora")} == {"sent"}
+
+
+def test_two_instances_send_each_email_and_each_digest_once(container_factory, service_config, notifications,
+                                                           smtp_server):
+    join(notifications, service_config, AYSE, "ayse@example.org")
+    join(notifications, service_config, BORA, "bora@example.org")
+    hook(notifications, "set_preferences", AYSE, {"channels": {"in_app": True, "email": True}})
+    hook(notifications, "set_preferences", BORA, {"channels": {"in_app": True, "email": True}, "digest": "daily"})
+    for number in range(3):
+        for member in ("ayse", "bora"):
+            deliver(notifications, service_config, "spaces", "booking.confirmed", "booking_confirmed",
+                    {**BOOKING, "booking_id": f"{member}{number}", "member_id": member})
+    Delivery.objects(member_id="ayse").update(set__due_at=datetime.now(timezone.utc))  # outside quiet hours
+    Delivery.objects(member_id="bora").update(set__due_at=datetime.now(timezone.utc))  # as if it were 08:00
+    # The second instance starts once the events are in (with two, either may take an event).
+    second = start_notifications(container_factory, service_config, SMTP_PORT=smtp_server[0],
+                                 EMAIL_RETRY_DELAYS_SECONDS="0,0")
+    for timer in ("send_emails", "send_digests"):  # both instances at the same moment (one hook each at a time)
+        runs = [eventlet.spawn(hook, container, timer) for container in (notifications, second)]
+        [run.wait() for run in runs]
+
+    received = Counter(message["To"] for message in mailbox.Maildir(smtp_server[1]))
+    assert received == {"ayse@example.org": 3, "bora@example.org": 1}
+    assert {d.status for d in Delivery.objects()} == {"sent"}
 
 
 def test_erasure_removes_a_members_notifications_and_preferences(notifications, service_config):
