@@ -30,7 +30,10 @@ def test_generated_requests_cause_no_server_error_and_no_undocumented_response(p
     result = subprocess.run(
         [SCHEMATHESIS, "run", f"{platform.url}/api/openapi.json", "-H", f"Authorization: {tokens[role]}",
          "--max-examples", "30", "--checks", "not_a_server_error,response_schema_conformance",
-         "--exclude-path-regex", EXCLUDED, "--workers", "2", "--seed", "2026",
+         "--exclude-path-regex", EXCLUDED, "--seed", "2026",
+         # One worker: with several threads, CPython 3.11 now and then fails building hypothesis's ASTs
+         # ("AST constructor recursion depth mismatch", python/cpython#106905), which fails the run for nothing.
+         "--workers", "1",
          "--generation-deterministic", "--no-color"],  # the same requests in every run: CI stays reproducible
         capture_output=True, text=True, timeout=600, cwd=tmp_path)  # its cache stays out of the work tree
     summary = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
