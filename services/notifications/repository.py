@@ -87,28 +87,23 @@ class NotificationsRepository(Repository):
 
     def claim_due(self, now: datetime, lease: timedelta, limit: int = 50) -> list[Delivery]:
         """Take pending emails that are due (or whose sender died mid-way), each claimed by one instance."""
-        claimed = []
-        candidates = Delivery.objects(Q(status="pending", due_at__lte=now) |
-                                      Q(status="sending", lease_until__lt=now)).limit(limit)
-        for delivery in candidates:
-            taken = Delivery.objects(id=delivery.id, status=delivery.status, attempts=delivery.attempts).update_one(
-                set__status="sending", set__lease_until=now + lease)
-            if taken:
-                delivery.status = "sending"
-                claimed.append(delivery)
-        return claimed
+        return self._claim(("pending", "sending"), now, lease, limit)
 
     def claim_due_digests(self, now: datetime, lease: timedelta, limit: int = 1000) -> list[Delivery]:
         """Take the digest items that are due (or whose sender died mid-way), each claimed by one instance, so
         that several instances running the digest timer send each item once."""
+        return self._claim(("digest", "digest-sending"), now, lease, limit)
+
+    def _claim(self, statuses: tuple[str, str], now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
+        waiting, taken_status = statuses
         claimed = []
-        candidates = Delivery.objects(Q(status="digest", due_at__lte=now) |
-                                      Q(status="digest-sending", lease_until__lt=now)).limit(limit)
+        candidates = Delivery.objects(Q(status=waiting, due_at__lte=now) |
+                                      Q(status=taken_status, lease_until__lt=now)).limit(limit)
         for delivery in candidates:
             taken = Delivery.objects(id=delivery.id, status=delivery.status, attempts=delivery.attempts).update_one(
-                set__status="digest-sending", set__lease_until=now + lease)
+                set__status=taken_status, set__lease_until=now + lease)
             if taken:
-                delivery.status = "digest-sending"
+                delivery.status = taken_status
                 claimed.append(delivery)
         return claimed
 

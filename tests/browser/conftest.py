@@ -10,18 +10,14 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.support.browser import launch
-from tests.support.processes import Platform
+from tests.support.processes import platform_for_module
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
 def platform(request):
-    log_dir = ARTIFACTS / "logs" / request.module.__name__.rsplit(".", 1)[-1]
-    log_dir.mkdir(parents=True, exist_ok=True)
-    running = Platform(log_dir).start()
-    yield running
-    running.stop()
+    yield from platform_for_module(request, ARTIFACTS)
 
 
 @pytest.fixture(scope="session")

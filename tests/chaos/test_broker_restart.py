@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.processes import Platform
+from tests.support.processes import Platform, eventually
 
 pytestmark = pytest.mark.chaos
 
@@ -33,15 +33,6 @@ BERLIN_WINTER = timezone(timedelta(hours=1))
 def rabbitmqctl(*args):
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
 
-
-def eventually(check, seconds=60, interval=0.3):
-    """Poll `check` until it returns something true or the deadline passes (waiting on other processes)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.processes import Platform
+from tests.support.processes import Platform, eventually
 
 pytestmark = pytest.mark.chaos
 
@@ -54,15 +54,6 @@ BERLIN_WINTER = timezone(timedelta(hours=1))
 # which drops it. Not an event; counted apart.
 REPLY_QUEUES = "rpc.reply-"
 
-
-def eventually(check, seconds=60, interval=0.2):
-    """Poll `check` until it returns something true or the deadline passes (waiting on other processes)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)
 
 
 class Ledger:

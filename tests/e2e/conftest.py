@@ -3,15 +3,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import Platform
+from tests.support.processes import platform_for_module
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
 def platform(request):
-    log_dir = ARTIFACTS / "logs" / request.module.__name__.rsplit(".", 1)[-1]
-    log_dir.mkdir(parents=True, exist_ok=True)
-    running = Platform(log_dir).start()
-    yield running
-    running.stop()
+    yield from platform_for_module(request, ARTIFACTS)

@@ -174,3 +174,23 @@ class Client:
 
     def delete(self, path, **kwargs):
         return self.request("DELETE", path, **kwargs)
+
+
+def eventually(check, seconds: float = 60, interval: float = 0.2):
+    """Poll `check` until it returns something true or the deadline passes (waiting on other processes, which
+    have no event to wait on); returns the last result."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+def platform_for_module(request, artifacts: Path):
+    """The body of a module-scoped `platform` fixture: a running platform, its logs under artifacts/logs."""
+    log_dir = artifacts / "logs" / request.module.__name__.rsplit(".", 1)[-1]
+    log_dir.mkdir(parents=True, exist_ok=True)
+    running = Platform(log_dir).start()
+    yield running
+    running.stop()
