@@ -5,12 +5,23 @@ outbox safe, so events keep it. A reply is different: it goes to the caller's ow
 if the broker lost it the caller would see its timeout, exactly as when the service is slow. Waiting for a
 confirm there only adds a round trip to every call (measured: a third of a booking's time in the service).
 Requests keep their confirms (the caller's proxy needs them to notice a service that is not running).
+
+A reply that cannot be published at all (the broker went away while the worker ran) is logged and dropped:
+the caller sees its timeout, as above. Nameko would otherwise let the publish error end the worker with an
+exception, and an exception there stops the whole service container (seen here: the spaces service exited
+during a broker restart under load). The request is still acknowledged where the connection allows, so it
+does not hold a prefetch slot; a caller that repeats a command sends its idempotency key with it.
 """
+import logging
+
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY,
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class UnconfirmedPublisher(Publisher):
@@ -29,8 +40,14 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
             config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
             ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
         )
-        result, exc_info = responder.send_response(result, exc_info)
-        self.queue_consumer.ack_message(message)
+        try:
+            result, exc_info = responder.send_response(result, exc_info)
+        except Exception:  # the broker is away: see the module's docstring
+            log.warning("could not reply to an RPC call (the caller will time out)", exc_info=True)
+        try:
+            self.queue_consumer.ack_message(message)
+        except Exception:  # the connection is gone; the broker returns the request to its queue, if it kept it
+            log.warning("could not acknowledge an RPC request", exc_info=True)
         return result, exc_info
 
 
