@@ -1,6 +1,7 @@
 """The help service in real Nameko containers on the real RabbitMQ."""
 from datetime import datetime, timedelta, timezone
 
+import eventlet
 import pytest
 from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
@@ -169,6 +170,27 @@ def test_an_open_request_expires_once_at_the_end_of_its_window(call, recorder, h
     with entrypoint_hook(help_service, "expire_requests") as expire:
         assert expire() == 0
     assert len(heard("help.expired")) == 1
+
+
+def run_expiry(container):
+    with entrypoint_hook(container, "expire_requests") as expire:
+        return expire()
+
+
+def test_two_instances_expiring_at_the_same_moment_expire_a_request_once(container_factory, service_config,
+                                                                         call, recorder, help_service):
+    requests = [call("create_request", AYSE, {"title": f"Blumen gießen {n}", "category": "garden"})
+                for n in range(5)]
+    past = datetime.now(timezone.utc) - timedelta(seconds=1)
+    StoredRequest.objects(id__in=[r["id"] for r in requests]).update(set__expires_at=past, set__needed_until=past)
+    second = container_factory(HelpService, service_config)
+    second.start()
+    with entrypoint_waiter(recorder, "expired", timeout=20,
+                           callback=lambda _worker, _result, _exc: len(heard("help.expired")) == 5):
+        runs = [eventlet.spawn(run_expiry, container) for container in (help_service, second)]
+        expired = [run.wait() for run in runs]
+    assert sum(expired) == 5
+    assert sorted(e["payload"]["request_id"] for e in heard("help.expired")) == sorted(r["id"] for r in requests)
 
 
 def test_a_deactivated_requester_delivered_twice_cancels_once(call, recorder, neighbours, members_event):
