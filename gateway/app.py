@@ -55,7 +55,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     refuse_demo_secret_in_production(app)
     logging.basicConfig(level=env("LOG_LEVEL", "INFO"))
     if app.config["TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
+        # The proxy terminates TLS: believe its X-Forwarded-Proto too, so that links the pages hand out (the join
+        # link, the calendar feed) say https, and the language cookie is Secure like the session cookie.
+        trusted = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
 
     app.extensions["rpc"] = RpcClient(app.config["AMQP_URI"], timeout=app.config["RPC_TIMEOUT"])
     app.extensions["health_rpc"] = RpcClient(app.config["AMQP_URI"], timeout=app.config["HEALTH_TIMEOUT"])

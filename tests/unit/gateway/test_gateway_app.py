@@ -112,3 +112,17 @@ def test_a_token_with_a_wrong_signature_or_past_its_expiry_is_refused(client):
                           (forged, "Please log in."), (expired, "Your login has expired. Please log in again.")):
         response = client.get("/api/v1/members/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401 and response.json["detail"] == detail
+
+
+def test_behind_a_trusted_proxy_the_address_and_the_scheme_are_the_proxys():
+    app = create_app({"TESTING": True, "TRUSTED_PROXIES": 1})
+    seen = {}
+
+    @app.route("/_probe")
+    def probe():
+        from flask import request
+        seen.update(addr=request.remote_addr, secure=request.is_secure, url=request.host_url)
+        return ""
+
+    app.test_client().get("/_probe", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
+    assert seen == {"addr": "203.0.113.7", "secure": True, "url": "https://localhost/"}
