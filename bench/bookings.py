@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-from bench.measure import LightClient, percentile, platform_cpu, platform_rss  # noqa: E402
+from bench.measure import LightClient, percentile, platform_cpu, platform_rss, print_memory  # noqa: E402
 from tests.support.processes import Platform  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
@@ -205,14 +205,8 @@ def main() -> None:
         values = row["cpu_ms_per_booking_at_saturation"]
         print(f"{row['instances']:>9}" + "".join(f"{values[name]:>16}" for name in names)
               + f"{row['load_generator_cpu_ms_per_booking']:>16}")
-    print(f"\nResident memory (MiB; a service's instances share one process; gateway = gunicorn and its workers)")
-    names = list(results[0]["rss_mib_at_rest"])
-    print(f"{'instances':>9} {'':>12}" + "".join(f"{name:>16}" for name in names))
-    for row in results:
-        for moment in ("at_rest", "after_load"):
-            values = row[f"rss_mib_{moment}"]
-            print(f"{row['instances']:>9} {moment.replace('_', ' '):>12}"
-                  + "".join(f"{values.get(name, ''):>16}" for name in names))
+    print("\nResident memory (MiB; a service's instances share one process; gateway = gunicorn and its workers)")
+    print_memory(results, "instances", "instances", 16)
     print(f"written to {RESULTS / 'bookings.json'}")
 
 

@@ -83,3 +83,14 @@ class LightClient:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def print_memory(results: list[dict], key: str, label: str, width: int) -> None:
+    """The RSS table of a bench: one row per run (`key` names the run's instance count) at rest and after load."""
+    names = list(results[0]["rss_mib_at_rest"])
+    print(f"{label:>{len(label)}} {'':>12}" + "".join(f"{name:>{width}}" for name in names))
+    for row in results:
+        for moment in ("at_rest", "after_load"):
+            values = row[f"rss_mib_{moment}"]
+            print(f"{row[key]:>{len(label)}} {moment.replace('_', ' '):>12}"
+                  + "".join(f"{values.get(name, ''):>{width}}" for name in names))

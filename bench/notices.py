@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from kombu import Connection, Exchange, Queue  # noqa: E402
 from nameko.standalone.events import event_dispatcher  # noqa: E402
 
-from bench.measure import percentile, platform_rss  # noqa: E402
+from bench.measure import percentile, platform_rss, print_memory  # noqa: E402
 from services.common.events import new_event  # noqa: E402
 from tests.support.processes import Platform  # noqa: E402
 
@@ -152,13 +152,7 @@ def main() -> None:
               f"{row['booking_to_inbox_p50_ms']:>22} {row['booking_to_inbox_p95_ms']:>7}")
     print("targets: >= 1,000 deliveries/s; booking -> inbox p95 <= 250 ms")
     print("\nResident memory (MiB; gateway = gunicorn and its workers)")
-    names = list(results[0]["rss_mib_at_rest"])
-    print(f"{'notifications instances':>23} {'':>12}" + "".join(f"{name:>14}" for name in names))
-    for row in results:
-        for moment in ("at_rest", "after_load"):
-            values = row[f"rss_mib_{moment}"]
-            print(f"{row['notifications_instances']:>23} {moment.replace('_', ' '):>12}"
-                  + "".join(f"{values.get(name, ''):>14}" for name in names))
+    print_memory(results, "notifications_instances", "notifications instances", 14)
     print(f"written to {RESULTS / 'notices.json'}")
 
 

@@ -135,16 +135,21 @@ def join():
                 labels=JOIN_LABELS, spoken=spoken_language_options())
 
 
+def profile_form(actor: dict) -> dict:
+    """My details as the profile form shows them."""
+    current = call("members", "get_profile", actor)
+    return {"display_name": current["display_name"], "phone": current.get("phone") or "",
+            "share_phone": current.get("share_phone", False), "preferred_language": current["preferred_language"],
+            "languages": current.get("languages") or []}
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
     """My name, phone and languages; and what I am told about, how and when."""
     errors = FormErrors()
     actor = g.actor
-    current = call("members", "get_profile", actor)
-    form = {"display_name": current["display_name"], "phone": current.get("phone") or "",
-            "share_phone": current.get("share_phone", False), "preferred_language": current["preferred_language"],
-            "languages": current.get("languages") or []}
+    form = profile_form(actor)
     if request.method == "POST":
         form = {"display_name": request.form.get("display_name", "").strip(),
                 "phone": request.form.get("phone", "").strip(),
@@ -194,10 +199,7 @@ def preferences():
         else:
             flash_done(_("Your message settings are saved."))
             return after_post("web_account.profile")
-    current = call("members", "get_profile", g.actor)
-    form = {"display_name": current["display_name"], "phone": current.get("phone") or "",
-            "share_phone": current.get("share_phone", False), "preferred_language": current["preferred_language"],
-            "languages": current.get("languages") or []}
+    form = profile_form(g.actor)
     preferences = dict(body, quiet_hours={"from": quiet_from, "until": quiet_until})
     return page("web/profile.html", 422, title=_("My details"), errors=FormErrors(), form=form, labels=JOIN_LABELS,
                 spoken=spoken_language_options(), preferences=preferences, preference_errors=errors,

@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 from gateway.auth import actor_from_token
 from gateway.rpc import ServiceUnavailable
 from services.common.clock import isoformat_z, parse_iso
-from services.common.errors import NotFound, ServiceError, Unauthorized
+from services.common.errors import ServiceError, Unauthorized
 from services.common.i18n import (
     FALLBACK_LANGUAGE, LANGUAGES, MessageCatalogs, format_span, format_when, primary_language, text_direction,
 )
@@ -265,7 +265,3 @@ def parse_day(text: str | None) -> date | None:
 
 def utc_iso(moment: datetime) -> str:
     return isoformat_z(moment)
-
-
-def not_found() -> NotFound:
-    return NotFound("Not found.")

@@ -4,8 +4,8 @@ from flask import g, request, url_for
 from flask_babel import gettext as _
 
 from gateway.web.common import (
-    LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, local_moment, organiser_required, page, page_blueprint,
-    today, utc_iso,
+    LANGUAGE_NAMES, FormErrors, after_post, call, error_page, flash_done, local_moment, organiser_required, page,
+    page_blueprint, today, utc_iso,
 )
 from services.common.errors import Conflict, Invalid, RuleBroken
 from services.common.i18n import LANGUAGES
@@ -14,6 +14,8 @@ bp = page_blueprint("web_organise", __name__, "/organise")
 RULE_FIELDS = ("open_from", "open_until", "slot_minutes", "min_duration_minutes", "max_duration_minutes",
                "max_days_ahead", "household_quota_minutes_per_week", "buffer_minutes")
 NUMBER_FIELDS = ("capacity",) + RULE_FIELDS[2:]
+# A service's field error (`rules.max_duration_minutes`, `name`, ...) shown next to the form's field.
+SPACE_ERROR_FIELDS = {**{key: key for key in NUMBER_FIELDS + RULE_FIELDS}, "name": "name", "*": "name"}
 
 
 def space_labels() -> dict:
@@ -126,8 +128,7 @@ def new_space():
             try:
                 call("spaces", "create_space", g.actor, body)
             except Invalid as error:
-                errors.take_service_error(error, {**{key: key for key in NUMBER_FIELDS + RULE_FIELDS},
-                                                  "name": "name", "*": "name"})
+                errors.take_service_error(error, SPACE_ERROR_FIELDS)
             else:
                 flash_done(_("The room %(name)s is ready to be booked.", name=form["name"]))
                 return after_post("web_organise.spaces")
@@ -148,8 +149,7 @@ def edit_space(space_id):
             try:
                 call("spaces", "change_space", g.actor, space_id, body)
             except Invalid as error:
-                errors.take_service_error(error, {**{key: key for key in NUMBER_FIELDS + RULE_FIELDS},
-                                                  "name": "name", "*": "name"})
+                errors.take_service_error(error, SPACE_ERROR_FIELDS)
             else:
                 flash_done(_("The changes to %(name)s are saved.", name=form["name"]))
                 return after_post("web_organise.spaces")
@@ -167,7 +167,7 @@ def approvals():
 @organiser_required
 def decide(booking_id, decision):
     if decision not in ("approve", "reject"):
-        return page("web/error.html", 404, title=_("Not found"), text=_("This page does not exist."))
+        return error_page(404)
     try:
         call("spaces", f"{decision}_booking", g.actor, booking_id)
     except Conflict:

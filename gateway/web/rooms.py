@@ -151,24 +151,25 @@ def book(space_id):
     return week_page(space_id, monday, errors=errors, form=form, clashes=clashes, status=422)
 
 
+def my_upcoming_bookings() -> list[dict]:
+    """My bookings from today on that still hold their time (confirmed, or waiting for approval)."""
+    bookings = call("spaces", "list_bookings", g.actor,
+                    {"mine": True, "from": utc_iso(local_moment(today(), "00:00")), "limit": 200})["items"]
+    return [booking for booking in bookings if booking["status"] in ("confirmed", "pending")]
+
+
 @bp.route("/bookings")
 @login_required
 def my_bookings():
-    bookings = call("spaces", "list_bookings", g.actor,
-                    {"mine": True, "from": utc_iso(local_moment(today(), "00:00")), "limit": 200})["items"]
-    bookings = [b for b in bookings if b["status"] in ("confirmed", "pending")]
-    return page("web/bookings.html", title=_("My bookings"), bookings=bookings, feed=None)
+    return page("web/bookings.html", title=_("My bookings"), bookings=my_upcoming_bookings(), feed=None)
 
 
 @bp.route("/bookings/calendar-link", methods=["POST"])
 @login_required
 def calendar_link():
     feed = call("spaces", "new_feed_link", g.actor)
-    bookings = call("spaces", "list_bookings", g.actor,
-                    {"mine": True, "from": utc_iso(local_moment(today(), "00:00")), "limit": 200})["items"]
-    bookings = [b for b in bookings if b["status"] in ("confirmed", "pending")]
     url = request.host_url.rstrip("/") + feed["path"]
-    return page("web/bookings.html", title=_("My bookings"), bookings=bookings, feed=url)
+    return page("web/bookings.html", title=_("My bookings"), bookings=my_upcoming_bookings(), feed=url)
 
 
 @bp.route("/bookings/<booking_id>/cancel", methods=["POST"])
