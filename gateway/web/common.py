@@ -248,12 +248,24 @@ class FormErrors(dict):
         self.setdefault(field, []).append(str(message))
 
     def take_service_error(self, error: ServiceError, fields: dict[str, str]) -> None:
-        """A service's field errors, worded for the page (`fields`: service field -> form field)."""
-        for name in (error.errors or {}):
-            top = str(name).split(".")[0]
-            self.add(fields.get(top, fields.get("*", top)), _("Please check this entry."))
+        """A service's field errors, worded for the page (`fields`: service field -> form field, "*" for the
+        rest). A nested field (`rules.max_duration_minutes`) is shown at its own form field where there is one."""
+        for name in _field_names(error.errors or {}):
+            parts = name.split(".")
+            form_field = fields.get(name) or fields.get(parts[-1]) or fields.get(parts[0]) or fields.get("*", name)
+            if _("Please check this entry.") not in self.get(form_field, []):
+                self.add(form_field, _("Please check this entry."))
         if not error.errors:
             self.add(fields.get("*", "form"), _("This is not possible. Please check what you entered."))
+
+
+def _field_names(errors: dict, prefix: str = "") -> list[str]:
+    """"rules.max_duration_minutes" for `{"rules": {"max_duration_minutes": [...]}}` as for the dotted key."""
+    names = []
+    for key, value in errors.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        names += _field_names(value, name) if isinstance(value, dict) else [name]
+    return names
 
 
 def parse_day(text: str | None) -> date | None:

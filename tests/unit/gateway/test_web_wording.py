@@ -7,8 +7,10 @@ import pytest
 from flask import g
 
 from gateway.app import create_app
-from gateway.web.common import deadline, local_moment, safe_next
+from gateway.web.common import FormErrors, deadline, local_moment, safe_next
 from gateway.web.help import nearest_first
+from gateway.web.organise import SPACE_ERROR_FIELDS
+from services.common.errors import Invalid
 from gateway.web.rooms import rule_message, week_of
 
 RULES = {"open_from": "08:00", "open_until": "22:00", "slot_minutes": 30}
@@ -100,3 +102,18 @@ def test_requests_in_my_categories_and_languages_come_first():
                 {"id": "d", "category": "garden", "languages": []}]
     ranked = nearest_first(requests, ["shopping"], ["de", "tr"])
     assert [r["id"] for r in ranked] == ["c", "b", "d", "a"]
+
+
+@pytest.mark.parametrize("errors", [{"rules.min_duration_minutes": ["must be a multiple of slot_minutes (60)."]},
+                                    {"rules": {"min_duration_minutes": ["must be a multiple of slot_minutes (60)."]}}])
+def test_a_services_error_on_a_rule_is_shown_at_that_rules_field(app, errors):
+    context = in_language(app, "en")
+    try:
+        shown = FormErrors()
+        shown.take_service_error(Invalid("The rules do not fit together.", errors=errors), SPACE_ERROR_FIELDS)
+        assert shown == {"min_duration_minutes": ["Please check this entry."]}
+        unknown = FormErrors()
+        unknown.take_service_error(Invalid("No.", errors={"colour": ["unknown"]}), SPACE_ERROR_FIELDS)
+        assert list(unknown) == ["name"]
+    finally:
+        context.pop()
