@@ -182,3 +182,23 @@ def test_a_next_address_on_another_site_is_not_followed(world):
                                     "next": "https://evil.example/"})
     assert answer.status_code == 303 and answer.headers["Location"] == "/"
     assert client.post("/language", {"language": "tr", "next": "//evil.example/"}).headers["Location"] == "/"
+
+
+JUNK = {"date": "2026-13-45", "start": "25:99", "end": "x", "purpose": "p" * 500, "title": "$where",
+        "category": "{$gt: ''}", "needed_until": "yesterday", "languages": "zzzzzz", "offer_id": "nope", "message": "m" * 5000,
+        "email": "not an address", "role": "king", "household": "h" * 500, "capacity": "-1", "open_from": "24:99",
+        "slot_minutes": "abc", "language": "xx", "audience": "everyone", "audience_language": "qq",
+        "title_de": "", "body_de": "", "quiet_from": "7", "quiet_until": "", "help_categories": "none",
+        "display_name": "", "preferred_language": "klingon", "invitation_code": "$ne", "password": "1",
+        "next": "javascript:alert(1)"}
+
+
+@pytest.mark.parametrize("route", sorted(k for k in PAGES if k[0] == "POST"), ids=lambda r: f"{r[0]} {r[1]}")
+def test_a_form_sent_with_nonsense_is_answered_with_a_page_never_a_server_error(world, route):
+    _who, path = PAGES[route]
+    for client in (Browser(world["platform"].url).log_in(ORGANISER["email"], ORGANISER["password"]),
+                   Browser(world["platform"].url)):
+        for data in ({}, JUNK):
+            answer = client.post(path.format(**world["ids"]), data)
+            assert answer.status_code < 500, (path, answer.status_code, answer.text[:300])
+            assert answer.status_code in (303, 200) or "text/html" in answer.headers["Content-Type"]

@@ -47,7 +47,8 @@ def test_every_rule_is_explained_in_the_readers_language_with_its_limit(app, lan
 def test_german_spells_out_durations(app):
     context = in_language(app, "de")
     try:
-        assert rule_message("max_duration", 180, RULES) == "Dieser Raum kann höchstens 3 Stunden am Stück gebucht werden."
+        assert rule_message("max_duration", 180, RULES) == \
+            "Dieser Raum kann höchstens 3 Stunden am Stück gebucht werden."
         assert "90 Minuten" in rule_message("min_duration", 90, RULES)
         assert "1 Tag" in rule_message("household_quota", 1440, RULES)
     finally:
@@ -104,8 +105,11 @@ def test_requests_in_my_categories_and_languages_come_first():
     assert [r["id"] for r in ranked] == ["c", "b", "d", "a"]
 
 
-@pytest.mark.parametrize("errors", [{"rules.min_duration_minutes": ["must be a multiple of slot_minutes (60)."]},
-                                    {"rules": {"min_duration_minutes": ["must be a multiple of slot_minutes (60)."]}}])
+MESSAGE = ["must be a multiple of slot_minutes (60)."]
+
+
+@pytest.mark.parametrize("errors", [{"rules.min_duration_minutes": MESSAGE},
+                                    {"rules": {"min_duration_minutes": MESSAGE}}])
 def test_a_services_error_on_a_rule_is_shown_at_that_rules_field(app, errors):
     context = in_language(app, "en")
     try:
