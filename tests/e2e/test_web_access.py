@@ -185,7 +185,8 @@ def test_a_next_address_on_another_site_is_not_followed(world):
 
 
 JUNK = {"date": "2026-13-45", "start": "25:99", "end": "x", "purpose": "p" * 500, "title": "$where",
-        "category": "{$gt: ''}", "needed_until": "yesterday", "languages": "zzzzzz", "offer_id": "nope", "message": "m" * 5000,
+        "category": "{$gt: ''}", "needed_until": "yesterday", "languages": "zzzzzz", "offer_id": "nope",
+        "message": "m" * 5000,
         "email": "not an address", "role": "king", "household": "h" * 500, "capacity": "-1", "open_from": "24:99",
         "slot_minutes": "abc", "language": "xx", "audience": "everyone", "audience_language": "qq",
         "title_de": "", "body_de": "", "quiet_from": "7", "quiet_until": "", "help_categories": "none",
