@@ -11,7 +11,7 @@ import mongoengine
 from nameko.extensions import DependencyProvider
 from pymongo.errors import DuplicateKeyError
 
-from services.common import memory_journal
+from services.common import memory_journal, mongomock_speedups
 from services.common.clock import as_utc
 from services.common.config import database_name, env, env_bool
 
@@ -44,7 +44,7 @@ def connect(alias: str, db_name: str, uri: str | None) -> None:
             import mongomock
 
             log.warning(IN_MEMORY_WARNING, alias)
-            look_up_ids_directly_in_mongomock()
+            mongomock_speedups.install()
             mongoengine.connect(
                 db=db_name, alias=alias, host="mongodb://localhost", tz_aware=True,
                 mongo_client_class=mongomock.MongoClient,
@@ -53,41 +53,6 @@ def connect(alias: str, db_name: str, uri: str | None) -> None:
             if journal_dir:  # tests that kill a service keep its data across the kill (see memory_journal)
                 memory_journal.attach(mongoengine.get_db(alias), journal_dir)
                 _journaled[alias] = db_name
-
-
-def look_up_ids_directly_in_mongomock() -> None:
-    """mongomock answers every query by testing every document, even a query by `_id`: with thousands of
-    bookings each update of one booking cost tens of milliseconds. A query that names its `_id` (or a list of
-    them with `$in`) now starts from those documents; the rest of the filter still applies, so the answers are
-    the same. Only the in-memory store of development and tests is touched; MongoDB uses its `_id` index."""
-    from mongomock.collection import Collection
-    from mongomock.filtering import filter_applies
-
-    scan_all = Collection._iter_documents
-    if getattr(scan_all, "looks_up_ids", False):
-        return
-
-    def iter_documents(collection, filter):
-        ids = _named_ids(filter)
-        if ids is None:
-            return scan_all(collection, filter)
-        store = collection._store
-        candidates = [store[_id] for _id in ids if _id in store]
-        return (document for document in candidates if filter_applies(filter, document))
-
-    iter_documents.looks_up_ids = True
-    Collection._iter_documents = iter_documents
-
-
-def _named_ids(filter) -> list | None:
-    if not isinstance(filter, dict) or "_id" not in filter:
-        return None
-    wanted = filter["_id"]
-    if isinstance(wanted, str):
-        return [wanted]
-    if isinstance(wanted, dict) and list(wanted) == ["$in"] and all(isinstance(i, str) for i in wanted["$in"]):
-        return list(dict.fromkeys(wanted["$in"]))
-    return None
 
 
 def disconnect(alias: str) -> None:
