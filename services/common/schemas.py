@@ -1,4 +1,6 @@
 """Schema building blocks shared by the services' schemas (and so by the gateway's OpenAPI document)."""
+import functools
+
 from marshmallow import Schema, fields, validate, RAISE
 
 LANGUAGE_CODE = validate.Regexp(r"^[a-z]{2,3}$", error="Use a short language code such as de, tr or ar.")
@@ -46,6 +48,13 @@ def timestamp(**kwargs):
     return fields.String(metadata={"format": "date-time", "example": "2026-12-24T17:00:00Z"}, **kwargs)
 
 
+@functools.cache
+def _instance(schema_class):
+    """One instance per schema: building one costs more than loading a request with it, and loading does not
+    change it (our schemas keep no per-call state), so every worker shares it."""
+    return schema_class()
+
+
 def load(schema_class, data, *, partial=False) -> dict:
     """Validate input inside a service: a broken field becomes a typed `Invalid` that crosses the wire."""
     from marshmallow import ValidationError
@@ -55,7 +64,7 @@ def load(schema_class, data, *, partial=False) -> dict:
     if not isinstance(data, dict):
         raise Invalid("The request body must be a JSON object.")
     try:
-        return schema_class().load(data, partial=partial)
+        return _instance(schema_class).load(data, partial=partial)
     except ValidationError as error:
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
         raise Invalid("Some fields are not valid.", errors=messages)

@@ -148,7 +148,7 @@ def book(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None 
     count = data.get("repeat_weekly")
     if not count:
         booking = _book_one(repo, actor, space, start, end, data["purpose"], None, tz, now,
-                            booking_id=_booking_id(request_key, 0))
+                            booking_id=_booking_id(request_key, 0), request_key=request_key)
         outbox.send(booking)
         return booking_view(booking, actor)
 
@@ -158,7 +158,7 @@ def book(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None 
         outcome = {"start": isoformat_z(when_start), "end": isoformat_z(when_end)}
         try:
             booking = _book_one(repo, actor, space, when_start, when_end, data["purpose"], series_id, tz, now,
-                                booking_id=_booking_id(request_key, index))
+                                booking_id=_booking_id(request_key, index), request_key=request_key)
         except (RuleBroken, Conflict) as refusal:
             first_refusal = first_refusal or refusal
             outcome.update(status="refused", booking_id=None, reason=refusal.detail,
@@ -182,10 +182,12 @@ def _booking_id(request_key: str | None, occurrence: int | str) -> str:
     return str(uuid.uuid5(BOOKING_IDS, f"{request_key}#{occurrence}"))
 
 
-def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now, *, booking_id: str) -> Booking:
-    earlier = repo.booking(actor["community_id"], booking_id)
-    if earlier is not None:
-        return earlier  # an earlier attempt at this very request stored it (its events go out with it)
+def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now, *, booking_id: str,
+              request_key: str | None) -> Booking:
+    if request_key:  # an earlier attempt at this very request may have stored it (its events go out with it)
+        earlier = repo.booking(actor["community_id"], booking_id)
+        if earlier is not None:
+            return earlier
     rules = domain_rules(space.rules)
     household = actor.get("household")
     # Every rule but the quota first: they bound the booking's length and date, and so what is read next.
