@@ -88,9 +88,11 @@ def plan_emails(repo, entries: list[dict], now) -> None:
     """An email for each new entry whose member chose email: after their quiet hours, or in the digest."""
     if not entries:
         return
-    members = {entry["member_id"] for entry in entries}
-    preferences = repo.preferences_of(members)
-    recipients = repo.recipients(members)
+    preferences = repo.preferences_of({entry["member_id"] for entry in entries})
+    by_email = {member_id for member_id, chosen in preferences.items() if chosen.email}
+    if not by_email:
+        return  # most entries: nobody asked for an email, so there is nobody's address to read
+    recipients = repo.recipients(by_email)
     deliveries = []
     for entry in entries:
         chosen, recipient = preferences.get(entry["member_id"]), recipients.get(entry["member_id"])
