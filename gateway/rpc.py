@@ -16,6 +16,7 @@ from nameko.amqp.publish import Publisher
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.common import amqp
 from services.common.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class PromptPublisher(Publisher):
 
 
 nameko_rpc.MethodProxy.publisher_cls = PromptPublisher
+amqp.install()
 
 
 class ServiceUnavailable(Exception):
