@@ -10,11 +10,13 @@ import os
 import queue
 import threading
 
+from kombu import Consumer
+from kombu.common import maybe_declare
 from kombu.exceptions import KombuError
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
-from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.standalone.rpc import ClusterRpcProxy, PollingQueueConsumer, SingleThreadedReplyListener
 
 from services.common import amqp
 from services.common.errors import ServiceError
@@ -35,6 +37,37 @@ class PromptPublisher(Publisher):
 
 nameko_rpc.MethodProxy.publisher_cls = PromptPublisher
 amqp.install()
+
+
+class UnacknowledgedReplies(PollingQueueConsumer):
+    """Nameko's reply consumer, taking replies without acknowledging each one.
+
+    Replies come to this proxy's own queue and are only ever read by it; a reply lost with the connection is a
+    timeout for its caller either way (and the proxy is then thrown away). An acknowledgement per reply only
+    costs the broker and the gateway a frame each."""
+
+    def _setup_consumer(self):
+        if self.consumer is not None:
+            try:
+                self.consumer.cancel()
+            except OSError:  # the connection is gone already, and with it the consumer
+                pass
+        channel = self.connection.channel()
+        self.queue = self.queue.bind(channel)
+        maybe_declare(self.queue, channel)
+        consumer = Consumer(channel, queues=[self.queue], accept=self.accept, no_ack=True)
+        consumer.callbacks = [self.on_message]
+        consumer.consume()
+        self.consumer = consumer
+
+    def ack_message(self, msg):
+        pass
+
+
+class ReplyListener(SingleThreadedReplyListener):
+    def __init__(self, timeout=None):
+        super().__init__(timeout=timeout)
+        self.queue_consumer = UnacknowledgedReplies(timeout=timeout)
 
 
 class ServiceUnavailable(Exception):
@@ -93,7 +126,7 @@ class RpcClient:
             return self._idle.get_nowait()
         except queue.Empty:
             pass
-        handle = ClusterRpcProxy({"AMQP_URI": self.amqp_uri}, timeout=self.timeout)
+        handle = ClusterRpcProxy({"AMQP_URI": self.amqp_uri}, timeout=self.timeout, reply_listener_cls=ReplyListener)
         try:
             return handle, handle.start()
         except Exception as error:
