@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-from bench.measure import LightClient, percentile, platform_cpu, platform_rss, print_memory  # noqa: E402
+from bench.measure import LightClient, machine_speed, percentile, platform_cpu, platform_rss, print_memory  # noqa: E402
 from tests.support.processes import Platform  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
@@ -184,12 +184,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Booking creation through the gateway.")
     parser.add_argument("--instances", default="1,2", help="comma-separated instance counts to measure")
     args = parser.parse_args()
+    speed = machine_speed()
     results = [measure(int(count)) for count in args.instances.split(",")]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bookings.json").write_text(json.dumps(
-        {"measured_at": datetime.now(timezone.utc).isoformat(), "cores": os.cpu_count(), "results": results},
+        {"measured_at": datetime.now(timezone.utc).isoformat(), "cores": os.cpu_count(), "machine_ms": speed,
+         "results": results},
         indent=2))
-    print(f"\nBooking creation through the gateway ({os.cpu_count()} cores, {SEEDED_BOOKINGS} bookings stored)")
+    print(f"\nBooking creation through the gateway ({os.cpu_count()} cores, {SEEDED_BOOKINGS} bookings stored; "
+          f"machine: {speed} ms for the reference work of bench/measure.py, smaller is faster)")
     print(f"{'instances':>9} {'bookings/s @32':>15} {'p50 ms @4':>10} {'p95 ms @4':>10} {'p99 ms @4':>10} "
           f"{'RPC p50 ms':>11} {'p50/RPC':>8}")
     for row in results:

@@ -63,7 +63,10 @@ def _look_up_ids_directly(collection) -> None:
         if ids is None:
             return scan_all(self, filter)
         store = self._store
-        candidates = [store[_id] for _id in ids if _id in store]
+        store._remove_expired_documents()
+        with store._rwlock.reader():  # once, rather than twice for each id
+            documents = store._documents
+            candidates = [documents[_id] for _id in ids if _id in documents]
         return (document for document in candidates if filter_applies(filter, document))
 
     collection.Collection._iter_documents = iter_documents
