@@ -192,21 +192,24 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
     household = actor.get("household")
     # Every rule but the quota first: they bound the booking's length and date, and so what is read next.
     _check(rules, start, end, tz, now, household_minutes=0)
-    quota_start, quota_end = domain.quota_week(start, tz)
     buffer = timedelta(minutes=rules.buffer_minutes)
-    # Read every week that either decides a clash (the booking with a buffer on both sides) or holds the
-    # household's quota week; a booking that is still running when this one starts began at most a
-    # maximum duration earlier.
-    read_from = min(quota_start, start - buffer - timedelta(minutes=rules.max_duration_minutes))
-    read_until = max(quota_end, end + buffer)
+    quota = rules.household_quota_minutes_per_week is not None
+    # Read every week that decides a clash (the booking with a buffer on both sides; a booking that is still
+    # running when this one starts began at most a maximum duration earlier) and, if the room has a quota, the
+    # household's quota week (a local week: it touches two of the ledgers' UTC weeks).
+    read_from, read_until = start - buffer - timedelta(minutes=rules.max_duration_minutes), end + buffer
+    if quota:
+        quota_start, quota_end = domain.quota_week(start, tz)
+        read_from, read_until = min(quota_start, read_from), max(quota_end, read_until)
     for _ in range(CLAIM_ATTEMPTS):
         ledgers = repo.ledgers(space.id, read_from, read_until)
         # An earlier attempt at this request may have claimed the time and died before storing the booking.
         already_claimed = any(c["booking_id"] == booking_id for c in ledgers.claims)
         claims = [c for c in ledgers.live_claims() if c["booking_id"] != booking_id]
-        held = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims
-                if (c.get("household") == household if household else c["member_id"] == actor["member_id"])]
-        _check(rules, start, end, tz, now, household_minutes=domain.household_minutes_in_week(held, start, tz))
+        if quota:
+            held = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims
+                    if (c.get("household") == household if household else c["member_id"] == actor["member_id"])]
+            _check(rules, start, end, tz, now, household_minutes=domain.household_minutes_in_week(held, start, tz))
         existing = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims]
         hits = domain.clashes((start, end), existing, rules.buffer_minutes)
         if hits:
