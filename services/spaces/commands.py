@@ -14,7 +14,7 @@ from services.common.errors import Conflict, Forbidden, Invalid, NotFound, RuleB
 from services.common.schemas import load
 from services.spaces import calendar, domain, events
 from services.spaces.models import Booking, Space, StoredRules, new_id
-from services.spaces.repository import LIVE
+from services.spaces.repository import LIVE, week_starts
 from services.spaces.schemas import (
     RULE_DEFAULTS, AvailabilityQuerySchema, BookingListQuerySchema, BookingRequestSchema, SpaceChangeSchema,
     SpaceRequestSchema,
@@ -198,9 +198,11 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
     # running when this one starts began at most a maximum duration earlier) and, if the room has a quota, the
     # household's quota week (a local week: it touches two of the ledgers' UTC weeks).
     read_from, read_until = start - buffer - timedelta(minutes=rules.max_duration_minutes), end + buffer
+    guard = []
     if quota:
         quota_start, quota_end = domain.quota_week(start, tz)
         read_from, read_until = min(quota_start, read_from), max(quota_end, read_until)
+        guard = week_starts(quota_start, quota_end)  # another booking of the household there changes the sum
     for _ in range(CLAIM_ATTEMPTS):
         ledgers = repo.ledgers(space.id, read_from, read_until)
         # An earlier attempt at this request may have claimed the time and died before storing the booking.
@@ -221,7 +223,7 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
             )
         if already_claimed or repo.claim(space, ledgers, booking_id=booking_id, start=start, end=end,
                                          blocked_end=end + buffer, member_id=actor["member_id"],
-                                         household=household, now=now):
+                                         household=household, now=now, guard=guard):
             status = "pending" if rules.requires_approval else "confirmed"
             booking = Booking(
                 id=booking_id, community_id=actor["community_id"], space_id=space.id, space_name=space.name,

@@ -84,24 +84,27 @@ class SpacesRepository(Repository):
         return Ledgers(space_id, versions, claims)
 
     def claim(self, space: Space, ledgers: Ledgers, *, booking_id: str, start: datetime, blocked_end: datetime,
-              end: datetime, member_id: str, household: str | None, now: datetime) -> bool:
+              end: datetime, member_id: str, household: str | None, now: datetime, guard=()) -> bool:
         """Add the booking's claim to every week its blocked time touches, each only if that week is unchanged
-        since `ledgers` was read. All or nothing: if one week changed meanwhile, the claims already added
-        are taken back and the caller reads again."""
+        since `ledgers` was read. `guard` names further weeks whose claims decided the booking (the weeks of the
+        household's quota week): each must be unchanged too, and is marked changed, so that another booking
+        that decided on them at the same moment reads again. All or nothing: if one week changed meanwhile, the
+        claims already added are taken back and the caller reads again."""
         claim = {"booking_id": booking_id, "start": start, "end": end, "member_id": member_id,
                  "household": household, "claimed_at": now}
         collection = WeekLedger._get_collection()
+        claimed_weeks = week_starts(start, blocked_end)
         done = []
-        for week in week_starts(start, blocked_end):
+        for week in [*claimed_weeks, *(week for week in guard if week not in claimed_weeks)]:
             version = ledgers.versions.get(week, 0)
+            change = {"$inc": {"version": 1},
+                      "$setOnInsert": {"community_id": space.community_id, "space_id": space.id,
+                                       "week_start": week, "week_end": week + WEEK}}
+            if week in claimed_weeks:
+                change["$push"] = {"claims": claim}
             try:
-                result = collection.update_one(
-                    {"_id": ledger_id(space.id, week), "version": version},
-                    {"$push": {"claims": claim}, "$inc": {"version": 1},
-                     "$setOnInsert": {"community_id": space.community_id, "space_id": space.id,
-                                      "week_start": week, "week_end": week + WEEK}},
-                    upsert=version == 0,
-                )
+                result = collection.update_one({"_id": ledger_id(space.id, week), "version": version}, change,
+                                               upsert=version == 0)
                 claimed = result.modified_count == 1 or result.upserted_id is not None
             except DuplicateKeyError:  # another booking created this week's ledger a moment ago
                 claimed = False
