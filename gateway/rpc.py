@@ -15,6 +15,7 @@ from kombu.common import maybe_declare
 from kombu.exceptions import KombuError
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
+from nameko.constants import NON_PERSISTENT
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy, PollingQueueConsumer, SingleThreadedReplyListener
 
@@ -32,6 +33,7 @@ PROMPT_RETRY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2, "
 
 class PromptPublisher(Publisher):
     retry_policy = PROMPT_RETRY
+    delivery_mode = NON_PERSISTENT  # a request only matters while its caller waits (see services.common.rpc)
     transport_options = {**Publisher.transport_options, **PROMPT_RETRY}
 
 
