@@ -7,6 +7,7 @@ in the document and the relay, run by a timer in every service, publishes them l
 be published twice; consumers are idempotent by `event_id`.
 """
 import logging
+import weakref
 from datetime import timedelta
 
 from mongoengine import DictField, Document, ListField
@@ -32,16 +33,36 @@ class Outbox(EventDispatcher):
 
     def __init__(self, *documents: type[OutboxDocument], **kwargs):
         self.documents = documents
+        self._senders = weakref.WeakKeyDictionary()
         super().__init__(**kwargs)
 
     def get_dependency(self, worker_ctx):
-        return OutboxSender(super().get_dependency(worker_ctx), self.documents)
+        sender = OutboxSender(super().get_dependency(worker_ctx), self.documents)
+        self._senders[worker_ctx] = sender
+        return sender
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        """The worker has answered (an RPC's reply is sent): now publish what it left for after the reply."""
+        sender = self._senders.pop(worker_ctx, None)
+        if sender is not None:
+            sender.send_left()
 
 
 class OutboxSender:
     def __init__(self, dispatch, documents):
         self._dispatch = dispatch
         self._documents = documents
+        self._left: list[OutboxDocument] = []
+
+    def send_after_reply(self, *documents: OutboxDocument) -> None:
+        """Publish what these freshly saved documents carry once the caller has its answer: the caller need not
+        wait for the broker's confirm of an event that is stored already (and goes out with the relay should
+        this publish fail or the process die first)."""
+        self._left.extend(documents)
+
+    def send_left(self) -> bool:
+        left, self._left = self._left, []
+        return self.send(*left)
 
     def send(self, *documents: OutboxDocument) -> bool:
         """Publish what these freshly saved documents carry; what fails stays for the relay. True if all went."""

@@ -149,7 +149,7 @@ def book(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None 
     if not count:
         booking = _book_one(repo, actor, space, start, end, data["purpose"], None, tz, now,
                             booking_id=_booking_id(request_key, 0), request_key=request_key)
-        outbox.send(booking)
+        outbox.send_after_reply(booking)
         return booking_view(booking, actor)
 
     series_id = _booking_id(request_key, "series") if count > 1 else None
@@ -166,7 +166,7 @@ def book(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None 
             if "conflicts" in refusal.extra:
                 outcome["conflicts"] = refusal.extra["conflicts"]
         else:
-            outbox.send(booking)
+            outbox.send_after_reply(booking)
             booked.append(booking)
             outcome.update(status=booking.status, booking_id=booking.id, reason=None, rule=None)
         occurrences.append(outcome)
@@ -294,7 +294,7 @@ def _end(repo, outbox, booking: Booking, status: str, *, by: str, now, reason: s
         booking.record(events.booking_event("booking.rejected", booking, now, decided_by=by))
     repo.save_booking(booking)
     repo.release(booking.space_id, booking.id)
-    outbox.send(booking)
+    outbox.send_after_reply(booking)
 
 
 def approve(repo, outbox, actor: dict, booking_id: str, now) -> dict:
@@ -307,7 +307,7 @@ def approve(repo, outbox, actor: dict, booking_id: str, now) -> dict:
     booking.sequence += 1
     booking.record(events.booking_event("booking.approved", booking, now, decided_by=actor["member_id"]))
     repo.save_booking(booking)
-    outbox.send(booking)
+    outbox.send_after_reply(booking)
     return booking_view(booking, actor)
 
 

@@ -1,5 +1,6 @@
 """The spaces service in real Nameko containers on the real RabbitMQ."""
 from datetime import datetime, timedelta, timezone
+from unittest import mock
 
 import eventlet
 import pytest
@@ -10,6 +11,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, RuleBroken
 from services.common.events import new_event
+from services.common.outbox import Outbox
 from services.spaces.models import Booking
 from services.spaces.service import SpacesService
 
@@ -64,8 +66,10 @@ def spaces(container_factory, service_config, recorder):
 
 @pytest.fixture
 def call(spaces):
+    """Call an entrypoint and return once its worker is done: its answer, and the events it publishes after the
+    answer, gone out."""
     def invoke(method, *args, **kwargs):
-        with entrypoint_hook(spaces, method) as entrypoint:
+        with entrypoint_waiter(spaces, method), entrypoint_hook(spaces, method) as entrypoint:
             return entrypoint(*args, **kwargs)
 
     return invoke
@@ -91,6 +95,27 @@ def test_a_booking_is_confirmed_and_announced_once_with_what_notifications_need(
     payload = events[0]["payload"]
     assert payload["space_name"] == "Gemeinschaftsraum" and payload["member_id"] == "ayse"
     assert payload["start"] == booking["start"] and payload["timezone"] == "Europe/Berlin"
+    assert Booking.objects(id=booking["id"]).first().outbox == []
+
+
+def test_a_booking_is_answered_before_its_event_goes_out_and_the_event_is_not_lost(call, spaces, recorder,
+                                                                                    service_config):
+    room = community_room(call)
+    outbox = next(ext for ext in spaces.dependencies if isinstance(ext, Outbox))
+    publish, release = outbox.publisher.publish, eventlet.Event()
+
+    def held_back(*args, **kwargs):
+        release.wait()
+        return publish(*args, **kwargs)
+
+    with mock.patch.object(outbox.publisher, "publish", side_effect=held_back):
+        # Both waiters end when their workers are done: the booking's after publishing, the recorder's on the event.
+        with entrypoint_waiter(spaces, "book"), entrypoint_waiter(recorder, "confirmed"):
+            with ClusterRpcProxy(service_config, timeout=5) as rpc:  # as the gateway calls: through the broker
+                booking = rpc.spaces.book(AYSE, {"space_id": room["id"], "start": tomorrow_at(9),
+                                                 "end": tomorrow_at(10)})
+            assert len(Booking.objects(id=booking["id"]).first().outbox) == 1  # stored with the booking meanwhile
+            release.send()
     assert Booking.objects(id=booking["id"]).first().outbox == []
 
 

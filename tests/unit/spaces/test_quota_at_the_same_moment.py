@@ -21,10 +21,9 @@ QUOTA = 90  # minutes per household and week: one booking of an hour fits, two d
 
 
 class Outbox:
-    def send(self, *documents):
+    def send_after_reply(self, *documents):
         for document in documents:
             document.outbox = []
-        return True
 
 
 @pytest.fixture
