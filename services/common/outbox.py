@@ -5,6 +5,9 @@ not at all. After the write the worker publishes them (with publisher confirms, 
 removes each from the document. If the process dies in between, or the broker is away, the events stay
 in the document and the relay, run by a timer in every service, publishes them later. An event may thus
 be published twice; consumers are idempotent by `event_id`.
+
+A command that answers a caller may leave the publishing for right after its answer (`send_after_reply`):
+the change and its events are stored already, so the caller need not wait for the broker's confirm.
 """
 import logging
 import weakref
@@ -44,8 +47,12 @@ class Outbox(EventDispatcher):
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         """The worker has answered (an RPC's reply is sent): now publish what it left for after the reply."""
         sender = self._senders.pop(worker_ctx, None)
-        if sender is not None:
+        if sender is None:
+            return
+        try:
             sender.send_left()
+        except Exception:  # the database went away: an error here would stop the whole service container
+            log.warning("could not finish publishing after the reply; the relay will", exc_info=True)
 
 
 class OutboxSender:

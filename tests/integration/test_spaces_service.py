@@ -11,7 +11,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, RuleBroken
 from services.common.events import new_event
-from services.common.outbox import Outbox
+from services.common.outbox import Outbox, OutboxSender
 from services.spaces.models import Booking
 from services.spaces.service import SpacesService
 
@@ -117,6 +117,14 @@ def test_a_booking_is_answered_before_its_event_goes_out_and_the_event_is_not_lo
             assert len(Booking.objects(id=booking["id"]).first().outbox) == 1  # stored with the booking meanwhile
             release.send()
     assert Booking.objects(id=booking["id"]).first().outbox == []
+
+
+def test_a_failure_after_the_answer_leaves_the_event_to_the_relay_and_the_service_running(call, spaces):
+    room = community_room(call)
+    with mock.patch.object(OutboxSender, "send", side_effect=RuntimeError("the database went away")):
+        booking = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(9), "end": tomorrow_at(10)})
+    assert len(Booking.objects(id=booking["id"]).first().outbox) == 1  # kept for the relay
+    assert call("get_booking", AYSE, booking["id"])["status"] == "confirmed"  # the service is still there
 
 
 def test_a_clash_is_409_listing_the_clashing_booking(call):
