@@ -12,7 +12,7 @@ import logging
 
 import eventlet
 from kombu import Connection, Exchange, Queue
-from nameko.events import event_handler
+from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 
 from services.common.clock import isoformat_z, utcnow
@@ -44,6 +44,25 @@ class DeadLetters(DependencyProvider):
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.1, 0.5, 2.0)
+
+
+class AckingEventHandler(EventHandler):
+    """Nameko's event handler, except that an acknowledgement the broker can no longer take is logged, not raised.
+
+    Nameko acks the message after the handler returns; if the connection went away meanwhile (the broker
+    restarted), the error would end the worker with an exception, and that stops the whole service container
+    (seen here: the notifications service exited during a broker restart under load). The message was not
+    acknowledged, so the broker delivers it again once the service is connected again, and the handler, once
+    per `event_id`, leaves it at what it already did."""
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        try:
+            super().handle_message_processed(message, result, exc_info)
+        except Exception:
+            log.warning("could not acknowledge an event; the broker will deliver it again", exc_info=True)
+
+
+event_handler = AckingEventHandler.decorator
 
 
 def on_event(source_service: str, event_type: str, *, repository: str = "db", retry_delays=RETRY_DELAYS):

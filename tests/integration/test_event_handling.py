@@ -1,12 +1,14 @@
 """The shared package's event handling on the real broker: once per event_id, and nothing silently lost."""
 from datetime import datetime, timezone
+from unittest import mock
 
 import mongoengine
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
+from nameko.testing.utils import get_extension
 
 from services.common.events import new_event
-from services.common.handlers import DeadLetters, dead_letter_queue, on_event
+from services.common.handlers import AckingEventHandler, DeadLetters, dead_letter_queue, on_event
 from services.common.mongo import MongoDatabase, Repository
 
 
@@ -50,6 +52,20 @@ def test_an_event_delivered_twice_changes_nothing_the_second_time(container_fact
             dispatch("members", "member.joined", event)
     assert joined_count() == 1
     with entrypoint_waiter(container, "count_joined"):
+        dispatch("members", "member.joined", joined_event("m2"))
+    assert joined_count() == 2
+
+
+def test_an_acknowledgement_the_broker_cannot_take_does_not_stop_the_service(container_factory, service_config):
+    container = container_factory(Tally, service_config)
+    container.start()
+    dispatch = event_dispatcher(service_config)
+    handler = get_extension(container, AckingEventHandler, method_name="count_joined")
+    gone = ConnectionResetError(104, "Connection reset by peer")  # as during a broker restart
+    with mock.patch.object(handler.queue_consumer, "ack_message", side_effect=gone):
+        with entrypoint_waiter(container, "count_joined", timeout=5):
+            dispatch("members", "member.joined", joined_event("m1"))
+    with entrypoint_waiter(container, "count_joined", timeout=5):  # still consuming: the container lives
         dispatch("members", "member.joined", joined_event("m2"))
     assert joined_count() == 2
 
