@@ -15,7 +15,6 @@ per booking is reported too.
 Targets on the 2-core machine: >= 250 bookings/s at saturation; p95 <= 30 ms at 4 clients.
 """
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -31,7 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-from bench.measure import LightClient, machine_speed, percentile, platform_cpu, platform_rss, print_memory  # noqa: E402
+from bench.measure import (  # noqa: E402
+    LightClient, machine_line, machine_speed, percentile, platform_cpu, platform_rss, print_memory, write_results,
+)
 from tests.support.processes import Platform  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
@@ -186,13 +187,9 @@ def main() -> None:
     args = parser.parse_args()
     speed = machine_speed()
     results = [measure(int(count)) for count in args.instances.split(",")]
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bookings.json").write_text(json.dumps(
-        {"measured_at": datetime.now(timezone.utc).isoformat(), "cores": os.cpu_count(), "machine_ms": speed,
-         "results": results},
-        indent=2))
+    write_results("bookings", speed, results)
     print(f"\nBooking creation through the gateway ({os.cpu_count()} cores, {SEEDED_BOOKINGS} bookings stored; "
-          f"machine: {speed} ms for the reference work of bench/measure.py, smaller is faster)")
+          f"{machine_line(speed)})")
     print(f"{'instances':>9} {'bookings/s @32':>15} {'p50 ms @4':>10} {'p95 ms @4':>10} {'p99 ms @4':>10} "
           f"{'RPC p50 ms':>11} {'p50/RPC':>8}")
     for row in results:

@@ -29,6 +29,19 @@ def machine_speed() -> float:
     return round(best * 1000, 1)
 
 
+def write_results(name: str, speed: float, results: list[dict]) -> None:
+    """`bench-results/<name>.json`: when and where it was measured (cores, the machine figure) and the results."""
+    folder = Path(__file__).resolve().parent.parent / "bench-results"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(
+        {"measured_at": datetime.now(timezone.utc).isoformat(), "cores": os.cpu_count(), "machine_ms": speed,
+         "results": results}, indent=2))
+
+
+def machine_line(speed: float) -> str:
+    return f"machine: {speed} ms for the reference work of bench/measure.py, smaller is faster"
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]

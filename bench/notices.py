@@ -8,7 +8,6 @@
 with 1 and with 2 instances of the notifications service. Prints a table and writes bench-results/notices.json.
 Targets: >= 1,000 deliveries/s; p95 <= 250 ms.
 """
-import json
 import os
 import sys
 import tempfile
@@ -23,7 +22,9 @@ sys.path.insert(0, str(ROOT))
 from kombu import Connection, Exchange, Queue  # noqa: E402
 from nameko.standalone.events import event_dispatcher  # noqa: E402
 
-from bench.measure import machine_speed, percentile, platform_rss, print_memory  # noqa: E402
+from bench.measure import (  # noqa: E402
+    machine_line, machine_speed, percentile, platform_rss, print_memory, write_results,
+)
 from services.common.events import new_event  # noqa: E402
 from tests.support.processes import Platform  # noqa: E402
 
@@ -140,13 +141,9 @@ def booking_to_inbox(platform: Platform, organiser) -> list[float]:
 def main() -> None:
     speed = machine_speed()
     results = [measure(instances) for instances in (1, 2)]
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "notices.json").write_text(json.dumps(
-        {"measured_at": datetime.now(timezone.utc).isoformat(), "cores": os.cpu_count(), "machine_ms": speed,
-         "results": results},
-        indent=2))
+    write_results("notices", speed, results)
     print(f"\nNotices and notifications ({os.cpu_count()} cores, a notice to {MEMBERS} members; "
-          f"machine: {speed} ms for the reference work of bench/measure.py, smaller is faster)")
+          f"{machine_line(speed)})")
     print(f"{'notifications instances':>23} {'fan-out s':>10} {'deliveries/s':>13} {'raw RabbitMQ msg/s':>19} "
           f"{'booking->inbox p50 ms':>22} {'p95 ms':>7}")
     for row in results:
