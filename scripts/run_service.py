@@ -1,12 +1,11 @@
-"""Run one Nameko service with N instances in this process, as competing consumers of the same queues.
+"""Run one Nameko service: `nameko run` for a service class given as module:Class, with its config file.
 
-    python -m scripts.run_service --config services/spaces/config.yml --instances 2 \
-        services.spaces.service:SpacesService
+    python -m scripts.run_service --config services/spaces/config.yml services.spaces.service:SpacesService
 
-Why not `nameko run`: it runs one container per service name. Several containers in one process share the
-process's database connection; with the in-memory store (no MONGODB_URI) that is the only way two instances
-can see the same data. With a real MongoDB, several processes (or pods) work as well. SIGTERM or Ctrl-C
-stops every instance gracefully: Nameko lets running workers finish.
+Several instances of a service are several such processes (`INSTANCES=2 make run`, replicas in Kubernetes):
+competing consumers of the same queues on the same database. `--instances N` runs N containers in one
+process instead, which only a test of the containers themselves needs. SIGTERM or Ctrl-C stops every
+instance gracefully: Nameko lets running workers finish.
 """
 import eventlet
 

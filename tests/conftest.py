@@ -3,25 +3,24 @@ import eventlet
 
 eventlet.monkey_patch()  # noqa: E402  (must run before the imports below)
 
-import os  # noqa: E402
-import uuid  # noqa: E402
-
 import pytest  # noqa: E402
+
+from tests.support.database import database_server, drop_databases, fresh_prefix  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    """The session's database server: the embedded one, or MONGODB_URI's (see tests.support.database)."""
+    yield from database_server(tmp_path_factory.mktemp("db"))
 
 
 @pytest.fixture
-def service_config(rabbit_config):
-    """Nameko config for a service under test: an isolated vhost, and a database of its own per test.
-
-    Without MONGODB_URI the services use mongomock (a fresh store per container start); with it, each test
-    gets a uniquely named database on the real server.
-    """
+def service_config(rabbit_config, database_uri):
+    """Nameko config for a service under test: an isolated vhost, and a database of its own per test, dropped
+    afterwards."""
     config = dict(rabbit_config)
-    config["MONGODB_URI"] = os.environ.get("MONGODB_URI", "")
-    config["DATABASE_NAME"] = f"test_{uuid.uuid4().hex[:12]}"
+    config["MONGODB_URI"] = database_uri
+    config["DATABASE_NAME"] = fresh_prefix("test")
     config["OUTBOX_RELAY_GRACE_SECONDS"] = 0
     yield config
-    if config["MONGODB_URI"]:
-        import pymongo
-
-        pymongo.MongoClient(config["MONGODB_URI"]).drop_database(config["DATABASE_NAME"])
+    drop_databases(database_uri, config["DATABASE_NAME"])

@@ -6,6 +6,10 @@ bounded number of times with backoff, and then the event is parked with the reas
 dead-letter queue (`dead-letters.<service>` on the `dead-letters` exchange), where an operator can read it
 and replay it. Other events are not held up. Should even that publish fail, the event is kept in the
 service's `parked_events` collection instead.
+
+A handler that fails because the database cannot be reached is not parked: nothing is wrong with the event.
+After a pause (which also keeps a service from spinning through its queue while the database is away) the
+message goes back to its queue, and the broker delivers it again until the database answers.
 """
 import functools
 import logging
@@ -17,6 +21,7 @@ from nameko.extensions import DependencyProvider
 
 from services.common.clock import isoformat_z, utcnow
 from services.common.events import is_envelope
+from services.common.mongo import is_database_unreachable
 
 DEAD_LETTERS = Exchange("dead-letters", type="direct", durable=True)
 
@@ -44,6 +49,8 @@ class DeadLetters(DependencyProvider):
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.1, 0.5, 2.0)
+# How long a handler waits before it gives an event back to the broker when the database cannot be reached.
+REQUEUE_PAUSE_SECONDS = 1.0
 
 
 class AckingEventHandler(EventHandler):
@@ -57,7 +64,10 @@ class AckingEventHandler(EventHandler):
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         try:
-            super().handle_message_processed(message, result, exc_info)
+            if exc_info is not None and is_database_unreachable(exc_info[1]):
+                self.queue_consumer.requeue_message(message)
+            else:
+                super().handle_message_processed(message, result, exc_info)
         except Exception:
             log.warning("could not acknowledge an event; the broker will deliver it again", exc_info=True)
 
@@ -76,29 +86,41 @@ def on_event(source_service: str, event_type: str, *, repository: str = "db", re
         @functools.wraps(method)
         def handle(self, event):
             store = getattr(self, repository)
-            if not is_envelope(event):
-                park(self, store, event, "not an event envelope", handler=method.__name__)
-                return
-            # One ledger entry per event and handler: two handlers of one event type each do their part.
-            ledger_key = f"{event['event_id']}:{method.__name__}"
-            if store.was_handled(ledger_key):
-                return
-            for attempt, delay in enumerate((*retry_delays, None), start=1):
-                try:
-                    method(self, event)
-                    break
-                except Exception as error:
-                    if delay is None:
-                        park(self, store, event, f"{type(error).__name__}: {error}", attempts=attempt,
-                             handler=method.__name__)
-                        return
-                    log.warning("handling %s failed (attempt %d), retrying", event["type"], attempt)
-                    eventlet.sleep(delay)
-            store.mark_handled(ledger_key, event["type"], utcnow())
+            try:
+                handle_once(self, store, method, event, retry_delays)
+            except Exception as error:
+                if is_database_unreachable(error):  # given back to the broker: see the module's docstring
+                    log.warning("the database cannot be reached; an event goes back to its queue")
+                    eventlet.sleep(REQUEUE_PAUSE_SECONDS)
+                raise
 
         return event_handler(source_service, event_type)(handle)
 
     return decorate
+
+
+def handle_once(service, store, method, event, retry_delays) -> None:
+    if not is_envelope(event):
+        park(service, store, event, "not an event envelope", handler=method.__name__)
+        return
+    # One ledger entry per event and handler: two handlers of one event type each do their part.
+    ledger_key = f"{event['event_id']}:{method.__name__}"
+    if store.was_handled(ledger_key):
+        return
+    for attempt, delay in enumerate((*retry_delays, None), start=1):
+        try:
+            method(service, event)
+            break
+        except Exception as error:
+            if is_database_unreachable(error):
+                raise
+            if delay is None:
+                park(service, store, event, f"{type(error).__name__}: {error}", attempts=attempt,
+                     handler=method.__name__)
+                return
+            log.warning("handling %s failed (attempt %d), retrying", event["type"], attempt)
+            eventlet.sleep(delay)
+    store.mark_handled(ledger_key, event["type"], utcnow())
 
 
 def park(service, store, event, reason: str, *, handler: str, attempts: int = 0) -> None:

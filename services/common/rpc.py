@@ -17,10 +17,14 @@ the caller sees its timeout, as above. Nameko would otherwise let the publish er
 exception, and an exception there stops the whole service container (seen here: the spaces service exited
 during a broker restart under load). The request is still acknowledged where the connection allows, so it
 does not hold a prefetch slot; a caller that repeats a command sends its idempotency key with it.
+
+A call that failed because the database could not be reached answers `Unavailable` (a 503 at the gateway),
+not an internal error: nothing about the request was wrong, and the same call may succeed in a moment.
 """
 import functools
 import inspect
 import logging
+import sys
 
 from nameko import rpc as nameko_rpc
 from nameko.amqp.publish import Publisher
@@ -31,6 +35,8 @@ from nameko.constants import (
 from nameko.exceptions import IncorrectSignature
 
 from services.common import amqp
+from services.common.errors import Unavailable
+from services.common.mongo import is_database_unreachable
 
 amqp.install()
 
@@ -49,6 +55,9 @@ class Responder(nameko_rpc.Responder):
 
 class RpcConsumer(nameko_rpc.RpcConsumer):
     def handle_result(self, message, result, exc_info):
+        if exc_info is not None and is_database_unreachable(exc_info[1]):
+            log.warning("the database cannot be reached: %s", exc_info[1])
+            exc_info = unavailable("The database cannot be reached just now.")
         config = self.container.config
         responder = Responder(
             config[AMQP_URI_CONFIG_KEY], nameko_rpc.get_rpc_exchange(config),
@@ -64,6 +73,13 @@ class RpcConsumer(nameko_rpc.RpcConsumer):
         except Exception:  # the connection is gone; the broker returns the request to its queue, if it kept it
             log.warning("could not acknowledge an RPC request", exc_info=True)
         return result, exc_info
+
+
+def unavailable(detail: str) -> tuple:
+    try:
+        raise Unavailable(detail)
+    except Unavailable:
+        return sys.exc_info()
 
 
 class Rpc(nameko_rpc.Rpc):

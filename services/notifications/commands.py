@@ -338,42 +338,50 @@ def _finish_delivery(repo, outbox, delivery: Delivery, status: str, error: str |
 
 
 def send_digests(repo, mailer, outbox, now, lease: timedelta = LEASE) -> int:
-    """Send each member's due digest items in one email; every item is claimed first, so with several
-    instances each is sent once."""
-    by_member: dict[str, list[Delivery]] = {}
-    for delivery in repo.claim_due_digests(now, lease):
-        by_member.setdefault(delivery.member_id, []).append(delivery)
+    """Send each member's due digest items in one email. A member's items are claimed together, under a lease on
+    the member, so that with several instances each member gets one digest with each item once."""
     sent = 0
-    for member_id, deliveries in by_member.items():
-        recipient = repo.recipient(member_id)
-        if recipient is None or not recipient.email:
-            for delivery in deliveries:
-                delivery.status = "digest"  # not ours to drop: the member's address may still arrive
-                repo.save_delivery(delivery)
-            continue
-        lines = []
-        for delivery in deliveries:
-            entry = repo.notification(member_id, delivery.notification_id)
-            if entry is not None:
-                shown = render(entry, recipient, repo.notice(entry.community_id, entry.notice_id)
-                               if entry.notice_id else None, names_for(repo, [entry]))
-                body = "\n".join(f"  {line}" for line in shown["body"].splitlines())
-                lines.append(f"• {shown['title']}\n{body}")
-        subject = messages.digest_subject(recipient.preferred_language, len(lines))
+    owner = uuid.uuid4().hex
+    for member_id in repo.members_with_due_digests(now):
+        deliveries = repo.claim_member_digest(member_id, now, lease, owner)
+        if not deliveries:
+            continue  # another instance sends this member's digest
         try:
-            mailer.send(recipient.email, subject, "\n\n".join(lines), recipient.preferred_language)
-        except Exception as error:
-            for delivery in deliveries:
-                delivery.attempts += 1
-                delivery.status = "digest"  # released: the next run tries again
-                delivery.last_error = f"{type(error).__name__}: {error}"[:500]
-                repo.save_delivery(delivery)
-            continue
+            sent += _send_digest(repo, mailer, outbox, member_id, deliveries, now)
+        finally:
+            repo.release_member_digest(member_id, owner)
+    return sent
+
+
+def _send_digest(repo, mailer, outbox, member_id: str, deliveries: list[Delivery], now) -> int:
+    recipient = repo.recipient(member_id)
+    if recipient is None or not recipient.email:
+        for delivery in deliveries:
+            delivery.status = "digest"  # not ours to drop: the member's address may still arrive
+            repo.save_delivery(delivery)
+        return 0
+    lines = []
+    for delivery in deliveries:
+        entry = repo.notification(member_id, delivery.notification_id)
+        if entry is not None:
+            shown = render(entry, recipient, repo.notice(entry.community_id, entry.notice_id)
+                           if entry.notice_id else None, names_for(repo, [entry]))
+            body = "\n".join(f"  {line}" for line in shown["body"].splitlines())
+            lines.append(f"• {shown['title']}\n{body}")
+    subject = messages.digest_subject(recipient.preferred_language, len(lines))
+    try:
+        mailer.send(recipient.email, subject, "\n\n".join(lines), recipient.preferred_language)
+    except Exception as error:
         for delivery in deliveries:
             delivery.attempts += 1
-            _finish_delivery(repo, outbox, delivery, "sent", None, now)
-        sent += 1
-    return sent
+            delivery.status = "digest"  # released: the next run tries again
+            delivery.last_error = f"{type(error).__name__}: {error}"[:500]
+            repo.save_delivery(delivery)
+        return 0
+    for delivery in deliveries:
+        delivery.attempts += 1
+        _finish_delivery(repo, outbox, delivery, "sent", None, now)
+    return 1
 
 
 # -- privacy --------------------------------------------------------------------------------------------------------------

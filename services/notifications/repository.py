@@ -89,10 +89,30 @@ class NotificationsRepository(Repository):
         """Take pending emails that are due (or whose sender died mid-way), each claimed by one instance."""
         return self._claim(("pending", "sending"), now, lease, limit)
 
-    def claim_due_digests(self, now: datetime, lease: timedelta, limit: int = 1000) -> list[Delivery]:
-        """Take the digest items that are due (or whose sender died mid-way), each claimed by one instance, so
-        that several instances running the digest timer send each item once."""
-        return self._claim(("digest", "digest-sending"), now, lease, limit)
+    def members_with_due_digests(self, now: datetime) -> list[str]:
+        """The members who have digest items due (or left half-sent by a sender that died)."""
+        return Delivery.objects(Q(status="digest", due_at__lte=now) |
+                                Q(status="digest-sending", lease_until__lt=now)).distinct("member_id")
+
+    def claim_member_digest(self, member_id: str, now: datetime, lease: timedelta, owner: str) -> list[Delivery]:
+        """Take all of one member's due digest items, or none: the member's digest is one email, so the items
+        are claimed under a lease on the member (one instance sends it), never one by one (two instances that
+        really interleave split the items between them, and the member gets two digests). Empty when another
+        instance holds the member's lease."""
+        try:
+            # Taken when no lease exists (the insert of the upsert) or the last one ran out; a live lease of
+            # another instance makes the upsert's insert collide with it.
+            self.db.digest_leases.update_one({"_id": member_id, "until": {"$lte": now}},
+                                             {"$set": {"until": now + lease, "owner": owner}}, upsert=True)
+        except DuplicateKeyError:
+            return []
+        Delivery.objects(Q(member_id=member_id) & (Q(status="digest", due_at__lte=now) |
+                                                   Q(status="digest-sending", lease_until__lt=now))).update(
+            set__status="digest-sending", set__lease_until=now + lease)
+        return list(Delivery.objects(member_id=member_id, status="digest-sending"))
+
+    def release_member_digest(self, member_id: str, owner: str) -> None:
+        self.db.digest_leases.delete_one({"_id": member_id, "owner": owner})
 
     def _claim(self, statuses: tuple[str, str], now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
         waiting, taken_status = statuses

@@ -10,9 +10,15 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.support.browser import launch
+from tests.support.database import database_server
 from tests.support.processes import platform_for_module
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    yield from database_server(tmp_path_factory.mktemp("db"))
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ BERLIN_WINTER = timezone(timedelta(hours=1))
 
 
 @pytest.fixture(scope="module")
-def platform(request, tmp_path_factory):
-    """Two instances of the spaces service compete for the same queues."""
-    running = Platform(tmp_path_factory.mktemp("logs"), instances={"spaces": 2}).start()
+def platform(request, tmp_path_factory, database_uri):
+    """Two instances of the spaces service, two processes on one database, compete for the same queues."""
+    running = Platform(tmp_path_factory.mktemp("logs"), database_uri, instances={"spaces": 2}).start()
     yield running
     running.stop()
 

@@ -1,5 +1,6 @@
 """The platform as processes for end-to-end tests: services under `nameko run`, the gateway under gunicorn,
-on a RabbitMQ virtual host of their own, and one HTTP client helper to talk to it."""
+on a RabbitMQ virtual host of their own and databases of their own on the session's database server, and one
+HTTP client helper to talk to it."""
 import os
 import signal
 import socket
@@ -11,6 +12,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import requests
+
+from tests.support.database import database_names, drop_databases, fresh_prefix
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -35,8 +38,10 @@ def free_port() -> int:
 
 
 class Platform:
-    def __init__(self, log_dir: Path, instances: dict[str, int] | None = None, **extra_env):
+    def __init__(self, log_dir: Path, database_uri: str, instances: dict[str, int] | None = None, **extra_env):
         self.instances = instances or {}
+        self.database_uri = database_uri
+        self.databases = database_names(fresh_prefix("e2e"))
         self.vhost = f"e2e-{uuid.uuid4().hex[:8]}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -45,6 +50,8 @@ class Platform:
         self.env = {
             **os.environ,
             "AMQP_URI": f"{AMQP_BASE}/{quote(self.vhost, safe='')}",
+            "MONGODB_URI": database_uri,
+            **self.databases,
             "GATEWAY_PORT": str(self.port),
             "GATEWAY_WORKERS": "2",
             "BOOTSTRAP_ORGANISER_EMAIL": ORGANISER["email"],
@@ -69,29 +76,40 @@ class Platform:
         return self
 
     def stop(self) -> None:
-        for name in list(self.processes):
+        for name in [*SERVICES, "gateway"]:
             self.stop_service(name)
         requests.delete(f"{RABBIT_API}/api/vhosts/{quote(self.vhost, safe='')}", timeout=10)
+        drop_databases(self.database_uri, *self.databases.values())
 
     def start_service(self, name: str, instances: int = 1) -> None:
+        """Start `instances` processes of the service, competing consumers of its queues on its database."""
         config, service_class = SERVICES[name]
-        self._spawn(name, [sys.executable, "-m", "scripts.run_service", "--config", config,
-                           "--instances", str(instances), service_class])
+        for number in range(1, instances + 1):
+            self._spawn(name if number == 1 else f"{name}#{number}",
+                        [sys.executable, "-m", "scripts.run_service", "--config", config, service_class])
+
+    def processes_of(self, name: str) -> list[str]:
+        return [key for key in self.processes if key == name or key.startswith(f"{name}#")]
 
     def stop_service(self, name: str) -> None:
-        process = self.processes.pop(name)
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        """SIGTERM to every process of the service: Nameko lets running workers finish."""
+        stopping = [self.processes.pop(key) for key in self.processes_of(name)]
+        for process in stopping:
+            process.send_signal(signal.SIGTERM)
+        for process in stopping:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
     def kill_service(self, name: str) -> None:
-        """SIGKILL: no graceful stop, unacked messages go back to their queues, nothing is flushed."""
-        process = self.processes.pop(name)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        """SIGKILL to every process of the service: no graceful stop, unacked messages go back to their queues,
+        nothing is flushed."""
+        for key in self.processes_of(name):
+            process = self.processes.pop(key)
+            process.send_signal(signal.SIGKILL)
+            process.wait()
 
     def queues(self) -> list[dict]:
         """The vhost's queues as the management API reports them (its figures lag by a few seconds)."""
@@ -100,7 +118,7 @@ class Platform:
         return response.json()
 
     def _spawn(self, name: str, command: list[str]) -> None:
-        log = open(self.log_dir / f"{name}.log", "ab")
+        log = open(self.log_dir / f"{name.replace('#', '-')}.log", "ab")
         self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
                                                 stderr=subprocess.STDOUT)
 
@@ -191,6 +209,6 @@ def platform_for_module(request, artifacts: Path):
     """The body of a module-scoped `platform` fixture: a running platform, its logs under artifacts/logs."""
     log_dir = artifacts / "logs" / request.module.__name__.rsplit(".", 1)[-1]
     log_dir.mkdir(parents=True, exist_ok=True)
-    running = Platform(log_dir).start()
+    running = Platform(log_dir, request.getfixturevalue("database_uri")).start()
     yield running
     running.stop()

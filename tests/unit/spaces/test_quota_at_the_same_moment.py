@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.common import mongo
 from services.common.errors import RuleBroken
 from services.spaces import commands
 from services.spaces.models import Booking
 from services.spaces.repository import SpacesRepository
+from tests.support import memory_store
 from tests.unit.spaces.examples import berlin
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
@@ -28,11 +28,11 @@ class Outbox:
 
 @pytest.fixture
 def repo():
-    mongo.connect("spaces", f"quota_{uuid.uuid4().hex[:8]}", None)
+    memory_store.connect("spaces", f"quota_{uuid.uuid4().hex[:8]}")
     for document in SpacesRepository.documents:
         document.ensure_indexes()
     yield SpacesRepository()
-    mongo.disconnect("spaces")
+    memory_store.disconnect("spaces")
 
 
 def resident(number: int) -> dict:
