@@ -1,22 +1,30 @@
 """`make bench`: how fast the platform takes bookings through the gateway, measured on this machine.
 
-Starts the platform as processes (like the end-to-end tests), seeds a realistic house (10 spaces, 5,000 stored
-bookings, 40 residents), then measures booking creation through the HTTP API:
+Starts the database server (the embedded SecantusDB in a temporary folder, or uses the one at MONGODB_URI) and
+the platform as processes on it (like the end-to-end tests: every service instance a process of its own),
+seeds a realistic house (10 spaces, 5,000 stored bookings, 40 residents), then measures booking creation
+through the HTTP API:
 - requests per second at saturation (32 concurrent clients),
 - p50 / p95 / p99 latency at 4 concurrent clients,
-- next to a bare Nameko RPC round trip measured in the same run,
+- next to a bare Nameko RPC round trip (bench/echo_service.py) and spaces.health (the same plus a database
+  ping), measured in the same run,
+- the CPU per booking of every process (each instance, the database server, the local RabbitMQ, the load
+  generator) and the database operations per booking, at saturation,
 - the resident memory (RSS) of each process at rest (started, nothing stored) and after the load,
-for 1 and for 2 instances of each service. Prints a table and writes bench-results/bookings.json.
+for 1 and for 2 instances of each service, beside the figures of the earlier in-memory store. Prints tables
+and writes bench-results/bookings.json. Smaller sizes for a quick try: see `--help`.
 
 The clients are threads of this process, each with one keep-alive `http.client` connection (not `requests`):
 the load generator runs on the same cores as the platform, so it should cost as little CPU as it can; its CPU
 per booking is reported too.
 
-Targets on the 2-core machine: >= 250 bookings/s at saturation; p95 <= 30 ms at 4 clients.
+Goals: booking p50 at 4 clients <= 10x the bare RPC p50 of the same run; 2 instances >= 1 instance in
+bookings/s. Older targets on the 2-core machine: >= 250 bookings/s at saturation; p95 <= 30 ms at 4 clients.
 """
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -28,16 +36,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from nameko.exceptions import UnknownService  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from bench.measure import (  # noqa: E402
-    LightClient, machine_line, machine_speed, percentile, platform_cpu, platform_rss, print_memory, write_results,
+    DATABASE, LOAD_GENERATOR, BenchDatabase, LightClient, cpu_by_process, load_average, machine_line,
+    machine_speed, per_unit, percentile, print_comparison, print_goal, print_memory, print_process_table,
+    process_ids, rss_by_process, write_results,
 )
 from tests.support.processes import Platform  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
 SPACES = 10
-SEEDED_BOOKINGS = 5_000
 RESIDENTS = 40
 PASSWORD = "benchmark password 1"
 SLOT = timedelta(minutes=60)
@@ -103,18 +113,72 @@ def book_many(platform, sessions, slots: Slots, total: int) -> tuple[list[float]
     return latencies, wall, statuses, cpu_ms
 
 
-def rpc_round_trip(amqp_uri: str, calls: int = 500) -> list[float]:
+def round_trips(platform: Platform, calls: int) -> dict[str, list[float]]:
+    """Seconds per call of a bare RPC round trip (bench_echo.ping, started here for the purpose) and of
+    spaces.health (the same round trip plus a database ping), `calls` of each, one after the other."""
+    log = open(platform.log_dir / "bench-echo.log", "ab")
+    echo = subprocess.Popen([sys.executable, "-m", "scripts.run_service", "--config", "bench/echo.yml",
+                             "bench.echo_service:EchoService"], cwd=ROOT, env=platform.env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    log.close()
+    try:
+        with ClusterRpcProxy({"AMQP_URI": platform.env["AMQP_URI"]}, timeout=10) as rpc:
+            wait_for_echo(rpc, echo)
+            return {name: timed(call, calls) for name, call in
+                    (("bare", rpc.bench_echo.ping), ("health", rpc.spaces.health))}
+    finally:
+        echo.terminate()
+        echo.wait(timeout=20)
+
+
+def wait_for_echo(rpc, echo: subprocess.Popen, timeout: float = 30) -> None:
+    """Call until the echo service answers (a start-up wait: its queue exists once it is consuming)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            rpc.bench_echo.ping()
+            return
+        except UnknownService:
+            if echo.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the bench's echo service did not start; see bench-echo.log")
+            time.sleep(0.2)
+
+
+def timed(call, calls: int) -> list[float]:
+    call()  # the first call of a proxy sets up its reply queue
     samples = []
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as rpc:
-        rpc.spaces.health()
-        for _ in range(calls):
-            started = time.perf_counter()
-            rpc.spaces.health()
-            samples.append(time.perf_counter() - started)
+    for _ in range(calls):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
     return samples
 
 
-def seed(platform: Platform) -> tuple[list[str], list[str]]:
+# The in-memory store's figures (mongomock inside each service), from the last closing note, same machine:
+# two runs where two are given. Keys are the labels of the comparison table.
+BEFORE = {
+    "bookings/s @32 clients": {1: "156.2 / 149.7", 2: "155.4 / 144.1"},
+    "p50 ms @4 clients": "24.6",
+    "p95 ms @4 clients": "33.2",
+    "p99 ms @4 clients": "39.5",
+    "CPU ms/booking, platform+db": "11.9-12.5",
+}
+METRICS = [
+    ("bookings/s @32 clients", "bookings_per_second"),
+    ("p50 ms @4 clients", "p50_ms"),
+    ("p95 ms @4 clients", "p95_ms"),
+    ("p99 ms @4 clients", "p99_ms"),
+    ("bare RPC p50 ms (echo)", "rpc_round_trip_p50_ms"),
+    ("spaces.health p50 ms (+db ping)", "health_round_trip_p50_ms"),
+    ("booking p50 / bare RPC p50", "booking_p50_over_rpc_p50"),
+    ("CPU ms/booking, platform+db", "cpu_ms_per_booking_total"),
+    ("  of which the database server", "database_cpu_ms_per_booking"),
+    ("database operations/booking", "database_operations_per_booking"),
+    ("seeding s", "seeding_seconds"),
+]
+
+
+def seed(platform: Platform, bookings: int) -> tuple[list[str], list[str]]:
     organiser = platform.organiser()
     spaces = []
     for number in range(SPACES):
@@ -134,48 +198,62 @@ def seed(platform: Platform) -> tuple[list[str], list[str]]:
             "preferred_language": "de"}).raise_for_status()
         tokens.append(platform.login(email, PASSWORD).session.headers["Authorization"].split()[1])
     sessions = make_sessions(platform, tokens, 16)
-    _, _, statuses, _ = book_many(platform, sessions, Slots(spaces, first_hour=0), SEEDED_BOOKINGS)
-    if set(statuses) != {201}:
+    _, _, statuses, _ = book_many(platform, sessions, Slots(spaces, first_hour=0), bookings)
+    if set(statuses) - {201}:
         raise RuntimeError(f"seeding failed: {statuses}")
     return spaces, tokens
 
 
-def measure(instances: int) -> dict:
+def measure(instances: int, database: BenchDatabase, sizes: argparse.Namespace) -> dict:
     log_dir = Path(tempfile.mkdtemp(prefix=f"bench-{instances}-"))
-    platform = Platform(log_dir, instances=dict.fromkeys(("members", "spaces", "help", "notifications"), instances),
+    platform = Platform(log_dir, database.uri,
+                        instances=dict.fromkeys(("members", "spaces", "help", "notifications"), instances),
                         LOG_LEVEL="WARNING", GATEWAY_THREADS="16").start()
     try:
-        rss_at_rest = platform_rss(platform)
+        rss_at_rest = rss_by_process(process_ids(platform, database))
         started = time.perf_counter()
-        spaces, tokens = seed(platform)
+        spaces, tokens = seed(platform, sizes.seeded)
         seeding = time.perf_counter() - started
         later = Slots(spaces, first_hour=1)
-        book_many(platform, make_sessions(platform, tokens, 4), later, 200)  # warm-up
-        latencies, _, statuses_4, _ = book_many(platform, make_sessions(platform, tokens, 4), later, 1_000)
-        cpu_before = platform_cpu(platform)
-        _, wall, statuses_32, client_cpu_ms = book_many(platform, make_sessions(platform, tokens, 32), later, 3_200)
-        cpu_after = platform_cpu(platform)
-        rpc = rpc_round_trip(platform.env["AMQP_URI"])
-        rss_after_load = platform_rss(platform)
+        book_many(platform, make_sessions(platform, tokens, 4), later, sizes.warm_up)
+        latencies, _, statuses_4, _ = book_many(platform, make_sessions(platform, tokens, 4), later, sizes.latency)
+        saturation = sizes.saturation - sizes.saturation % 32
+        pids = process_ids(platform, database, broker=True)
+        cpu_before, operations_before = cpu_by_process(pids), database.operations()
+        _, wall, statuses_32, client_cpu_ms = book_many(platform, make_sessions(platform, tokens, 32), later,
+                                                        saturation)
+        cpu_after, operations_after = cpu_by_process(pids), database.operations()
+        round_trip = round_trips(platform, sizes.rpc_calls)
+        rss_after_load = rss_by_process(process_ids(platform, database))
     finally:
         platform.stop()
+    cpu_ms = {**per_unit(cpu_before, cpu_after, saturation, scale=1000), LOAD_GENERATOR: round(client_cpu_ms, 2)}
+    operations = per_unit(operations_before, operations_after, saturation)
+    p50, rpc_p50 = percentile(latencies, 0.50), statistics.median(round_trip["bare"])
     return {
         "instances": instances,
-        "seeded_bookings": SEEDED_BOOKINGS,
+        "seeded_bookings": sizes.seeded,
         "seeding_seconds": round(seeding, 1),
         "saturation_clients": 32,
-        "bookings_per_second": round(3_200 / wall, 1),
+        "saturation_bookings": saturation,
+        "bookings_per_second": round(saturation / wall, 1),
         "load_generator_cpu_ms_per_booking": round(client_cpu_ms, 2),
-        "cpu_ms_per_booking_at_saturation": {name: round((cpu_after[name] - cpu_before[name]) * 1000 / 3_200, 2)
-                                             for name in cpu_after},
+        "cpu_ms_per_booking_at_saturation": cpu_ms,
+        "cpu_ms_per_booking_total": round(sum(value for name, value in cpu_ms.items()
+                                              if name in platform.processes or name == DATABASE), 2),
+        "database_cpu_ms_per_booking": cpu_ms.get(DATABASE, "n/a"),
+        "database_operations_per_booking": round(sum(operations.values()), 1),
+        "database_operations_by_kind": operations,
         "statuses_at_saturation": statuses_32,
         "latency_clients": 4,
-        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "latency_bookings": len(latencies),
+        "p50_ms": round(p50 * 1000, 1),
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "statuses_at_4_clients": statuses_4,
-        "rpc_round_trip_p50_ms": round(statistics.median(rpc) * 1000, 2),
-        "booking_p50_over_rpc_p50": round(percentile(latencies, 0.50) / statistics.median(rpc), 1),
+        "rpc_round_trip_p50_ms": round(rpc_p50 * 1000, 2),
+        "health_round_trip_p50_ms": round(statistics.median(round_trip["health"]) * 1000, 2),
+        "booking_p50_over_rpc_p50": round(p50 / rpc_p50, 1),
         "rss_mib_at_rest": rss_at_rest,
         "rss_mib_after_load": rss_after_load,
     }
@@ -184,29 +262,41 @@ def measure(instances: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Booking creation through the gateway.")
     parser.add_argument("--instances", default="1,2", help="comma-separated instance counts to measure")
-    args = parser.parse_args()
+    parser.add_argument("--seeded", type=int, default=5_000, help="bookings stored before measuring")
+    parser.add_argument("--warm-up", type=int, default=200, help="bookings at 4 clients before measuring")
+    parser.add_argument("--latency", type=int, default=1_000, help="bookings timed at 4 clients")
+    parser.add_argument("--saturation", type=int, default=3_200, help="bookings at 32 clients (a multiple of 32)")
+    parser.add_argument("--rpc-calls", type=int, default=500, help="calls timed of each RPC round trip")
+    sizes = parser.parse_args()
     speed = machine_speed()
-    results = [measure(int(count)) for count in args.instances.split(",")]
+    load_at_start = load_average()
+    with BenchDatabase() as database:
+        results = [measure(int(count), database, sizes) for count in sizes.instances.split(",")]
+    load_at_end = load_average()
     write_results("bookings", speed, results)
-    print(f"\nBooking creation through the gateway ({os.cpu_count()} cores, {SEEDED_BOOKINGS} bookings stored; "
+    print(f"\nBooking creation through the gateway ({os.cpu_count()} cores, {sizes.seeded} bookings stored; "
           f"{machine_line(speed)})")
-    print(f"{'instances':>9} {'bookings/s @32':>15} {'p50 ms @4':>10} {'p95 ms @4':>10} {'p99 ms @4':>10} "
-          f"{'RPC p50 ms':>11} {'p50/RPC':>8}")
+    print(database.describe())
+    print(f"load average (1, 5, 15 min): {load_at_start} at the start, {load_at_end} at the end")
+    print_comparison(results, "instances", METRICS, BEFORE)
     for row in results:
-        print(f"{row['instances']:>9} {row['bookings_per_second']:>15} {row['p50_ms']:>10} {row['p95_ms']:>10} "
-              f"{row['p99_ms']:>10} {row['rpc_round_trip_p50_ms']:>11} {row['booking_p50_over_rpc_p50']:>8}")
-    print("targets: >= 250 bookings/s at 32 clients; p95 <= 30 ms at 4 clients")
-    print("load generator: client threads in one process on keep-alive http.client connections; its CPU per "
-          "booking at 32 clients: " + ", ".join(f"{row['load_generator_cpu_ms_per_booking']} ms" for row in results))
-    print("\nCPU per booking at 32 clients (ms)")
-    names = list(results[0]["cpu_ms_per_booking_at_saturation"])
-    print(f"{'instances':>9}" + "".join(f"{name:>16}" for name in [*names, "load generator"]))
-    for row in results:
-        values = row["cpu_ms_per_booking_at_saturation"]
-        print(f"{row['instances']:>9}" + "".join(f"{values[name]:>16}" for name in names)
-              + f"{row['load_generator_cpu_ms_per_booking']:>16}")
-    print("\nResident memory (MiB; a service's instances share one process; gateway = gunicorn and its workers)")
-    print_memory(results, "instances", "instances", 16)
+        print_goal(f"booking p50 @4 clients <= 10x bare RPC p50, {row['instances']} instance(s)",
+                   row["booking_p50_over_rpc_p50"], row["booking_p50_over_rpc_p50"] <= 10)
+    by_instances = {row["instances"]: row["bookings_per_second"] for row in results}
+    if {1, 2} <= set(by_instances):
+        ratio = round(by_instances[2] / by_instances[1], 2)
+        print_goal("bookings/s @32 clients, 2 instances / 1 instance >= 1.0", ratio, ratio >= 1.0)
+    print("older targets: >= 250 bookings/s at 32 clients; p95 <= 30 ms at 4 clients")
+    print("database operations per booking by kind: " + "; ".join(
+        f"{row['instances']} instance(s) " + ", ".join(f"{kind} {count}" for kind, count
+                                                       in row["database_operations_by_kind"].items() if count)
+        for row in results))
+    print_process_table("CPU ms per booking at 32 clients, per process (rabbitmq: the whole local broker, shared "
+                        "with anything else using it)",
+                        {f"{row['instances']} instance(s)": row["cpu_ms_per_booking_at_saturation"]
+                         for row in results},
+                        total="platform + database", before_total=BEFORE["CPU ms/booking, platform+db"])
+    print_memory(results, "instances")
     print(f"written to {RESULTS / 'bookings.json'}")
 
 

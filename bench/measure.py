@@ -1,12 +1,24 @@
-"""What both benchmarks measure the same way: percentiles, the memory of the platform's processes, and a light
-HTTP client for the load generator (it shares the machine's cores with the platform it measures)."""
+"""What both benchmarks measure the same way: percentiles, the database server under a run, the CPU and
+memory of every process (each service instance is a process of its own, the database server one more), the
+database's operation counts, the comparison with earlier figures, and a light HTTP client for the load
+generator (it shares the machine's cores with the platform it measures)."""
 import http.client
 import json
 import os
+import shutil
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import pymongo
+
+from scripts.embedded_db import EmbeddedDatabase
+
+DATABASE = "secantusd-py"  # the embedded server's process, as the CPU and memory tables name it
+BROKER = "rabbitmq"  # the local broker's beam.smp, shared with whatever else uses it
+LOAD_GENERATOR = "load generator"
 
 
 def machine_speed() -> float:
@@ -83,13 +95,128 @@ def cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
-def platform_cpu(platform) -> dict[str, float]:
-    return {name: cpu_seconds(process.pid) for name, process in platform.processes.items()}
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: other work on the machine shows in every figure."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def platform_rss(platform) -> dict[str, float]:
-    """MiB per process the platform started (a service with N instances runs them in one process)."""
-    return {name: rss_mb(process.pid) for name, process in platform.processes.items()}
+class BenchDatabase:
+    """The database server under one benchmark run: the embedded SecantusDB server with its data in a temporary
+    folder, or, when MONGODB_URI is set, that server (another machine's or user's process: not measured)."""
+
+    def __init__(self):
+        self.external_uri = os.environ.get("MONGODB_URI")
+        self.server: EmbeddedDatabase | None = None
+
+    def __enter__(self) -> "BenchDatabase":
+        if not self.external_uri:
+            folder = Path(tempfile.mkdtemp(prefix="bench-database-"))
+            self.server = EmbeddedDatabase(folder / "database").start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.server is not None:
+            self.server.stop()
+            shutil.rmtree(self.server.storage, ignore_errors=True)  # its log stays beside it
+
+    @property
+    def uri(self) -> str:
+        return self.external_uri or self.server.uri
+
+    @property
+    def pid(self) -> int | None:
+        return self.server.process.pid if self.server else None
+
+    def describe(self) -> str:
+        if self.server:
+            return (f"database: embedded SecantusDB server ({DATABASE}, journaled writes), data in "
+                    f"{self.server.storage}; its CPU and memory are in the tables")
+        return ("database: the server at MONGODB_URI; not started by the bench, so its CPU and memory are NOT "
+                "in the tables (the CPU per booking leaves the database's work out)")
+
+    def operations(self) -> dict[str, int]:
+        """The server's operation counters so far (serverStatus.opcounters)."""
+        with pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000) as client:
+            return dict(client.admin.command("serverStatus")["opcounters"])
+
+
+def broker_pid() -> int | None:
+    """The local RabbitMQ's Erlang VM, when it runs on this machine (its CPU includes other users' work)."""
+    for stat in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if stat.read_text().strip() == "beam.smp":
+                return int(stat.parent.name)
+        except OSError:
+            continue
+    return None
+
+
+def process_ids(platform, database: BenchDatabase, broker: bool = False) -> dict[str, int]:
+    """Every process to measure by table name: each platform process ("spaces", "spaces#2", ..., "gateway"),
+    the database server if the bench started it, and with `broker` the local RabbitMQ."""
+    pids = {name: process.pid for name, process in platform.processes.items()}
+    if database.pid:
+        pids[DATABASE] = database.pid
+    if broker and broker_pid():
+        pids[BROKER] = broker_pid()
+    return pids
+
+
+def cpu_by_process(pids: dict[str, int]) -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+
+def rss_by_process(pids: dict[str, int]) -> dict[str, float]:
+    return {name: rss_mb(pid) for name, pid in pids.items()}
+
+
+def per_unit(before: dict[str, float], after: dict[str, float], units: int, scale: float = 1.0) -> dict[str, float]:
+    """What each counter grew by, per unit of work (times `scale`: 1000 turns CPU seconds into ms)."""
+    return {name: round((after[name] - before.get(name, 0)) * scale / units, 2) for name in after}
+
+
+def ordered_names(names) -> list[str]:
+    """Process names grouped by service, instances in order: members, members#2, spaces, spaces#2, ..."""
+    names = list(dict.fromkeys(names))
+    bases = list(dict.fromkeys(name.partition("#")[0] for name in names))
+    return sorted(names, key=lambda name: (bases.index(name.partition("#")[0]), int(name.partition("#")[2] or 1)))
+
+
+def print_process_table(title: str, columns: dict[str, dict[str, float]], total: str | None = None,
+                        leave_out_of_total: tuple = (BROKER, LOAD_GENERATOR), before_total: str = "") -> None:
+    """One row per process, one column per run (a run with one instance per service has no "spaces#2": its
+    cell stays empty); with `total`, a last row adding up the processes but those left out of the total,
+    and the earlier figure beside it."""
+    names = ordered_names(name for values in columns.values() for name in values)
+    width = max(14, *(len(header) + 2 for header in columns))
+    print(f"\n{title}")
+    print(f"{'process':<24}" + "".join(f"{header:>{width}}" for header in columns)
+          + (f"   {'in-memory store, before':<24}" if before_total else ""))
+    for name in names:
+        print(f"{name:<24}" + "".join(f"{values.get(name, ''):>{width}}" for values in columns.values()))
+    if total:
+        sums = [round(sum(value for name, value in values.items() if name not in leave_out_of_total), 2)
+                for values in columns.values()]
+        print(f"{total:<24}" + "".join(f"{value:>{width}}" for value in sums)
+              + (f"   {before_total:<24}" if before_total else ""))
+
+
+def print_comparison(results: list[dict], key: str, metrics: list[tuple[str, str]], before: dict) -> None:
+    """Each metric of each run beside the earlier in-memory store's figure. `metrics` are (label, field of a
+    result); `before` maps a label to {instances: text}, or to one text the earlier note gave for both runs
+    (marked *)."""
+    print(f"{'':<34}{'instances':>10}{'now':>18}   {'in-memory store, before'}")
+    for label, field in metrics:
+        for number, row in enumerate(results):
+            earlier = before.get(label, "")
+            earlier = earlier.get(row[key], "") if isinstance(earlier, dict) else f"{earlier} *" if earlier else ""
+            print(f"{label if number == 0 else '':<34}{row[key]:>10}{row[field]:>18}   {earlier}")
+    if any(isinstance(value, str) for value in before.values()):
+        print("* one figure (or range) in the earlier note, not given per instance count")
+
+
+def print_goal(text: str, value: float, met: bool) -> None:
+    print(f"goal: {text}: {value} -> {'MET' if met else 'NOT MET'}")
 
 
 class LightClient:
@@ -120,12 +247,11 @@ class LightClient:
         self.connection.close()
 
 
-def print_memory(results: list[dict], key: str, label: str, width: int) -> None:
-    """The RSS table of a bench: one row per run (`key` names the run's instance count) at rest and after load."""
-    names = list(results[0]["rss_mib_at_rest"])
-    print(f"{label:>{len(label)}} {'':>12}" + "".join(f"{name:>{width}}" for name in names))
+def print_memory(results: list[dict], key: str) -> None:
+    """The RSS table of a bench: one row per process, at rest and after load for each run."""
+    columns = {}
     for row in results:
         for moment in ("at_rest", "after_load"):
-            values = row[f"rss_mib_{moment}"]
-            print(f"{row[key]:>{len(label)}} {moment.replace('_', ' '):>12}"
-                  + "".join(f"{values.get(name, ''):>{width}}" for name in names))
+            columns[f"{row[key]}: {moment.replace('_', ' ')}"] = row[f"rss_mib_{moment}"]
+    print_process_table(f"Resident memory (MiB) per process, at rest and after the load, by {key.replace('_', ' ')}"
+                        "; gateway = gunicorn and its workers", columns)

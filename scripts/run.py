@@ -1,15 +1,30 @@
-"""`make run`: check the broker, fill in demo settings, then run every process with honcho in the foreground.
+"""`make run`: check the broker, start the embedded database, fill in demo settings, then run every process with
+honcho in the foreground.
 
-Honcho stops all processes on Ctrl-C or SIGTERM, and all of them when one dies.
+Without `MONGODB_URI` the platform keeps its data in an embedded MongoDB-compatible server (SecantusDB) under
+`.data/` (or `DATA_DIR`): stop `make run` and start it again, and everything is still there. With `MONGODB_URI`
+the services use that MongoDB and no server is started here. `INSTANCES=2` runs two processes of each service,
+competing consumers of the same queues on the same database.
+
+Honcho stops all processes on Ctrl-C or SIGTERM, and all of them when one dies; the database server is stopped
+after them (it runs in a session of its own, so Ctrl-C does not reach it before the services have finished).
 """
 import os
 import shutil
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
 from kombu import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.embedded_db import EmbeddedDatabase  # noqa: E402
+
+SERVICES = ("members", "spaces", "help", "notifications")
+STOPPED_BY_CTRL_C = 130  # honcho's exit status after SIGINT: a normal stop, not a failure
 DEMO_ORGANISER = ("organiser@example.org", "demo-organiser-2026")
 
 
@@ -40,16 +55,39 @@ def main() -> None:
     metrics_dir.mkdir(parents=True)
     env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
 
-    instances = int(env.get("INSTANCES", "1"))
+    database = None
+    if not env.get("MONGODB_URI"):
+        data_dir = Path(env.get("DATA_DIR") or ROOT / ".data").resolve()
+        print(f"Starting the embedded database (data in {data_dir})", flush=True)
+        try:
+            database = EmbeddedDatabase(data_dir / "db", port=int(env["EMBEDDED_DB_PORT"])
+                                        if env.get("EMBEDDED_DB_PORT") else None).start()
+        except RuntimeError as error:
+            sys.exit(f"{error}\n(Is another `make run` using {data_dir}? Stop it, or set DATA_DIR.)")
+        env["MONGODB_URI"] = database.uri
+        where = f"the embedded database, in {data_dir} (kept across restarts)"
+    else:
+        where = "the MongoDB at MONGODB_URI"
+    instances = max(1, int(env.get("INSTANCES", "1")))
     print(f"""
   Cohousing platform starting: http://127.0.0.1:{env['GATEWAY_PORT']}/   (API under /api/v1, docs at /api/openapi.json)
   Organiser login: {env['BOOTSTRAP_ORGANISER_EMAIL']} / {env.get('BOOTSTRAP_ORGANISER_PASSWORD', '(from environment)')}
-  {'Data is kept in ' + env['MONGODB_URI'] if env.get('MONGODB_URI') else 'No MONGODB_URI: data is kept IN MEMORY and is gone when you stop.'}
+  Data is kept in {where}.  {instances} process(es) per service.
   Press Ctrl-C to stop everything.
 """, flush=True)
-    env["INSTANCES"] = str(instances)  # each service process runs this many competing instances
     honcho = str(Path(sys.executable).parent / "honcho")
-    os.execv(honcho, [honcho, "start", "-f", "Procfile"])
+    concurrency = ",".join(f"{service}={instances}" for service in SERVICES)
+    platform = subprocess.Popen([honcho, "start", "-f", "Procfile", "-c", concurrency])
+    # Ctrl-C reaches honcho directly (same process group); SIGTERM sent to this process is passed on.
+    signal.signal(signal.SIGTERM, lambda *_: platform.send_signal(signal.SIGTERM))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        code = platform.wait()
+    finally:
+        if database is not None:
+            print("Stopping the embedded database", flush=True)
+            database.stop()
+    sys.exit(0 if code == STOPPED_BY_CTRL_C else code)
 
 
 if __name__ == "__main__":

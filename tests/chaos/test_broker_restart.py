@@ -6,9 +6,9 @@ Residents keep booking from several threads while RabbitMQ is stopped for a few 
 - nothing answered is lost and every event gets through: each booking answered 201 is stored, and its
   confirmation reaches the booker's inbox exactly once; events whose publish failed while the broker was away
   are published from the outbox when it is back.
+Every service instance is an OS process of its own, on the session's database server, which stays up.
 This stops and starts the local RabbitMQ application, so it is not part of `make test`.
 """
-import json
 import subprocess
 import threading
 import time
@@ -16,16 +16,15 @@ import uuid
 from collections import Counter
 from datetime import datetime, time as time_of_day, timedelta
 from zoneinfo import ZoneInfo
-from pathlib import Path
 
 import pytest
 import requests
 
+from tests.chaos.load import PROBLEM, log_dir, report
 from tests.support.processes import Platform, eventually
 
 pytestmark = pytest.mark.chaos
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 RPC_TIMEOUT = 3
 RESIDENTS = 4
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -35,10 +34,10 @@ def rabbitmqctl(*args):
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
 
 
-
 @pytest.fixture
-def platform(tmp_path):
-    running = Platform(tmp_path, RPC_TIMEOUT_SECONDS=str(RPC_TIMEOUT), OUTBOX_RELAY_GRACE_SECONDS="1").start()
+def platform(database_uri):
+    running = Platform(log_dir("chaos-broker"), database_uri, RPC_TIMEOUT_SECONDS=str(RPC_TIMEOUT),
+                       OUTBOX_RELAY_GRACE_SECONDS="1").start()
     yield running
     running.stop()
 
@@ -82,7 +81,7 @@ class Load:
                 if status == 201:
                     self.booked[name].append(answer.json()["id"])
                 elif status == 503:
-                    assert answer.headers["Content-Type"].startswith("application/problem+json")
+                    assert answer.headers["Content-Type"].startswith(PROBLEM)
             if status != 201:
                 time.sleep(0.2)  # a client backs off a little after a refusal
 
@@ -117,7 +116,7 @@ def test_under_load_the_broker_restarts_services_reconnect_and_nothing_answered_
         listing = organiser.get("/api/v1/spaces", timeout=RPC_TIMEOUT * 3)
         took = time.monotonic() - began
         assert ready.status_code == 503 and listing.status_code == 503
-        assert listing.headers["Content-Type"].startswith("application/problem+json")
+        assert listing.headers["Content-Type"].startswith(PROBLEM)
         assert took < 2 * RPC_TIMEOUT + 2  # two calls, each within the RPC timeout
         time.sleep(3)  # the outage lasts a moment while the load goes on: this is the fault, not a wait for it
     finally:
@@ -151,9 +150,7 @@ def test_under_load_the_broker_restarts_services_reconnect_and_nothing_answered_
                                                   if isinstance(k, int) and k >= 500 and k != 503),
         "answers slower than the RPC timeout + 2 s": len(load.slow),
     }
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "chaos-broker.json").write_text(json.dumps(figures, indent=2))
-    print("\n" + "\n".join(f"{key:>45}: {value}" for key, value in figures.items()))
+    report("chaos-broker", figures)
 
     assert reconnected < 10, "services reconnect by themselves within 10 s"
     assert not lost and not missing_confirmations and not duplicates, figures

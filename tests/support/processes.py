@@ -37,14 +37,55 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Platform:
+def create_vhost(vhost: str) -> str:
+    """A RabbitMQ virtual host of a test's own; returns its AMQP URI."""
+    requests.put(f"{RABBIT_API}/api/vhosts/{quote(vhost, safe='')}", timeout=10).raise_for_status()
+    requests.put(f"{RABBIT_API}/api/permissions/{quote(vhost, safe='')}/guest",
+                 json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=10).raise_for_status()
+    return f"{AMQP_BASE}/{quote(vhost, safe='')}"
+
+
+def delete_vhost(vhost: str) -> None:
+    requests.delete(f"{RABBIT_API}/api/vhosts/{quote(vhost, safe='')}", timeout=10)
+
+
+class Site:
+    """A running platform seen from outside, at `url`: log in, join, and one HTTP client per person."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def client(self, token: str | None = None) -> "Client":
+        return Client(self.url, token)
+
+    def login(self, email: str, password: str) -> "Client":
+        response = self.client().post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        return self.client(response.json()["token"])
+
+    def organiser(self) -> "Client":
+        return self.login(ORGANISER["email"], ORGANISER["password"])
+
+    def join(self, organiser: "Client", email: str, *, role: str = "resident", **profile) -> tuple["Client", dict]:
+        """Invite `email` as `organiser`, register with the code and log in: the member's client and profile.
+        `profile` adds or overrides registration fields (display_name, preferred_language, phone, ...)."""
+        invitation = organiser.post("/api/v1/invitations", json={"email": email, "role": role})
+        assert invitation.status_code == 201, invitation.text
+        body = {"invitation_code": invitation.json()["code"], "email": email, "password": MEMBER_PASSWORD,
+                "display_name": email.split("@")[0].title(), "preferred_language": "de", **profile}
+        registered = self.client().post("/api/v1/members", json=body)
+        assert registered.status_code == 201, registered.text
+        return self.login(email, MEMBER_PASSWORD), registered.json()
+
+
+class Platform(Site):
     def __init__(self, log_dir: Path, database_uri: str, instances: dict[str, int] | None = None, **extra_env):
         self.instances = instances or {}
         self.database_uri = database_uri
         self.databases = database_names(fresh_prefix("e2e"))
         self.vhost = f"e2e-{uuid.uuid4().hex[:8]}"
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(f"http://127.0.0.1:{self.port}")
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
         self.env = {
@@ -65,9 +106,7 @@ class Platform:
 
     # -- life cycle ------------------------------------------------------------------------------------
     def start(self) -> "Platform":
-        requests.put(f"{RABBIT_API}/api/vhosts/{quote(self.vhost, safe='')}", timeout=10).raise_for_status()
-        requests.put(f"{RABBIT_API}/api/permissions/{quote(self.vhost, safe='')}/guest",
-                     json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=10).raise_for_status()
+        create_vhost(self.vhost)
         for name in SERVICES:
             self.start_service(name, self.instances.get(name, 1))
         self._spawn("gateway", [str(BIN / "gunicorn"), "--config", "gateway/gunicorn_conf.py",
@@ -78,7 +117,7 @@ class Platform:
     def stop(self) -> None:
         for name in [*SERVICES, "gateway"]:
             self.stop_service(name)
-        requests.delete(f"{RABBIT_API}/api/vhosts/{quote(self.vhost, safe='')}", timeout=10)
+        delete_vhost(self.vhost)
         drop_databases(self.database_uri, *self.databases.values())
 
     def start_service(self, name: str, instances: int = 1) -> None:
@@ -136,29 +175,6 @@ class Platform:
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"the platform did not become ready; see logs in {self.log_dir}")
-
-    # -- talking to it -----------------------------------------------------------------------------------
-    def client(self, token: str | None = None) -> "Client":
-        return Client(self.url, token)
-
-    def login(self, email: str, password: str) -> "Client":
-        response = self.client().post("/api/v1/auth/login", json={"email": email, "password": password})
-        assert response.status_code == 200, response.text
-        return self.client(response.json()["token"])
-
-    def organiser(self) -> "Client":
-        return self.login(ORGANISER["email"], ORGANISER["password"])
-
-    def join(self, organiser: "Client", email: str, *, role: str = "resident", **profile) -> tuple["Client", dict]:
-        """Invite `email` as `organiser`, register with the code and log in: the member's client and profile.
-        `profile` adds or overrides registration fields (display_name, preferred_language, phone, ...)."""
-        invitation = organiser.post("/api/v1/invitations", json={"email": email, "role": role})
-        assert invitation.status_code == 201, invitation.text
-        body = {"invitation_code": invitation.json()["code"], "email": email, "password": MEMBER_PASSWORD,
-                "display_name": email.split("@")[0].title(), "preferred_language": "de", **profile}
-        registered = self.client().post("/api/v1/members", json=body)
-        assert registered.status_code == 201, registered.text
-        return self.login(email, MEMBER_PASSWORD), registered.json()
 
     def cli(self, *args: str, **env) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env={**self.env, **env},
