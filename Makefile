@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test unit integration e2e browser static bench chaos clean translations
+.PHONY: install run test unit integration e2e browser static bench chaos clean translations backup restore
 
 $(INSTALLED): requirements.txt requirements-dev.txt requirements-embedded.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,15 @@ install: $(INSTALLED)
 ## Start the whole platform in the foreground (Ctrl-C stops everything). INSTANCES=2 runs two of each service.
 run: install
 	$(PY) scripts/run.py
+
+## Every service's database in one dated archive under backups/ (the embedded one of `make run`, or MONGODB_URI's).
+backup: install
+	$(PY) -m scripts.backup backup
+
+## Load a backup into an empty store: stop the platform, then `make restore FILE=backups/cohousing-backup-….tar.gz`.
+restore: install
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backups/cohousing-backup-....tar.gz"; exit 2; }
+	$(PY) -m scripts.backup restore "$(FILE)"
 
 ## The whole test suite, against the real RabbitMQ at AMQP_URI: everything but the browser, then the browser tests.
 test: install node_modules/.installed

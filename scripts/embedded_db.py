@@ -20,6 +20,8 @@ import pymongo
 from pymongo.errors import PyMongoError
 
 SERVER = Path(sys.executable).parent / "secantusd-py"
+# The port of `make run`'s server (EMBEDDED_DB_PORT), where `make backup` finds it; tests take free ports.
+DEFAULT_PORT = 27018
 
 
 def free_port() -> int:

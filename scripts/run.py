@@ -21,7 +21,7 @@ from kombu import Connection
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.embedded_db import EmbeddedDatabase  # noqa: E402
+from scripts.embedded_db import DEFAULT_PORT, EmbeddedDatabase  # noqa: E402
 
 SERVICES = ("members", "spaces", "help", "notifications")
 STOPPED_BY_CTRL_C = 130  # honcho's exit status after SIGINT: a normal stop, not a failure
@@ -59,11 +59,12 @@ def main() -> None:
     if not env.get("MONGODB_URI"):
         data_dir = Path(env.get("DATA_DIR") or ROOT / ".data").resolve()
         print(f"Starting the embedded database (data in {data_dir})", flush=True)
+        database = EmbeddedDatabase(data_dir / "db", port=int(env.get("EMBEDDED_DB_PORT") or DEFAULT_PORT))
         try:
-            database = EmbeddedDatabase(data_dir / "db", port=int(env["EMBEDDED_DB_PORT"])
-                                        if env.get("EMBEDDED_DB_PORT") else None).start()
+            database.start()
         except RuntimeError as error:
-            sys.exit(f"{error}\n(Is another `make run` using {data_dir}? Stop it, or set DATA_DIR.)")
+            sys.exit(f"{error}\n(Is another `make run` using {data_dir} or port {database.port}? Stop it, or set "
+                     "DATA_DIR and EMBEDDED_DB_PORT.)")
         env["MONGODB_URI"] = database.uri
         where = f"the embedded database, in {data_dir} (kept across restarts)"
     else:

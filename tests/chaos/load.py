@@ -101,6 +101,11 @@ class Ledger:
                     response.text if response is not None else "") else status
                 self.outcomes[(kind, final)] += 1
 
+    def record_created(self, kind: str, sent: dict, created: dict) -> None:
+        """A 2xx got outside `send` (a probe of the test's own), to be checked like the others."""
+        with self.lock:
+            self.answered.append((kind, sent, created))
+
     def created(self, kind: str) -> list[tuple[dict, dict]]:
         return [(sent, body) for k, sent, body in self.answered if k == kind]
 

@@ -24,7 +24,8 @@ class MakeRun:
         self.site = Site(f"http://127.0.0.1:{self.port}")
         self.log = tmp_path / "make-run.log"
         self.env = {key: value for key, value in os.environ.items() if key != "MONGODB_URI"}  # the embedded one
-        self.env.update(DATA_DIR=str(tmp_path / "data"), GATEWAY_PORT=str(self.port), GATEWAY_WORKERS="2",
+        self.env.update(DATA_DIR=str(tmp_path / "data"), EMBEDDED_DB_PORT=str(free_port()),
+                        GATEWAY_PORT=str(self.port), GATEWAY_WORKERS="2",
                         BOOTSTRAP_ORGANISER_EMAIL=ORGANISER["email"],
                         BOOTSTRAP_ORGANISER_PASSWORD=ORGANISER["password"], PYTHONWARNINGS="ignore")
         self.process = None

@@ -115,10 +115,14 @@ class Platform(Site):
         return self
 
     def stop(self) -> None:
-        for name in [*SERVICES, "gateway"]:
-            self.stop_service(name)
+        self.stop_processes()
         delete_vhost(self.vhost)
         drop_databases(self.database_uri, *self.databases.values())
+
+    def stop_processes(self) -> None:
+        """Stop every service and the gateway, keeping the vhost and the databases (`start()` starts them again)."""
+        for name in [*SERVICES, "gateway"]:
+            self.stop_service(name)
 
     def start_service(self, name: str, instances: int = 1) -> None:
         """Start `instances` processes of the service, competing consumers of its queues on its database."""
