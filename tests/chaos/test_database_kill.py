@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+import pymongo
 import pytest
 import requests
 
@@ -106,6 +107,16 @@ def service_connections(platform) -> dict[str, dict]:
     return {c["name"]: {"process": process_of_port[c["peer_port"]], "connected_at": c.get("connected_at"),
                         "heartbeat": c.get("timeout")}
             for c in response.json() if c.get("peer_port") in process_of_port}
+
+
+def claims_left_running(platform) -> list[dict]:
+    """Idempotency claims still "running" in the services' databases once every operation has finished: each
+    holds back the repeats of its request ("still being processed") for as long as it stays."""
+    with pymongo.MongoClient(platform.database_uri, serverSelectionTimeoutMS=5000, tz_aware=True) as client:
+        return [{"database": name, **claim, "owner last seen": (client[name].processes.find_one(
+                    {"_id": claim.get("owner")}) or {}).get("seen_at")}
+                for name in platform.databases.values()
+                for claim in client[name].idempotency_keys.find({"state": "running"}, {"result": 0})]
 
 
 # -- the probes ------------------------------------------------------------------------------------------------------
@@ -195,6 +206,7 @@ def test_the_database_server_dies_under_load_requests_answer_503_and_everything_
     processes_after = service_processes(platform)
 
     found = audit(platform, place, ledger)
+    claims = claims_left_running(platform)
 
     renewed = sorted(name for name, seen in connections_before.items() if connections_after.get(name) != seen)
     with_heartbeats = {name for name, seen in connections_before.items() if seen["heartbeat"]}
@@ -218,12 +230,14 @@ def test_the_database_server_dies_under_load_requests_answer_503_and_everything_
         "service AMQP connections (with heartbeats)": f"{len(connections_before)} ({len(with_heartbeats)})",
         "service AMQP connections renewed": len(renewed),
         **audit_figures(found),
+        "idempotency claims left running": len(claims),
         "load seconds": round(load_seconds, 1),
     }
     details = {**audit_details(found, ledger), "faults": faults, "slow answers (s)": slow,
                "improper 503s": ledger.improper, "processes before": processes_before,
                "processes after": processes_after, "connections before": connections_before,
-               "connections after": connections_after, "renewed connections": renewed}
+               "connections after": connections_after, "renewed connections": renewed,
+               "claims left running": claims}
     report("chaos-database", figures, details)
 
     assert len(faults) == len(FAULTS)
