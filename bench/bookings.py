@@ -5,7 +5,7 @@ the platform as processes on it (like the end-to-end tests: every service instan
 seeds a realistic house (10 spaces, 5,000 stored bookings, 40 residents), then measures booking creation
 through the HTTP API:
 - requests per second at saturation (32 concurrent clients),
-- p50 / p95 / p99 latency at 4 concurrent clients,
+- p50 / p95 / p99 latency at 4 concurrent clients, and p50 at 1 client (a booking's path alone),
 - next to a bare Nameko RPC round trip (bench/echo_service.py) and spaces.health (the same plus a database
   ping), measured in the same run,
 - the CPU per booking of every process (each instance, the database server, the local RabbitMQ, the load
@@ -22,27 +22,27 @@ Goals: booking p50 at 4 clients <= 10x the bare RPC p50 of the same run; 2 insta
 bookings/s. Older targets on the 2-core machine: >= 250 bookings/s at saturation; p95 <= 30 ms at 4 clients.
 """
 import argparse
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # nameko's import of it, not ours
 
 from nameko.exceptions import UnknownService  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from bench.measure import (  # noqa: E402
-    BROKER, DATABASE, LOAD_GENERATOR, BenchDatabase, LightClient, cpu_by_process, load_average, machine_line,
-    machine_speed, per_unit, percentile, print_comparison, print_goal, print_memory, print_process_table,
-    process_ids, rss_by_process, write_results,
+    BROKER, DATABASE, LOAD_GENERATOR, BenchDatabase, LightClient, bench_arguments, cpu_by_process, per_unit,
+    percentile, print_comparison, print_goal, print_memory, print_process_table, process_ids, rss_by_process,
+    run_bench, start_platform,
 )
 from tests.support.processes import Platform  # noqa: E402
 
@@ -165,6 +165,7 @@ BEFORE = {
 }
 METRICS = [
     ("bookings/s @32 clients", "bookings_per_second"),
+    ("p50 ms @1 client", "p50_ms_at_1_client"),
     ("p50 ms @4 clients", "p50_ms"),
     ("p95 ms @4 clients", "p95_ms"),
     ("p99 ms @4 clients", "p99_ms"),
@@ -174,6 +175,7 @@ METRICS = [
     ("CPU ms/booking, platform+db", "cpu_ms_per_booking_total"),
     ("  of which the database server", "database_cpu_ms_per_booking"),
     ("database operations/booking", "database_operations_per_booking"),
+    ("database connections open", "database_connections_after_saturation"),
     ("seeding s", "seeding_seconds"),
 ]
 
@@ -197,7 +199,8 @@ def seed(platform: Platform, bookings: int) -> tuple[list[str], list[str]]:
             "invitation_code": code, "email": email, "password": PASSWORD, "display_name": f"Resident {number}",
             "preferred_language": "de"}).raise_for_status()
         tokens.append(platform.login(email, PASSWORD).session.headers["Authorization"].split()[1])
-    sessions = make_sessions(platform, tokens, 16)
+    # 4 clients: the embedded server's cost per operation grows with the operations it serves at once
+    sessions = make_sessions(platform, tokens, 4)
     _, _, statuses, _ = book_many(platform, sessions, Slots(spaces, first_hour=0), bookings)
     if set(statuses) - {201}:
         raise RuntimeError(f"seeding failed: {statuses}")
@@ -205,10 +208,7 @@ def seed(platform: Platform, bookings: int) -> tuple[list[str], list[str]]:
 
 
 def measure(instances: int, database: BenchDatabase, sizes: argparse.Namespace) -> dict:
-    log_dir = Path(tempfile.mkdtemp(prefix=f"bench-{instances}-"))
-    platform = Platform(log_dir, database.uri,
-                        instances=dict.fromkeys(("members", "spaces", "help", "notifications"), instances),
-                        LOG_LEVEL="WARNING", GATEWAY_THREADS="16").start()
+    platform = start_platform("bookings", database, instances, GATEWAY_THREADS="16")
     try:
         rss_at_rest = rss_by_process(process_ids(platform, database))
         started = time.perf_counter()
@@ -216,13 +216,14 @@ def measure(instances: int, database: BenchDatabase, sizes: argparse.Namespace) 
         seeding = time.perf_counter() - started
         later = Slots(spaces, first_hour=1)
         book_many(platform, make_sessions(platform, tokens, 4), later, sizes.warm_up)
+        alone, _, statuses_1, _ = book_many(platform, make_sessions(platform, tokens, 1), later, sizes.alone)
         latencies, _, statuses_4, _ = book_many(platform, make_sessions(platform, tokens, 4), later, sizes.latency)
         saturation = sizes.saturation - sizes.saturation % 32
         pids = process_ids(platform, database, broker=True)
-        cpu_before, operations_before = cpu_by_process(pids), database.operations()
+        (operations_before, _), cpu_before = database.status(), cpu_by_process(pids)
         _, wall, statuses_32, client_cpu_ms = book_many(platform, make_sessions(platform, tokens, 32), later,
                                                         saturation)
-        cpu_after, operations_after = cpu_by_process(pids), database.operations()
+        cpu_after, (operations_after, connections) = cpu_by_process(pids), database.status()
         round_trip = round_trips(platform, sizes.rpc_calls)
         rss_after_load = rss_by_process(process_ids(platform, database))
     finally:
@@ -244,6 +245,7 @@ def measure(instances: int, database: BenchDatabase, sizes: argparse.Namespace) 
         "database_cpu_ms_per_booking": cpu_ms.get(DATABASE, "n/a"),
         "database_operations_per_booking": round(sum(operations.values()), 1),
         "database_operations_by_kind": operations,
+        "database_connections_after_saturation": connections,
         "statuses_at_saturation": statuses_32,
         "latency_clients": 4,
         "latency_bookings": len(latencies),
@@ -251,6 +253,8 @@ def measure(instances: int, database: BenchDatabase, sizes: argparse.Namespace) 
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "statuses_at_4_clients": statuses_4,
+        "p50_ms_at_1_client": round(percentile(alone, 0.50) * 1000, 1),
+        "statuses_at_1_client": statuses_1,
         "rpc_round_trip_p50_ms": round(rpc_p50 * 1000, 2),
         "health_round_trip_p50_ms": round(statistics.median(round_trip["health"]) * 1000, 2),
         "booking_p50_over_rpc_p50": round(p50 / rpc_p50, 1),
@@ -260,24 +264,16 @@ def measure(instances: int, database: BenchDatabase, sizes: argparse.Namespace) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Booking creation through the gateway.")
-    parser.add_argument("--instances", default="1,2", help="comma-separated instance counts to measure")
+    parser = bench_arguments("Booking creation through the gateway.")
     parser.add_argument("--seeded", type=int, default=5_000, help="bookings stored before measuring")
     parser.add_argument("--warm-up", type=int, default=200, help="bookings at 4 clients before measuring")
+    parser.add_argument("--alone", type=int, default=200, help="bookings timed at 1 client")
     parser.add_argument("--latency", type=int, default=1_000, help="bookings timed at 4 clients")
     parser.add_argument("--saturation", type=int, default=3_200, help="bookings at 32 clients (a multiple of 32)")
     parser.add_argument("--rpc-calls", type=int, default=500, help="calls timed of each RPC round trip")
     sizes = parser.parse_args()
-    speed = machine_speed()
-    load_at_start = load_average()
-    with BenchDatabase() as database:
-        results = [measure(int(count), database, sizes) for count in sizes.instances.split(",")]
-    load_at_end = load_average()
-    write_results("bookings", speed, results)
-    print(f"\nBooking creation through the gateway ({os.cpu_count()} cores, {sizes.seeded} bookings stored; "
-          f"{machine_line(speed)})")
-    print(database.describe())
-    print(f"load average (1, 5, 15 min): {load_at_start} at the start, {load_at_end} at the end")
+    results = run_bench("bookings", f"Booking creation through the gateway, {sizes.seeded} bookings stored",
+                        measure, sizes)
     print_comparison(results, "instances", METRICS, BEFORE)
     for row in results:
         print_goal(f"booking p50 @4 clients <= 10x bare RPC p50, {row['instances']} instance(s)",
@@ -287,6 +283,12 @@ def main() -> None:
         ratio = round(by_instances[2] / by_instances[1], 2)
         print_goal("bookings/s @32 clients, 2 instances / 1 instance >= 1.0", ratio, ratio >= 1.0)
     print("older targets: >= 250 bookings/s at 32 clients; p95 <= 30 ms at 4 clients")
+    for row in results:
+        answers = {**row["statuses_at_1_client"], **row["statuses_at_4_clients"], **row["statuses_at_saturation"]}
+        if set(answers) != {201}:
+            print(f"NOTE: not every booking was created with {row['instances']} instance(s): HTTP statuses at 1, 4 "
+                  f"and 32 clients {row['statuses_at_1_client']} {row['statuses_at_4_clients']} "
+                  f"{row['statuses_at_saturation']}")
     print("database operations per booking by kind: " + "; ".join(
         f"{row['instances']} instance(s) " + ", ".join(f"{kind} {count}" for kind, count
                                                        in row["database_operations_by_kind"].items() if count)

@@ -2,8 +2,10 @@
 memory of every process (each service instance is a process of its own, the database server one more), the
 database's operation counts, the comparison with earlier figures, and a light HTTP client for the load
 generator (it shares the machine's cores with the platform it measures)."""
+import argparse
 import http.client
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 import pymongo
 
 from scripts.embedded_db import EmbeddedDatabase
+from tests.support.processes import SERVICES, Platform
 
 DATABASE = "secantusd-py"  # the embedded server's process, as the CPU and memory tables name it
 BROKER = "rabbitmq"  # the local broker's beam.smp, shared with whatever else uses it
@@ -41,17 +44,35 @@ def machine_speed() -> float:
     return round(best * 1000, 1)
 
 
-def write_results(name: str, speed: float, results: list[dict]) -> None:
-    """`bench-results/<name>.json`: when and where it was measured (cores, the machine figure) and the results."""
+def bench_arguments(description: str) -> argparse.ArgumentParser:
+    """The command line both benchmarks share; each adds its sizes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--instances", default="1,2", help="comma-separated instance counts of every service")
+    parser.add_argument("--uri-options", default="", help="driver options for the platform, e.g. maxPoolSize=2")
+    return parser
+
+
+def run_bench(name: str, title: str, measure, sizes: argparse.Namespace) -> list[dict]:
+    """`measure(instances, database, sizes)` for each instance count on one database server; writes
+    `bench-results/<name>.json` (when and where: cores, the machine figure, the load average) and prints the
+    heading of the output: the title, the machine, the database and the load average at start and end."""
+    logging.getLogger("amqp").setLevel(logging.ERROR)  # not its warnings about confirms while a channel closes
+    speed = machine_speed()
+    load_at_start = load_average()
+    with BenchDatabase(sizes.uri_options) as database:
+        results = [measure(int(count), database, sizes) for count in sizes.instances.split(",")]
+    load_at_end = load_average()
     folder = Path(__file__).resolve().parent.parent / "bench-results"
     folder.mkdir(exist_ok=True)
     (folder / f"{name}.json").write_text(json.dumps(
         {"measured_at": datetime.now(timezone.utc).isoformat(), "cores": os.cpu_count(), "machine_ms": speed,
+         "load_average": {"start": load_at_start, "end": load_at_end}, "database": database.describe(),
          "results": results}, indent=2))
-
-
-def machine_line(speed: float) -> str:
-    return f"machine: {speed} ms for the reference work of bench/measure.py, smaller is faster"
+    print(f"\n{title} ({os.cpu_count()} cores; machine: {speed} ms for the reference work of bench/measure.py, "
+          "smaller is faster)")
+    print(database.describe())
+    print(f"load average (1, 5, 15 min): {load_at_start} at the start, {load_at_end} at the end")
+    return results
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -102,10 +123,12 @@ def load_average() -> str:
 
 class BenchDatabase:
     """The database server under one benchmark run: the embedded SecantusDB server with its data in a temporary
-    folder, or, when MONGODB_URI is set, that server (another machine's or user's process: not measured)."""
+    folder, or, when MONGODB_URI is set, that server (another machine's or user's process: not measured).
+    `options` (`maxPoolSize=2`, ...) go into the URI the platform gets, to try the driver's settings."""
 
-    def __init__(self):
+    def __init__(self, options: str = ""):
         self.external_uri = os.environ.get("MONGODB_URI")
+        self.options = options
         self.server: EmbeddedDatabase | None = None
 
     def __enter__(self) -> "BenchDatabase":
@@ -121,23 +144,35 @@ class BenchDatabase:
 
     @property
     def uri(self) -> str:
-        return self.external_uri or self.server.uri
+        uri = self.external_uri or self.server.uri
+        if not self.options:
+            return uri
+        return f"{uri}{'&' if '?' in uri else '?'}{self.options}"
 
     @property
     def pid(self) -> int | None:
         return self.server.process.pid if self.server else None
 
     def describe(self) -> str:
+        options = f"; driver options {self.options}" if self.options else ""
         if self.server:
             return (f"database: embedded SecantusDB server ({DATABASE}, journaled writes), data in "
-                    f"{self.server.storage}; its CPU and memory are in the tables")
+                    f"{self.server.storage}; its CPU and memory are in the tables{options}")
         return ("database: the server at MONGODB_URI; not started by the bench, so its CPU and memory are NOT "
-                "in the tables (the CPU per booking leaves the database's work out)")
+                f"in the tables (the CPU per booking leaves the database's work out){options}")
 
-    def operations(self) -> dict[str, int]:
-        """The server's operation counters so far (serverStatus.opcounters)."""
+    def status(self) -> tuple[dict[str, int], int]:
+        """The server's operation counters so far (serverStatus.opcounters) and its open connections (the
+        embedded server's cost per operation grows with them)."""
         with pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000) as client:
-            return dict(client.admin.command("serverStatus")["opcounters"])
+            status = client.admin.command("serverStatus")
+        return dict(status["opcounters"]), status["connections"]["current"] - 1  # less this client's own
+
+
+def start_platform(name: str, database: "BenchDatabase", instances: int, **extra_env):
+    """The platform with `instances` processes of every service on `database`, its logs in a temporary folder."""
+    return Platform(Path(tempfile.mkdtemp(prefix=f"bench-{name}-{instances}-")), database.uri,
+                    instances=dict.fromkeys(SERVICES, instances), LOG_LEVEL="WARNING", **extra_env).start()
 
 
 def broker_pid() -> int | None:

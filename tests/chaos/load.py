@@ -5,7 +5,8 @@ service), runs `Load` on it (residents book rooms, ask for and offer help; the o
 books) while it injects its faults, and then `audit`s what is stored against what the clients were told:
 
 - every request answered 2xx is stored: each booking, help request, offer and notice is looked up through
-  the API;
+  the API; and nothing is stored twice: no two help requests or notices carry the title of one operation
+  (a repeat that ran a command again after an earlier attempt had stored its result would leave one more);
 - every event is consumed: the vhost's queues drain to 0 messages and 0 unacked (management API), nothing is
   dead-lettered, and each event's effect is in the inbox it belongs in (a booking's confirmation, an offer's
   notice to the requester, a notice in every member's inbox);
@@ -268,7 +269,8 @@ class Load:
 def audit(platform, place: Community, ledger: Ledger) -> dict:
     """Everything the clients were told against what the platform stores and did, once the load is over."""
     members, organiser = place.members, place.organiser
-    found = {"lost": lost_writes(members, organiser, ledger), "self_clashes": self_clashes(members, ledger)}
+    found = {"lost": lost_writes(members, organiser, ledger), "stored_twice": stored_twice(organiser),
+             "self_clashes": self_clashes(members, ledger)}
     found.update(drained_queues(platform))
     found.update(inbox_effects(members, ledger))
     found["overlaps"] = overlapping_bookings(organiser, place.rooms)
@@ -297,6 +299,14 @@ def lost_writes(members, organiser, ledger) -> list:
         if seen.status_code != 200:
             lost.append(("notice", notice["id"], seen.status_code))
     return lost
+
+
+def stored_twice(organiser) -> list:
+    """Help requests and notices stored more than once for one operation: the load gives each its own title.
+    (Offers and bookings have ids made of what they are for, so one more attempt cannot store another.)"""
+    titles = Counter(("help_request", r["title"]) for r in every_page(organiser, "/api/v1/help-requests"))
+    titles.update(("notice", n["title"]) for n in every_page(organiser, "/api/v1/notices"))
+    return sorted((kind, title, count) for (kind, title), count in titles.items() if count > 1)
 
 
 def self_clashes(members, ledger) -> list:
@@ -384,6 +394,7 @@ def audit_figures(found: dict) -> dict:
     return {
         "bookings refused as clashing with themselves": len(found["self_clashes"]),
         "writes lost (2xx not stored)": len(found["lost"]),
+        "writes stored twice": len(found["stored_twice"]),
         "event effects missing": len(found["missing_effects"]),
         "events dead-lettered": found["parked"],
         "stray RPC replies (not events)": found["stray_replies"],
@@ -397,7 +408,7 @@ def audit_details(found: dict, ledger: Ledger) -> dict:
     """The lists behind the figures, for the JSON report."""
     return {"statuses": {str(k): v for k, v in sorted(ledger.statuses.items(), key=str)},
             "outcomes": {f"{kind} {final}": n for (kind, final), n in sorted(ledger.outcomes.items(), key=str)},
-            "lost": found["lost"], "self_clashes": found["self_clashes"],
+            "lost": found["lost"], "stored_twice": found["stored_twice"], "self_clashes": found["self_clashes"],
             "missing_effects": found["missing_effects"][:50], "duplicates": found["duplicates"][:50],
             "overlaps": found["overlaps"], "queues": found["queues"]}
 
@@ -406,6 +417,7 @@ def assert_audit(found: dict, ledger: Ledger, details: dict) -> None:
     """Nothing answered is lost, every event is consumed once, no overlap, no server error, every operation
     answered in the end."""
     assert not found["lost"], found["lost"]
+    assert not found["stored_twice"], found["stored_twice"]
     assert found["queues_drained"], found["queues"]
     assert found["parked"] == 0, found["queues"]
     assert not found["missing_effects"], found["missing_effects"][:20]

@@ -6,15 +6,9 @@ all of them keep their data on the session's database server. Mid-load the space
 notifications service process is killed with SIGKILL (no graceful stop: running workers die, unacked messages
 go back to their queues) and started again. The clients behave as the API asks them to: every POST carries an
 Idempotency-Key and is repeated with the same key while the answer is a 503 or no answer at all. When the load
-is over:
-
-- every request answered 2xx is stored: each booking, help request, offer and notice is looked up through
-  the API;
-- every event is consumed: the vhost's queues drain to 0 messages and 0 unacked (management API), nothing is
-  dead-lettered, and each event's effect is in the inbox it belongs in (a booking's confirmation, an offer's
-  notice to the requester, a notice in every member's inbox);
-- no inbox holds the same notification twice (same kind, link, title and body);
-- no two bookings of one space overlap, cleaning buffer included.
+is over, `audit` (tests/chaos/load.py) holds the platform to what the clients were told: every request
+answered 2xx is stored, every event is consumed and its effect is in its inbox once, no inbox holds the same
+notification twice, no two bookings of one space overlap; and every operation got its answer in the end.
 
 Storage across the kill: the database server is a process of its own that outlives the killed service, and
 every write waits for its journal before the service answers; a restarted service finds all it confirmed.

@@ -318,10 +318,12 @@ def test_the_mongodb_replica_set_has_three_members():
     assert database["spec"]["users"], "the platform needs a user of its own"
 
 
-def test_the_configmap_asks_for_majority_writes_that_are_retried():
+def test_the_configmap_asks_for_majority_journaled_writes_that_are_retried():
     data = one_of_kind("ConfigMap")["data"]
     assert data["MONGODB_WRITE_CONCERN"] == "majority"
     assert data["MONGODB_RETRY_WRITES"] == "true"
+    assert data["MONGODB_JOURNAL"] == "true"
+    assert int(data["MONGODB_SERVER_SELECTION_TIMEOUT_MS"]) < 5000  # inside the gateway's RPC timeout
 
 
 def test_the_example_amqp_uri_points_at_the_rabbitmq_cluster_with_a_heartbeat():
