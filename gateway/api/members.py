@@ -4,8 +4,8 @@ from marshmallow import Schema, fields
 from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required, organiser_required
 from gateway.problems import ProblemSchema
-from services.common.schemas import PageQuerySchema
-from services.members.schemas import (
+from services.contracts.schema import PageQuerySchema
+from services.contracts.members import (
     DirectoryPageSchema, InvitationRequestSchema, InvitationSchema, MemberChangeSchema, MemberLookupSchema, MemberSchema,
     ProfileChangeSchema, RegistrationSchema,
 )

@@ -12,7 +12,7 @@ from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.schemas import load
 from services.help import domain, events
 from services.help.models import Neighbour, StoredOffer, StoredRequest
-from services.help.schemas import AcceptSchema, HelpRequestCreateSchema, HelpRequestListQuerySchema, OfferCreateSchema
+from services.contracts.help import AcceptSchema, HelpRequestCreateSchema, HelpRequestListQuerySchema, OfferCreateSchema
 
 REQUEST_FIELDS = ("title", "description", "status", "accepted_offer_id", "accepted_at", "completed_at",
                   "cancelled_at", "cancelled_by", "expired_at", "private_details_removed")

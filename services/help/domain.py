@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping, Sequence
 
-CATEGORIES = ("shopping", "accompany", "tech", "translation", "household", "garden", "transport", "other")
+from services.contracts.vocabulary import HELP_CATEGORIES as CATEGORIES
 
 OPEN = "open"
 ACCEPTED = "accepted"

@@ -13,7 +13,7 @@ from services.common.schemas import load
 from services.members import domain, events
 from services.members.models import Community, Invitation, Member
 from services.members.passwords import hash_password, needs_rehash, verify_password
-from services.members.schemas import (
+from services.contracts.members import (
     InvitationRequestSchema, LoginSchema, MemberChangeSchema, ProfileChangeSchema, RegistrationSchema,
 )
 

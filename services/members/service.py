@@ -10,6 +10,7 @@ from services.common.mongo import MongoDatabase
 from services.common.rpc import rpc
 from services.common.service import PlatformService
 from services.common.outbox import Outbox
+from services.contracts.vocabulary import DEFAULT_TIMEZONE
 from services.members import commands
 from services.members.models import Member
 from services.members.repository import MembersRepository
@@ -40,7 +41,7 @@ class Bootstrap(DependencyProvider):
         commands.ensure_bootstrap(
             MembersRepository(), _Deferred(),
             community_name=config.get("BOOTSTRAP_COMMUNITY") or "Baugemeinschaft Mitte Altona",
-            timezone=config.get("BOOTSTRAP_TIMEZONE") or "Europe/Berlin",
+            timezone=config.get("BOOTSTRAP_TIMEZONE") or DEFAULT_TIMEZONE,
             organiser={
                 "email": config.get("BOOTSTRAP_ORGANISER_EMAIL"),
                 "password": config.get("BOOTSTRAP_ORGANISER_PASSWORD"),
@@ -71,7 +72,7 @@ class MembersService(PlatformService):
 
     # -- communities ------------------------------------------------------------------------------------
     @rpc
-    def create_community(self, name, timezone="Europe/Berlin", organiser=None, idempotency_key=None):
+    def create_community(self, name, timezone=DEFAULT_TIMEZONE, organiser=None, idempotency_key=None):
         return run_once(self.db, scope="community", key=idempotency_key,
                         request=[name, timezone, {**(organiser or {}), "password": None}],
                         command=lambda: commands.create_community(

@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 from services.common.clock import as_utc, isoformat_z, parse_iso
 from services.common.errors import Forbidden, Invalid, NotFound
 from services.common.events import new_event
-from services.common.schemas import FIRST_YEAR, LAST_YEAR, load
-from services.notifications import domain, messages
-from services.notifications.models import Delivery, Notice, Preferences, Recipient
-from services.notifications.schemas import (
+from services.common.schemas import load
+from services.contracts.notifications import (
     BoardQuerySchema, NoticeRequestSchema, NotificationListQuerySchema, PreferencesSchema,
 )
+from services.contracts.vocabulary import DEFAULT_TIMEZONE, FIRST_YEAR, LAST_YEAR
+from services.notifications import domain, messages
+from services.notifications.models import Delivery, Notice, Preferences, Recipient
 
-DEFAULT_TZ = "Europe/Berlin"
+DEFAULT_TZ = DEFAULT_TIMEZONE
 LEASE = timedelta(minutes=2)
 FAN_OUT_GRACE = timedelta(seconds=30)
 
@@ -293,7 +294,8 @@ def board(repo, actor: dict, query: dict, now) -> dict:
                       "published": messages.format_when(as_utc(notice.published_at), served, tz)})
     iso = monday.isocalendar()
     return {"week": f"{iso[0]}-W{iso[1]:02d}", "language": served, "direction": messages.text_direction(served),
-            "from": messages.format_when(start, served, tz), "notices": items}
+            "from": messages.format_when(start, served, tz), "notices": items,
+            "labels": messages.board_labels(served)}
 
 
 # -- email -------------------------------------------------------------------------------------------------------------

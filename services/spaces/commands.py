@@ -15,7 +15,7 @@ from services.common.schemas import load
 from services.spaces import calendar, domain, events
 from services.spaces.models import Booking, Space, StoredRules, new_id
 from services.spaces.repository import LIVE, week_starts
-from services.spaces.schemas import (
+from services.contracts.spaces import (
     RULE_DEFAULTS, AvailabilityQuerySchema, BookingListQuerySchema, BookingRequestSchema, SpaceChangeSchema,
     SpaceRequestSchema,
 )
