@@ -109,9 +109,3 @@ class MemberLookupSchema(DirectoryEntrySchema):
 class DirectoryPageSchema(StrictSchema):
     items = fields.List(fields.Nested(DirectoryEntrySchema), required=True)
     next = fields.String(allow_none=True, required=True)
-
-
-class CommunitySchema(StrictSchema):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    timezone = fields.String(required=True)

@@ -40,12 +40,12 @@ class Bootstrap(DependencyProvider):
         config = self.container.config
         commands.ensure_bootstrap(
             MembersRepository(), _Deferred(),
-            community_name=config.get("BOOTSTRAP_COMMUNITY") or "Baugemeinschaft Mitte Altona",
-            timezone=config.get("BOOTSTRAP_TIMEZONE") or DEFAULT_TIMEZONE,
+            community_name=config["BOOTSTRAP_COMMUNITY"],
+            timezone=config["BOOTSTRAP_TIMEZONE"],
             organiser={
-                "email": config.get("BOOTSTRAP_ORGANISER_EMAIL"),
-                "password": config.get("BOOTSTRAP_ORGANISER_PASSWORD"),
-                "display_name": config.get("BOOTSTRAP_ORGANISER_NAME"),
+                "email": config["BOOTSTRAP_ORGANISER_EMAIL"],
+                "password": config["BOOTSTRAP_ORGANISER_PASSWORD"],
+                "display_name": config["BOOTSTRAP_ORGANISER_NAME"],
             },
             now=utcnow(),
         )
@@ -87,9 +87,9 @@ class MembersService(PlatformService):
     @rpc
     def login(self, body, address):
         settings = {
-            "per_account": int(self.config.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)),
-            "per_address": int(self.config.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)),
-            "window_minutes": int(self.config.get("LOGIN_WINDOW_MINUTES", 15)),
+            "per_account": int(self.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+            "per_address": int(self.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+            "window_minutes": int(self.config["LOGIN_WINDOW_MINUTES"]),
         }
         return commands.login(self.db, body, address, settings, utcnow())
 
