@@ -35,7 +35,9 @@ def fill(site: Site) -> dict[str, Client]:
                                                               "digest": "daily"})
     assert saved.status_code == 200, saved.text
     people = {"organiser": organiser, "ayse": ayse, "bora": bora}
-    # Ayşe: her booking, Bora's offer and the notice; Bora: his booking and the notice.
+    # Ayşe: her booking, Bora's offer and the notice; Bora: his booking and the notice; the organiser: the
+    # welcome of the first start (handled whenever the notifications service got to it).
+    assert eventually(lambda: organiser.get("/api/v1/notifications").json()["items"]), "welcome not handled"
     assert eventually(lambda: len(ayse.get("/api/v1/notifications").json()["items"]) >= 3), "events not handled"
     assert eventually(lambda: len(bora.get("/api/v1/notifications").json()["items"]) >= 2), "events not handled"
     return people
