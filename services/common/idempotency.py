@@ -10,10 +10,16 @@ leaves its claim behind, and the request comes back at once (RabbitMQ redelivers
 service) and again with every repeat of the client. So each claim names its process (`PROCESS`), every
 process says it is alive every few seconds (`PlatformService.beat`), and a claim whose process has not
 been seen for `OWNER_LOST_AFTER` is taken over. A claim that names no process falls back to `STALE_AFTER`.
+
+A process that lives on may leave a claim behind too: when the database goes away in the middle of a
+command, the worker can neither finish nor release its claim, and answers 503. Its process keeps beating, so
+the claim would hold back every repeat ("still being processed") for good. So a process knows which claims
+its workers are running now (`_running`); a claim of its own that no worker is running is taken over.
 """
 import hashlib
 import json
 import uuid
+from collections import Counter
 from datetime import timedelta
 
 from services.common.clock import as_utc, utcnow
@@ -26,6 +32,8 @@ BEAT_INTERVAL_SECONDS = 2
 OWNER_LOST_AFTER = timedelta(seconds=10)
 # A claim that names no process, left "running" this long, belongs to a worker that died.
 STALE_AFTER = timedelta(seconds=60)
+# How many calls of this process are at each claim (by record id) right now.
+_running: Counter = Counter()
 
 
 def abandoned(repository, earlier: dict, now) -> bool:
@@ -34,7 +42,8 @@ def abandoned(repository, earlier: dict, now) -> bool:
     if not owner:
         return as_utc(earlier["at"]) < now - STALE_AFTER
     if owner == PROCESS:
-        return False  # a worker of this very process: alive, and still at it
+        # Alive and still at it while another call of this process runs it (this call counts itself).
+        return _running[earlier["_id"]] <= 1
     seen = repository.last_seen(owner)
     return seen is None or seen < now - OWNER_LOST_AFTER
 
@@ -50,7 +59,16 @@ def run_once(repository, *, scope: str, key: str | None, request, command):
     if len(key) > 200:
         raise Invalid("The Idempotency-Key is too long (at most 200 characters).")
     record_id = f"{scope}:{key}"
-    print_ = fingerprint(request)
+    _running[record_id] += 1
+    try:
+        return _run_claimed(repository, record_id, fingerprint(request), command)
+    finally:
+        _running[record_id] -= 1
+        if _running[record_id] <= 0:
+            del _running[record_id]
+
+
+def _run_claimed(repository, record_id: str, print_: str, command):
     now = utcnow()
     earlier = repository.claim_idempotency_key(record_id, print_, now, PROCESS)
     if earlier is not None:
@@ -63,7 +81,7 @@ def run_once(repository, *, scope: str, key: str | None, request, command):
     try:
         result = command()
     except Exception:
-        repository.release_idempotency_key(record_id)
+        repository.release_idempotency_key(record_id)  # fails as well when the database went away
         raise
     repository.finish_idempotency_key(record_id, result)
     return result

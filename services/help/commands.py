@@ -14,6 +14,8 @@ from services.help import domain, events
 from services.help.models import Neighbour, StoredOffer, StoredRequest
 from services.contracts.help import AcceptSchema, HelpRequestCreateSchema, HelpRequestListQuerySchema, OfferCreateSchema
 
+REQUEST_IDS = uuid.UUID("3b9e6f0a-51c4-4d8e-a2f7-6c1d0e9b4a27")  # the namespace of ids made from request keys
+
 REQUEST_FIELDS = ("title", "description", "status", "accepted_offer_id", "accepted_at", "completed_at",
                   "cancelled_at", "cancelled_by", "expired_at", "private_details_removed")
 
@@ -101,11 +103,19 @@ def _load(repo, actor: dict, request_id) -> tuple[StoredRequest, list[StoredOffe
 
 
 # -- asking ------------------------------------------------------------------------------------------------
-def create_request(repo, outbox, actor: dict, body: dict, now) -> dict:
+def create_request(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
+    """Ask for help. `request_key` names the request (its Idempotency-Key) when there is one: the help
+    request's id is made from it, so that a repeat taking over from an attempt that stored it but could not
+    say so (its process was killed, the database went away) finds it instead of asking a second time."""
     data = load(HelpRequestCreateSchema, body)
+    request_id = str(uuid.uuid5(REQUEST_IDS, request_key)) if request_key else str(uuid.uuid4())
+    if request_key:  # its events, if not out yet, go with the outbox relay
+        earlier = repo.request(actor["community_id"], request_id)
+        if earlier is not None:
+            return view(repo, actor, earlier, repo.offers_for([earlier.id]))
     with domain_errors():
         request = domain.new_request(
-            id=str(uuid.uuid4()), community_id=actor["community_id"], requester_id=actor["member_id"],
+            id=request_id, community_id=actor["community_id"], requester_id=actor["member_id"],
             title=data["title"], description=data["description"], category=data["category"],
             needed_from=data.get("needed_from"), needed_until=data.get("needed_until"),
             languages=data["languages"], now=now,

@@ -22,8 +22,11 @@ class HelpService(PlatformService):
 
     @rpc
     def create_request(self, actor, body, idempotency_key=None):
-        return run_once(self.db, scope=f"help:{actor['member_id']}", key=idempotency_key, request=body,
-                        command=lambda: commands.create_request(self.db, self.outbox, actor, body, utcnow()))
+        scope = f"help:{actor['member_id']}"
+        request_key = f"{scope}:{idempotency_key}" if idempotency_key else None
+        return run_once(self.db, scope=scope, key=idempotency_key, request=body,
+                        command=lambda: commands.create_request(self.db, self.outbox, actor, body, utcnow(),
+                                                                request_key=request_key))
 
     @rpc
     def list_requests(self, actor, query):

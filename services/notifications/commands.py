@@ -21,6 +21,7 @@ from services.notifications.models import Delivery, Notice, Preferences, Recipie
 DEFAULT_TZ = DEFAULT_TIMEZONE
 LEASE = timedelta(minutes=2)
 FAN_OUT_GRACE = timedelta(seconds=30)
+NOTICE_IDS = uuid.UUID("c4a8d2e1-7f3b-4b69-9e05-8d2f1a6c3b90")  # the namespace of ids made from request keys
 
 
 def _tz(recipient: Recipient | None) -> ZoneInfo:
@@ -185,7 +186,10 @@ def set_preferences(repo, outbox, actor: dict, body: dict, now) -> dict:
 
 
 # -- notices ----------------------------------------------------------------------------------------------------------
-def publish_notice(repo, outbox, actor: dict, body: dict, now) -> dict:
+def publish_notice(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
+    """Publish a notice to its audience. `request_key` names the request (its Idempotency-Key) when there is
+    one: the notice's id is made from it, so that a repeat taking over from an attempt that stored it but could
+    not say so (its process was killed, the database went away) finds it instead of publishing it twice."""
     if actor["role"] != "organiser":
         raise Forbidden("Only organisers publish notices.")
     data = load(NoticeRequestSchema, body)
@@ -194,7 +198,12 @@ def publish_notice(repo, outbox, actor: dict, body: dict, now) -> dict:
     audience = domain.notice_audience(data["audience"], neighbours)
     if not audience:
         raise Invalid("Nobody in the community matches this audience.", errors={"audience": ["Nobody matches."]})
-    notice = Notice(id=str(uuid.uuid4()), community_id=actor["community_id"], author_id=actor["member_id"],
+    notice_id = str(uuid.uuid5(NOTICE_IDS, request_key)) if request_key else str(uuid.uuid4())
+    if request_key:  # what it left undone: the fan-out is finished by `finish_fan_outs`, its events by the relay
+        earlier = repo.notice(actor["community_id"], notice_id)
+        if earlier is not None:
+            return notice_view(earlier)
+    notice = Notice(id=notice_id, community_id=actor["community_id"], author_id=actor["member_id"],
                     title=data["title"], body=data["body"], language=data["language"],
                     translations=data["translations"], audience=data["audience"], urgent=data["urgent"],
                     published_at=now, recipients=len(audience))

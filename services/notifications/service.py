@@ -77,8 +77,11 @@ class NotificationsService(PlatformService):
 
     @rpc
     def publish_notice(self, actor, body, idempotency_key=None):
-        return run_once(self.db, scope=f"notice:{actor['member_id']}", key=idempotency_key, request=body,
-                        command=lambda: commands.publish_notice(self.db, self.outbox, actor, body, utcnow()))
+        scope = f"notice:{actor['member_id']}"
+        request_key = f"{scope}:{idempotency_key}" if idempotency_key else None
+        return run_once(self.db, scope=scope, key=idempotency_key, request=body,
+                        command=lambda: commands.publish_notice(self.db, self.outbox, actor, body, utcnow(),
+                                                                request_key=request_key))
 
     @rpc
     def my_notices(self, actor, query):

@@ -1,5 +1,6 @@
 """`make run` keeps a house's data: stopped with Ctrl-C and started again, every view is the same; `INSTANCES=2`
 runs two processes of every service on the same database."""
+import contextlib
 import os
 import re
 import signal
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -58,13 +60,30 @@ class MakeRun:
         return self.log.read_text(errors="replace")
 
 
+    def leftovers(self) -> list[int]:
+        """Processes of this run still alive: those honcho started (each in a group of its own) and the database
+        server (its data folder is on its command line)."""
+        started = {int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", self.output())}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if self.env["DATA_DIR"].encode() in (entry / "cmdline").read_bytes():
+                        started.add(int(entry.name))
+                except OSError:
+                    pass
+        return [pid for pid in started if Path(f"/proc/{pid}").exists()]
+
+
 @pytest.fixture
 def make_run(tmp_path):
     running = MakeRun(tmp_path)
     yield running
     if running.process is not None and running.process.poll() is None:
         os.killpg(running.process.pid, signal.SIGKILL)
-        delete_vhost(running.vhost)
+    for pid in running.leftovers():  # a failed test leaves nothing running behind
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL) if os.getpgid(pid) == pid else os.kill(pid, signal.SIGKILL)
+    delete_vhost(running.vhost)
 
 
 def test_stopping_and_starting_make_run_keeps_every_member_booking_request_notice_and_preference(make_run):
@@ -74,6 +93,7 @@ def test_stopping_and_starting_make_run_keeps_every_member_booking_request_notic
     assert make_run.ctrl_c() == 0, make_run.output()
     assert "Stopping the embedded database" in make_run.output()
 
+    assert make_run.leftovers() == []  # Ctrl-C stopped every process, the database server included
     make_run.start(INSTANCES="2")
     assert views(people) == before  # the same tokens still work: nothing was lost or changed
     for service in ("members", "spaces", "help", "notifications"):  # honcho names the second process `<name>.2`

@@ -202,3 +202,16 @@ def test_a_deactivated_requester_delivered_twice_cancels_once(call, recorder, ne
     members_event("member.deactivated", None, event=event)  # the same event again
     cancelled = heard("help.cancelled")
     assert len(cancelled) == 1 and cancelled[0]["payload"]["cancelled_by"] == "system"
+
+
+def test_a_repeat_after_a_killed_attempt_returns_that_request_instead_of_asking_twice(call):
+    body = {"title": "Einkauf für Frau Kaya", "category": "shopping"}
+    first = call("create_request", AYSE, body, idempotency_key="k-1")
+    # What a SIGKILL (or the database going away) after the request was stored leaves: the key still "running".
+    StoredRequest._get_db().idempotency_keys.update_one({"_id": "help:ayse:k-1"}, {
+        "$set": {"state": "running", "owner": "killed-process"}, "$unset": {"result": ""}})
+
+    again = call("create_request", AYSE, body, idempotency_key="k-1")
+
+    assert again["id"] == first["id"]
+    assert StoredRequest.objects(community_id=COMMUNITY, title=body["title"]).count() == 1

@@ -15,7 +15,7 @@ from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.events import new_event
-from services.notifications.models import Delivery, Notification
+from services.notifications.models import Delivery, Notice, Notification
 from services.notifications.service import NotificationsService
 
 COMMUNITY = "c-altona"
@@ -269,3 +269,22 @@ def test_erasure_removes_a_members_notifications_and_preferences(notifications, 
     assert exported["notifications"] == [] and exported["deliveries"] == []
     assert exported["preferences"]["channels"]["email"] is False  # back to the defaults: nothing kept
     assert Notification.objects(member_id="ayse").count() == 0
+
+
+def test_a_repeat_after_a_killed_attempt_returns_that_notice_instead_of_publishing_it_twice(notifications,
+                                                                                            service_config):
+    join(notifications, service_config, AYSE, "ayse@example.org")
+    join(notifications, service_config, OLGA, "olga@example.org")
+    body = {"title": "Hoffest", "body": "Samstag ab 15 Uhr.", "audience": "all"}
+    with entrypoint_hook(notifications, "publish_notice") as publish:
+        first = publish(OLGA, body, idempotency_key="k-1")
+    # What a SIGKILL (or the database going away) after the notice was stored leaves: the key still "running".
+    Notice._get_db().idempotency_keys.update_one({"_id": "notice:olga:k-1"}, {
+        "$set": {"state": "running", "owner": "killed-process"}, "$unset": {"result": ""}})
+
+    with entrypoint_hook(notifications, "publish_notice") as publish:
+        again = publish(OLGA, body, idempotency_key="k-1")
+
+    assert again["id"] == first["id"]
+    assert Notice.objects(community_id=COMMUNITY, title="Hoffest").count() == 1
+    assert Notification.objects(member_id="ayse", kind="notice").count() == 1

@@ -23,10 +23,10 @@ def repo():
     return StoreOnly()
 
 
-def left_running_by(repo, process, *, key="k", request=None):
+def left_running_by(repo, process, *, key="k", request=None, at=None):
     """The claim a worker of `process` made just before it was killed."""
     repo.db.idempotency_keys.insert_one({"_id": f"scope:{key}", "fingerprint": idempotency.fingerprint(request or {}),
-                                         "state": "running", "at": utcnow(), "owner": process})
+                                         "state": "running", "at": at or utcnow(), "owner": process})
 
 
 def test_a_repeat_returns_the_first_result_without_running_again(repo):
@@ -55,10 +55,20 @@ def test_a_claim_of_a_process_that_is_alive_is_left_alone(repo):
         run_once(repo, scope="scope", key="k", request={}, command=lambda: "twice")
 
 
-def test_a_claim_of_this_very_process_is_still_running(repo):
-    left_running_by(repo, PROCESS)
-    with pytest.raises(Conflict):
-        run_once(repo, scope="scope", key="k", request={}, command=lambda: "twice")
+def test_a_claim_of_this_very_process_is_left_alone_while_a_worker_runs_it(repo):
+    def repeated_meanwhile():
+        with pytest.raises(Conflict):
+            run_once(repo, scope="scope", key="k", request={}, command=lambda: "twice")
+        return "once"
+
+    assert run_once(repo, scope="scope", key="k", request={}, command=repeated_meanwhile) == "once"
+
+
+def test_a_claim_this_very_process_left_when_the_database_went_away_is_taken_over(repo):
+    # Its worker could neither finish nor release it, and answered 503 a moment ago.
+    left_running_by(repo, PROCESS, at=utcnow() - timedelta(seconds=3))
+    assert run_once(repo, scope="scope", key="k", request={}, command=lambda: "done") == "done"
+    assert repo.db.idempotency_keys.find_one({"_id": "scope:k"})["state"] == "done"
 
 
 def test_only_one_of_two_callers_takes_over_an_abandoned_claim(repo):
