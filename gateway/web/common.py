@@ -19,10 +19,10 @@ from gateway.auth import actor_from_token
 from gateway.rpc import ServiceUnavailable
 from services.common.clock import isoformat_z, parse_iso
 from services.common.errors import ServiceError, Unauthorized
-from services.contracts.vocabulary import DEFAULT_TIMEZONE, HELP_CATEGORIES as CATEGORIES
 from services.common.i18n import (
     FALLBACK_LANGUAGE, LANGUAGES, MessageCatalogs, format_span, format_when, primary_language, text_direction,
 )
+from services.contracts.vocabulary import DEFAULT_TIMEZONE, HELP_CATEGORIES as CATEGORIES
 
 csrf = CSRFProtect()
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
