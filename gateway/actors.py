@@ -29,13 +29,13 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue, binding
 
 from services.common.clock import parse_iso
 from services.common.errors import Unauthorized
+from services.contracts.vocabulary import DEFAULT_TIMEZONE
 
 log = logging.getLogger(__name__)
 
 MEMBER_EVENTS = ("member.joined", "member.updated", "member.deactivated", "member.erased")
 # The members service's events exchange, declared exactly as Nameko declares it.
 MEMBERS_EXCHANGE = Exchange("members.events", type="topic", durable=True, delivery_mode=2)
-DEFAULT_TIMEZONE = "Europe/Berlin"
 
 
 def actor_from_profile(event: dict) -> dict:

@@ -16,16 +16,9 @@ import importlib  # noqa: E402
 import logging.config  # noqa: E402
 import signal  # noqa: E402
 
-import yaml  # noqa: E402
-from nameko.cli.main import setup_yaml_parser  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
-
-def load_config(path: str) -> dict:
-    setup_yaml_parser()  # `${VAR:default}` values from the environment, as `nameko run` does
-    with open(path) as stream:
-        return yaml.safe_load(stream)
-
+from services.common.config import load_service_config  # noqa: E402
 
 def load_class(spec: str):
     module_name, _, class_name = spec.partition(":")
@@ -39,7 +32,7 @@ def main() -> None:
     parser.add_argument("service", help="module:Class")
     args = parser.parse_args()
 
-    config = load_config(args.config)
+    config = load_service_config(args.config)
     if "LOGGING" in config:
         logging.config.dictConfig(config["LOGGING"])
     service_class = load_class(args.service)

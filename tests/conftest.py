@@ -3,8 +3,11 @@ import eventlet
 
 eventlet.monkey_patch()  # noqa: E402  (must run before the imports below)
 
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
 
+from services.common.config import load_service_config  # noqa: E402
 from tests.support.database import database_server, drop_databases, fresh_prefix  # noqa: E402
 
 
@@ -14,11 +17,23 @@ def database_uri(tmp_path_factory):
     yield from database_server(tmp_path_factory.mktemp("db"))
 
 
+SERVICES = Path(__file__).resolve().parents[1] / "services"
+
+
+@pytest.fixture(scope="session")
+def configured_defaults():
+    """Every service's settings as its config.yml gives them (the only place that has defaults)."""
+    merged = {}
+    for path in sorted(SERVICES.glob("*/config.yml")):
+        merged.update(load_service_config(path))
+    return merged
+
+
 @pytest.fixture
-def service_config(rabbit_config, database_uri):
-    """Nameko config for a service under test: an isolated vhost, and a database of its own per test, dropped
-    afterwards."""
-    config = dict(rabbit_config)
+def service_config(rabbit_config, database_uri, configured_defaults):
+    """Nameko config for a service under test: its config.yml settings, an isolated vhost, and a database of its
+    own per test, dropped afterwards."""
+    config = {**configured_defaults, **rabbit_config}
     config["MONGODB_URI"] = database_uri
     config["DATABASE_NAME"] = fresh_prefix("test")
     config["OUTBOX_RELAY_GRACE_SECONDS"] = 0

@@ -8,7 +8,7 @@ from gateway.api import Blueprint, call
 from gateway.auth import issue_token
 from gateway.problems import ProblemSchema
 from services.common.clock import isoformat_z
-from services.members.schemas import LoginSchema, MemberSchema
+from services.contracts.members import LoginSchema, MemberSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Logging in")
 

@@ -4,7 +4,7 @@ from flask import request
 from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required
 from gateway.problems import ProblemSchema
-from services.help.schemas import (
+from services.contracts.help import (
     AcceptSchema, HelpRequestCreateSchema, HelpRequestListQuerySchema, HelpRequestListSchema, HelpRequestSchema,
     OfferCreateSchema, OfferSchema,
 )

@@ -4,11 +4,11 @@ from marshmallow import Schema, fields
 from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required, organiser_required
 from gateway.problems import ProblemSchema
-from services.common.schemas import PageQuerySchema
-from services.members.schemas import (
+from services.contracts.members import (
     DirectoryPageSchema, InvitationRequestSchema, InvitationSchema, MemberChangeSchema, MemberLookupSchema, MemberSchema,
     ProfileChangeSchema, RegistrationSchema,
 )
+from services.contracts.schema import PageQuerySchema
 
 blp = Blueprint("members", __name__, url_prefix="/api/v1", description="Members, invitations and profiles")
 

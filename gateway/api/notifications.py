@@ -3,8 +3,7 @@ from flask import Response, render_template, request
 
 from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required, organiser_required
-from services.notifications import messages
-from services.notifications.schemas import (
+from services.contracts.notifications import (
     BoardQuerySchema, NoticeListSchema, NoticeRequestSchema, NoticeSchema, NotificationListQuerySchema,
     NotificationListSchema, PreferencesSchema, ReceiptsSchema,
 )
@@ -88,5 +87,4 @@ def receipts(notice_id):
 def board(_):
     """The printable large-print notice board of a week (`week=2026-W52`, this week by default)."""
     data = call("notifications", "board", current_actor(), request.args.to_dict())
-    labels = messages.board_labels(data["language"])
-    return Response(render_template("board.html", board=data, labels=labels), mimetype="text/html")
+    return Response(render_template("board.html", board=data, labels=data["labels"]), mimetype="text/html")

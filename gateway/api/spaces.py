@@ -4,7 +4,7 @@ from flask import Response, request
 from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required, organiser_required
 from gateway.problems import ProblemSchema
-from services.spaces.schemas import (
+from services.contracts.spaces import (
     AvailabilityQuerySchema, AvailabilitySchema, BookingListQuerySchema, BookingListSchema, BookingRequestSchema,
     BookingSchema, CancelQuerySchema, FeedLinkSchema, SpaceChangeSchema, SpaceListSchema, SpaceRequestSchema,
     SpaceSchema,

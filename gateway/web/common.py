@@ -22,12 +22,12 @@ from services.common.errors import ServiceError, Unauthorized
 from services.common.i18n import (
     FALLBACK_LANGUAGE, LANGUAGES, MessageCatalogs, format_span, format_when, primary_language, text_direction,
 )
+from services.contracts.vocabulary import DEFAULT_TIMEZONE, HELP_CATEGORIES as CATEGORIES
 
 csrf = CSRFProtect()
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية", "ru": "Русский"}
-CATEGORIES = ("shopping", "accompany", "tech", "translation", "household", "garden", "transport", "other")
 CATEGORY_LABELS = {
     "shopping": L_("Shopping"), "accompany": L_("Going along to appointments"), "tech": L_("Phone and computer"),
     "translation": L_("Translating"), "household": L_("Help in the home"), "garden": L_("Garden and plants"),
@@ -81,7 +81,7 @@ def language() -> str:
 
 def community_zone() -> ZoneInfo:
     actor = g.get("actor") or {}
-    return ZoneInfo(actor.get("timezone") or "Europe/Berlin")
+    return ZoneInfo(actor.get("timezone") or DEFAULT_TIMEZONE)
 
 
 def when(moment: str | datetime | None) -> str:

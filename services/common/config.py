@@ -5,6 +5,8 @@ few settings also needed outside a container (command-line tools, the gateway) a
 """
 import os
 
+import yaml
+
 DEFAULT_AMQP_URI = "pyamqp://guest:guest@127.0.0.1:5672/"
 
 
@@ -23,6 +25,16 @@ def env_bool(name: str, default: bool) -> bool:
 
 def amqp_uri() -> str:
     return env("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def load_service_config(path) -> dict:
+    """A service's `config.yml`, with `${VAR:default}` values taken from the environment as `nameko run` does.
+    The defaults of every setting live there, and only there: code reads `config["NAME"]`."""
+    from nameko.cli.main import setup_yaml_parser
+
+    setup_yaml_parser()
+    with open(path) as stream:
+        return yaml.safe_load(stream)
 
 
 def database_name(service: str) -> str:

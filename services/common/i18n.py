@@ -21,10 +21,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from services.common.clock import as_utc
-
-FALLBACK_LANGUAGE = "de"
-LANGUAGES = ("de", "en", "tr", "ar", "ru")  # those with catalogs everywhere; German first
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"})
+from services.contracts.vocabulary import FALLBACK_LANGUAGE, PAGE_LANGUAGES as LANGUAGES, RTL_LANGUAGES
 
 # (date pattern, what joins date and time); the time is always "HH:mm".
 _DATE_PATTERNS: dict[str, tuple[str, str]] = {

@@ -35,4 +35,4 @@ class PlatformService:
     @timer(interval=5)
     def relay_outbox(self):
         """Publish the events whose first publish did not happen (a crash, the broker away)."""
-        self.outbox.relay(grace=timedelta(seconds=float(self.config.get("OUTBOX_RELAY_GRACE_SECONDS", 5))))
+        self.outbox.relay(grace=timedelta(seconds=float(self.config["OUTBOX_RELAY_GRACE_SECONDS"])))

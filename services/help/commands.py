@@ -10,9 +10,9 @@ from datetime import datetime
 from services.common.clock import as_utc, isoformat_z
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.schemas import load
+from services.contracts.help import AcceptSchema, HelpRequestCreateSchema, HelpRequestListQuerySchema, OfferCreateSchema
 from services.help import domain, events
 from services.help.models import Neighbour, StoredOffer, StoredRequest
-from services.help.schemas import AcceptSchema, HelpRequestCreateSchema, HelpRequestListQuerySchema, OfferCreateSchema
 
 REQUEST_IDS = uuid.UUID("3b9e6f0a-51c4-4d8e-a2f7-6c1d0e9b4a27")  # the namespace of ids made from request keys
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping, Sequence
 
-CATEGORIES = ("shopping", "accompany", "tech", "translation", "household", "garden", "transport", "other")
+from services.contracts.vocabulary import HELP_CATEGORIES as CATEGORIES
 
 OPEN = "open"
 ACCEPTED = "accepted"
@@ -34,7 +34,6 @@ CANCELLED = "cancelled"
 EXPIRED = "expired"
 STATUSES = (OPEN, ACCEPTED, COMPLETED, CANCELLED, EXPIRED)
 LIVE_STATUSES = (OPEN, ACCEPTED)
-FINAL_STATUSES = (COMPLETED, CANCELLED, EXPIRED)
 
 DEFAULT_LIFETIME = timedelta(days=14)
 

@@ -13,6 +13,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.common import errors  # noqa: F401  (registers the typed errors for deserialisation)
 from services.common.config import amqp_uri
 from services.common.errors import ServiceError
+from services.contracts.vocabulary import DEFAULT_TIMEZONE
 
 
 @click.group()
@@ -22,7 +23,7 @@ def main():
 
 @main.command("create-community")
 @click.option("--name", required=True, help="Name of the house, e.g. 'Haus am Park'.")
-@click.option("--timezone", default="Europe/Berlin", show_default=True)
+@click.option("--timezone", default=DEFAULT_TIMEZONE, show_default=True)
 @click.option("--organiser-email", required=True)
 @click.option("--organiser-name", default="Organiser", show_default=True)
 @click.option("--organiser-language", default="de", show_default=True)

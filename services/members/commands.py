@@ -10,12 +10,12 @@ from datetime import timedelta
 from services.common.clock import isoformat_z
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
 from services.common.schemas import load
+from services.contracts.members import (
+    InvitationRequestSchema, LoginSchema, MemberChangeSchema, ProfileChangeSchema, RegistrationSchema,
+)
 from services.members import domain, events
 from services.members.models import Community, Invitation, Member
 from services.members.passwords import hash_password, needs_rehash, verify_password
-from services.members.schemas import (
-    InvitationRequestSchema, LoginSchema, MemberChangeSchema, ProfileChangeSchema, RegistrationSchema,
-)
 
 
 def code_hash(code: str) -> str:

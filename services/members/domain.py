@@ -2,17 +2,13 @@
 
 No Nameko, no database, no clock: `now` is always passed in.
 """
-import re
 from datetime import datetime, timedelta
 
 from services.common.errors import Conflict, Forbidden, Gone, Invalid, NotFound, TooManyAttempts
+from services.contracts.members import ROLES
+from services.contracts.vocabulary import DEFAULT_TIMEZONE, LANGUAGE_CODE
 
-ROLES = ("resident", "organiser")
-# Languages with translated pages and notifications; members may speak any other language too.
-SUPPORTED_LANGUAGES = ("de", "en", "tr", "ar", "ru")
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 INVITATION_LIFETIME = timedelta(days=14)
-DEFAULT_TIMEZONE = "Europe/Berlin"
 
 
 def normalise_email(email: str) -> str:
@@ -102,7 +98,7 @@ def check_not_locked_out(account_failures: int, address_failures: int, *, per_ac
 
 
 def check_language_codes(codes) -> None:
-    bad = [code for code in codes if not LANGUAGE_CODE.match(code)]
+    bad = [code for code in codes if not LANGUAGE_CODE.regex.match(code)]
     if bad:
         raise Invalid("Languages are given as short codes such as de, tr or ar.",
                       errors={"languages": [f"Not a language code: {code}" for code in bad]})

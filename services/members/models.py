@@ -6,6 +6,7 @@ from mongoengine import (
 )
 
 from services.common.outbox import OutboxDocument
+from services.contracts.vocabulary import DEFAULT_TIMEZONE
 
 ALIAS = "members"
 
@@ -18,7 +19,7 @@ class Community(Document):
     id = StringField(primary_key=True, default=new_id)
     name = StringField(required=True)
     name_key = StringField(required=True, unique=True)  # casefolded, so "Haus A" and "haus a" are one
-    timezone = StringField(required=True, default="Europe/Berlin")
+    timezone = StringField(required=True, default=DEFAULT_TIMEZONE)
     created_at = DateTimeField(required=True)
     meta = {"db_alias": ALIAS, "collection": "communities"}
 

@@ -10,6 +10,7 @@ from services.common.mongo import MongoDatabase
 from services.common.rpc import rpc
 from services.common.service import PlatformService
 from services.common.outbox import Outbox
+from services.contracts.vocabulary import DEFAULT_TIMEZONE
 from services.members import commands
 from services.members.models import Member
 from services.members.repository import MembersRepository
@@ -39,12 +40,12 @@ class Bootstrap(DependencyProvider):
         config = self.container.config
         commands.ensure_bootstrap(
             MembersRepository(), _Deferred(),
-            community_name=config.get("BOOTSTRAP_COMMUNITY") or "Baugemeinschaft Mitte Altona",
-            timezone=config.get("BOOTSTRAP_TIMEZONE") or "Europe/Berlin",
+            community_name=config["BOOTSTRAP_COMMUNITY"],
+            timezone=config["BOOTSTRAP_TIMEZONE"],
             organiser={
-                "email": config.get("BOOTSTRAP_ORGANISER_EMAIL"),
-                "password": config.get("BOOTSTRAP_ORGANISER_PASSWORD"),
-                "display_name": config.get("BOOTSTRAP_ORGANISER_NAME"),
+                "email": config["BOOTSTRAP_ORGANISER_EMAIL"],
+                "password": config["BOOTSTRAP_ORGANISER_PASSWORD"],
+                "display_name": config["BOOTSTRAP_ORGANISER_NAME"],
             },
             now=utcnow(),
         )
@@ -71,7 +72,7 @@ class MembersService(PlatformService):
 
     # -- communities ------------------------------------------------------------------------------------
     @rpc
-    def create_community(self, name, timezone="Europe/Berlin", organiser=None, idempotency_key=None):
+    def create_community(self, name, timezone=DEFAULT_TIMEZONE, organiser=None, idempotency_key=None):
         return run_once(self.db, scope="community", key=idempotency_key,
                         request=[name, timezone, {**(organiser or {}), "password": None}],
                         command=lambda: commands.create_community(
@@ -86,9 +87,9 @@ class MembersService(PlatformService):
     @rpc
     def login(self, body, address):
         settings = {
-            "per_account": int(self.config.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)),
-            "per_address": int(self.config.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)),
-            "window_minutes": int(self.config.get("LOGIN_WINDOW_MINUTES", 15)),
+            "per_account": int(self.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+            "per_address": int(self.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+            "window_minutes": int(self.config["LOGIN_WINDOW_MINUTES"]),
         }
         return commands.login(self.db, body, address, settings, utcnow())
 

@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 
 from services.common.clock import as_utc, isoformat_z, parse_iso
 from services.common.errors import Forbidden, Invalid, NotFound
-from services.common.events import new_event
-from services.common.schemas import FIRST_YEAR, LAST_YEAR, load
-from services.notifications import domain, messages
-from services.notifications.models import Delivery, Notice, Preferences, Recipient
-from services.notifications.schemas import (
+from services.common.schemas import load
+from services.contracts.notifications import (
     BoardQuerySchema, NoticeRequestSchema, NotificationListQuerySchema, PreferencesSchema,
 )
+from services.contracts.vocabulary import DEFAULT_TIMEZONE, FIRST_YEAR, LAST_YEAR
+from services.notifications import domain, events, messages
+from services.notifications.models import Delivery, Notice, Preferences, Recipient
 
-DEFAULT_TZ = "Europe/Berlin"
+DEFAULT_TZ = DEFAULT_TIMEZONE
 LEASE = timedelta(minutes=2)
 FAN_OUT_GRACE = timedelta(seconds=30)
 NOTICE_IDS = uuid.UUID("c4a8d2e1-7f3b-4b69-9e05-8d2f1a6c3b90")  # the namespace of ids made from request keys
@@ -178,9 +178,8 @@ def set_preferences(repo, outbox, actor: dict, body: dict, now) -> dict:
     preferences.digest = data["digest"]
     categories = data.get("help_categories")
     preferences.help_categories = sorted(set(categories)) if categories else None
-    preferences.record(new_event("preferences.updated", community_id=actor["community_id"], occurred_at=now,
-                                 payload={"member_id": actor["member_id"],
-                                          "help_categories": preferences.help_categories}))
+    preferences.record(events.preferences_updated(actor["community_id"], actor["member_id"],
+                                                  preferences.help_categories, now))
     repo.save_preferences(preferences)
     outbox.send(preferences)
     return preferences_view(preferences)
@@ -208,8 +207,7 @@ def publish_notice(repo, outbox, actor: dict, body: dict, now, *, request_key: s
                     title=data["title"], body=data["body"], language=data["language"],
                     translations=data["translations"], audience=data["audience"], urgent=data["urgent"],
                     published_at=now, recipients=len(audience))
-    notice.record(new_event("notice.published", community_id=notice.community_id, occurred_at=now, payload={
-        "notice_id": notice.id, "urgent": notice.urgent, "recipients": len(audience)}))
+    notice.record(events.notice_published(notice, len(audience), now))
     repo.add_notice(notice)
     fan_out(repo, notice, audience, now)
     outbox.send(notice)
@@ -302,7 +300,8 @@ def board(repo, actor: dict, query: dict, now) -> dict:
                       "published": messages.format_when(as_utc(notice.published_at), served, tz)})
     iso = monday.isocalendar()
     return {"week": f"{iso[0]}-W{iso[1]:02d}", "language": served, "direction": messages.text_direction(served),
-            "from": messages.format_when(start, served, tz), "notices": items}
+            "from": messages.format_when(start, served, tz), "notices": items,
+            "labels": messages.board_labels(served)}
 
 
 # -- email -------------------------------------------------------------------------------------------------------------
@@ -338,10 +337,7 @@ def _finish_delivery(repo, outbox, delivery: Delivery, status: str, error: str |
     delivery.status = status
     delivery.last_error = error
     delivery.sent_at = now if status == "sent" else None
-    delivery.record(new_event("notification.delivered", community_id=delivery.community_id, occurred_at=now,
-                              payload={"delivery_id": delivery.id, "member_id": delivery.member_id,
-                                       "notification_id": delivery.notification_id, "channel": delivery.channel,
-                                       "outcome": status, "attempts": delivery.attempts}))
+    delivery.record(events.notification_delivered(delivery, now))
     repo.save_delivery(delivery)
     outbox.send(delivery)
 

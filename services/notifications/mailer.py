@@ -23,8 +23,7 @@ class Mailer:
 class SmtpMailer(DependencyProvider):
     def setup(self):
         config = self.container.config
-        self.mailer = Mailer(config.get("SMTP_HOST") or "127.0.0.1", int(config.get("SMTP_PORT") or 1025),
-                             config.get("SMTP_SENDER") or "Hausgemeinschaft <noreply@cohousing.invalid>")
+        self.mailer = Mailer(config["SMTP_HOST"], int(config["SMTP_PORT"]), config["SMTP_SENDER"])
 
     def get_dependency(self, worker_ctx):
         return self.mailer

@@ -2,6 +2,7 @@
 from mongoengine import BooleanField, DateTimeField, DictField, Document, DynamicField, IntField, ListField, StringField
 
 from services.common.outbox import OutboxDocument
+from services.contracts.vocabulary import DEFAULT_TIMEZONE
 
 ALIAS = "notifications"
 
@@ -13,7 +14,7 @@ class Recipient(Document):
     community_id = StringField(required=True)
     display_name = StringField()
     preferred_language = StringField(default="de")
-    timezone = StringField(default="Europe/Berlin")
+    timezone = StringField(default=DEFAULT_TIMEZONE)
     email = StringField()
     phone = StringField()  # shown to organisers only (notice receipts)
     household = StringField()

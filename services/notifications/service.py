@@ -9,19 +9,28 @@ from services.common.mongo import MongoDatabase
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
 from services.common.service import PlatformService
+from services.contracts.events import PUBLISHED, handler_name, publisher_of
 from services.notifications import commands
 from services.notifications.mailer import SmtpMailer
 from services.notifications.models import Delivery, Notice, Preferences
 from services.notifications.repository import NotificationsRepository
 
-BOOKING_EVENTS = ("booking.confirmed", "booking.requested", "booking.approved", "booking.rejected",
-                  "booking.cancelled", "booking.reminder_due")
-HELP_EVENTS = ("help.requested", "help.offered", "help.accepted", "help.completed", "help.cancelled",
-               "help.expired", "help.reopened")
+# Events that only put messages into inboxes: each has a handler of its own (`booking_confirmed`, ...), made
+# below from this table; what each says, and to whom, is `commands.handle_event`'s routing.
+NOTIFYING = (*PUBLISHED["spaces"], *PUBLISHED["help"])
 
 
 def notify(service, event):
     commands.handle_event(service.db, event, utcnow())
+
+
+def notifier(event_type: str):
+    """The handler of one event type of `NOTIFYING`, named as the contracts name it."""
+    def handle(self, event):
+        notify(self, event)
+
+    handle.__name__ = handle.__qualname__ = handler_name(event_type)
+    return on_event(publisher_of(event_type), event_type)(handle)
 
 
 class NotificationsService(PlatformService):
@@ -48,60 +57,6 @@ class NotificationsService(PlatformService):
     @on_event("members", "member.erased")
     def member_erased(self, event):
         commands.erase(self.db, event["payload"]["member_id"])
-
-    # -- bookings ------------------------------------------------------------------------------------------
-    @on_event("spaces", "booking.confirmed")
-    def booking_confirmed(self, event):
-        notify(self, event)
-
-    @on_event("spaces", "booking.requested")
-    def booking_requested(self, event):
-        notify(self, event)
-
-    @on_event("spaces", "booking.approved")
-    def booking_approved(self, event):
-        notify(self, event)
-
-    @on_event("spaces", "booking.rejected")
-    def booking_rejected(self, event):
-        notify(self, event)
-
-    @on_event("spaces", "booking.cancelled")
-    def booking_cancelled(self, event):
-        notify(self, event)
-
-    @on_event("spaces", "booking.reminder_due")
-    def booking_reminder_due(self, event):
-        notify(self, event)
-
-    # -- help ----------------------------------------------------------------------------------------------------
-    @on_event("help", "help.requested")
-    def help_requested(self, event):
-        notify(self, event)
-
-    @on_event("help", "help.offered")
-    def help_offered(self, event):
-        notify(self, event)
-
-    @on_event("help", "help.accepted")
-    def help_accepted(self, event):
-        notify(self, event)
-
-    @on_event("help", "help.completed")
-    def help_completed(self, event):
-        notify(self, event)
-
-    @on_event("help", "help.cancelled")
-    def help_cancelled(self, event):
-        notify(self, event)
-
-    @on_event("help", "help.expired")
-    def help_expired(self, event):
-        notify(self, event)
-
-    @on_event("help", "help.reopened")
-    def help_reopened(self, event):
-        notify(self, event)
 
     # -- inbox, preferences, notices --------------------------------------------------------------------------------
     @rpc
@@ -147,7 +102,7 @@ class NotificationsService(PlatformService):
     # -- timers ------------------------------------------------------------------------------------------------------
     @timer(interval=2)
     def send_emails(self):
-        delays = [float(d) for d in str(self.config.get("EMAIL_RETRY_DELAYS_SECONDS", "30,120,600,1800")).split(",")]
+        delays = [float(d) for d in str(self.config["EMAIL_RETRY_DELAYS_SECONDS"]).split(",")]
         return commands.send_due_emails(self.db, self.mailer, self.outbox, retry_delays=delays, now=utcnow())
 
     @timer(interval=60)
@@ -158,3 +113,7 @@ class NotificationsService(PlatformService):
     def relay_outbox(self):
         super().relay_outbox()
         commands.finish_fan_outs(self.db, utcnow())
+
+
+for _event_type in NOTIFYING:
+    setattr(NotificationsService, handler_name(_event_type), notifier(_event_type))

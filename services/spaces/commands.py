@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 from services.common.clock import as_utc, isoformat_z
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, RuleBroken
 from services.common.schemas import load
-from services.spaces import calendar, domain, events
-from services.spaces.models import Booking, Space, StoredRules, new_id
-from services.spaces.repository import LIVE, week_starts
-from services.spaces.schemas import (
+from services.contracts.spaces import (
     RULE_DEFAULTS, AvailabilityQuerySchema, BookingListQuerySchema, BookingRequestSchema, SpaceChangeSchema,
     SpaceRequestSchema,
 )
+from services.spaces import calendar, domain, events
+from services.spaces.models import Booking, Space, StoredRules, new_id
+from services.spaces.repository import LIVE, week_starts
 
 CLAIM_ATTEMPTS = 50  # optimistic retries when other bookings of the same space land at the same moment
 ORPHAN_AFTER = timedelta(minutes=2)

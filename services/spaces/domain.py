@@ -32,8 +32,10 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
+from services.contracts.vocabulary import DEFAULT_TIMEZONE
+
 UTC = timezone.utc
-DEFAULT_COMMUNITY_TZ = ZoneInfo("Europe/Berlin")
+DEFAULT_COMMUNITY_TZ = ZoneInfo(DEFAULT_TIMEZONE)
 MIDNIGHT = time(0, 0)
 MAX_SERIES_LENGTH = 52
 

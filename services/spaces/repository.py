@@ -142,9 +142,6 @@ class SpacesRepository(Repository):
     def booking(self, community_id: str, booking_id: str) -> Booking | None:
         return self._one(Booking, {"_id": booking_id, "community_id": community_id})
 
-    def bookings_by_id(self, ids: list[str]) -> list[Booking]:
-        return list(Booking.objects(id__in=ids).order_by("start"))
-
     def add_booking(self, booking: Booking) -> Booking:
         """Insert a new booking. It is made of validated input and a stored space, so MongoEngine's `save`
         (validation, signals, change tracking) would only add time to every booking."""

@@ -101,7 +101,7 @@ class SpacesService(PlatformService):
     # -- timers ---------------------------------------------------------------------------------------------
     @timer(interval=30)
     def publish_reminders(self):
-        lead = timedelta(hours=float(self.config.get("REMINDER_HOURS_BEFORE", 24)))
+        lead = timedelta(hours=float(self.config["REMINDER_HOURS_BEFORE"]))
         return commands.publish_reminders(self.db, self.outbox, lead=lead, now=utcnow())
 
     @timer(interval=300)

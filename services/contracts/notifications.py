@@ -1,11 +1,8 @@
 """Input validation and output shapes of the notifications service."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.common.schemas import LANGUAGE_CODE, StrictSchema, text, timestamp
-from services.help.domain import CATEGORIES
-
-HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use a time of day like 21:00.")
-SUPPORTED_LANGUAGES = ("de", "en", "tr", "ar", "ru")
+from services.contracts.schema import PageQuerySchema, StrictSchema, text, time_of_day, timestamp
+from services.contracts.vocabulary import HELP_CATEGORIES as CATEGORIES, LANGUAGE_CODE, PAGE_LANGUAGES
 
 
 class ChannelsSchema(StrictSchema):
@@ -14,8 +11,8 @@ class ChannelsSchema(StrictSchema):
 
 
 class QuietHoursSchema(StrictSchema):
-    from_ = fields.String(data_key="from", attribute="from", required=True, validate=HHMM)
-    until = fields.String(required=True, validate=HHMM)
+    from_ = time_of_day("21:00", data_key="from", attribute="from", required=True)
+    until = time_of_day("08:00", required=True)
 
 
 class PreferencesSchema(StrictSchema):
@@ -40,10 +37,8 @@ class NotificationSchema(StrictSchema):
     direction = fields.String(metadata={"description": "ltr or rtl"})
 
 
-class NotificationListQuerySchema(StrictSchema):
+class NotificationListQuerySchema(PageQuerySchema):
     unread = fields.Boolean(load_default=False)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = text(200, load_default=None)
 
 
 class NotificationListSchema(StrictSchema):
@@ -83,12 +78,12 @@ class AudienceField(fields.Field):
 class NoticeRequestSchema(StrictSchema):
     title = text(200, required=True, min_length=1)
     body = text(5000, required=True, min_length=1)
-    language = fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES), load_default="de",
+    language = fields.String(validate=validate.OneOf(PAGE_LANGUAGES), load_default="de",
                              metadata={"description": "The language the organiser wrote in."})
     audience = AudienceField(required=True, metadata={"oneOf": [
         {"type": "string", "enum": ["all"]}, {"type": "object", "properties": {"household": {"type": "string"}}},
         {"type": "object", "properties": {"language": {"type": "string"}}}]})
-    translations = fields.Dict(keys=fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES)),
+    translations = fields.Dict(keys=fields.String(validate=validate.OneOf(PAGE_LANGUAGES)),
                                values=fields.Nested(TranslationSchema), load_default=dict)
     urgent = fields.Boolean(load_default=False)
 

@@ -1,8 +1,10 @@
 """Input validation and output shapes of the members service (the gateway documents its API with them)."""
 from marshmallow import fields, validate
 
-from services.common.schemas import LANGUAGE_CODE, StrictSchema, text, timestamp
-from services.members.domain import ROLES, SUPPORTED_LANGUAGES
+from services.contracts.schema import StrictSchema, text, timestamp
+from services.contracts.vocabulary import LANGUAGE_CODE, PAGE_LANGUAGES
+
+ROLES = ("resident", "organiser")
 
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()/.-]{2,29}$", error="Use digits, spaces and + ( ) / - only.")
 email = fields.Email(required=True, validate=validate.Length(max=254))
@@ -12,7 +14,7 @@ new_password = text(1024, required=True, min_length=10,
 display_name = text(80, min_length=1)
 household = fields.String(allow_none=True, validate=validate.Length(min=1, max=80),
                           metadata={"description": "Flat or household, e.g. 'Haus B, 2. OG links'."})
-preferred_language = fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES))
+preferred_language = fields.String(validate=validate.OneOf(PAGE_LANGUAGES))
 languages = fields.List(fields.String(validate=LANGUAGE_CODE), validate=validate.Length(max=20))
 phone = fields.String(allow_none=True, validate=PHONE)
 
@@ -40,7 +42,7 @@ class RegistrationSchema(StrictSchema):
     email = email
     password = new_password
     display_name = text(80, required=True, min_length=1)
-    preferred_language = fields.String(required=True, validate=validate.OneOf(SUPPORTED_LANGUAGES))
+    preferred_language = fields.String(required=True, validate=validate.OneOf(PAGE_LANGUAGES))
     languages = fields.List(fields.String(validate=LANGUAGE_CODE), validate=validate.Length(max=20),
                             load_default=list)
     household = household
@@ -107,9 +109,3 @@ class MemberLookupSchema(DirectoryEntrySchema):
 class DirectoryPageSchema(StrictSchema):
     items = fields.List(fields.Nested(DirectoryEntrySchema), required=True)
     next = fields.String(allow_none=True, required=True)
-
-
-class CommunitySchema(StrictSchema):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    timezone = fields.String(required=True)

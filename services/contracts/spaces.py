@@ -1,9 +1,10 @@
 """Input validation and output shapes of the spaces service (the gateway documents its API with them)."""
 from marshmallow import fields, validate, validates_schema, ValidationError
 
-from services.common.schemas import StrictSchema, day, moment, text, timestamp
+from services.contracts.schema import PageQuerySchema, StrictSchema, day, moment, text, timestamp
+from services.contracts.vocabulary import TIME_OF_DAY_PATTERN
 
-HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use a time of day like 08:00 or 22:30.")
+HHMM = validate.Regexp(TIME_OF_DAY_PATTERN, error="Use a time of day like 08:00 or 22:30.")
 HHMM_OR_MIDNIGHT = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$",
                                    error="Use a time of day like 22:30, or 24:00 for midnight.")
 RULE_DEFAULTS = {
@@ -128,13 +129,11 @@ class BookingSchema(StrictSchema):
                               metadata={"description": "With repeat_weekly: what happened to each date."})
 
 
-class BookingListQuerySchema(StrictSchema):
+class BookingListQuerySchema(PageQuerySchema):
     space_id = text(64)
     from_ = moment(data_key="from")
     to = moment()
     mine = fields.Boolean(load_default=False)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = text(200, load_default=None)
 
 
 class BookingListSchema(StrictSchema):

@@ -1,8 +1,11 @@
 """Input validation and output shapes of the help service (the gateway documents its API with them)."""
 from marshmallow import fields, validate
 
-from services.common.schemas import LANGUAGE_CODE, StrictSchema, moment, text, timestamp
-from services.help.domain import CATEGORIES, STATUSES
+from services.contracts.schema import PageQuerySchema, StrictSchema, moment, text, timestamp
+from services.contracts.vocabulary import HELP_CATEGORIES as CATEGORIES, LANGUAGE_CODE
+
+# A help request's life: open, then accepted, then completed; or cancelled, or expired while open.
+STATUSES = ("open", "accepted", "completed", "cancelled", "expired")
 
 
 class HelpRequestCreateSchema(StrictSchema):
@@ -16,12 +19,10 @@ class HelpRequestCreateSchema(StrictSchema):
                             load_default=list, metadata={"description": "The helper should speak one of these."})
 
 
-class HelpRequestListQuerySchema(StrictSchema):
+class HelpRequestListQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     mine = fields.Boolean(load_default=False)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = text(200, load_default=None)
 
 
 class OfferCreateSchema(StrictSchema):

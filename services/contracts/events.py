@@ -1,0 +1,53 @@
+"""The events of the platform: which service publishes which, who listens to them, and the queues that follow.
+
+An event's type is `noun.past_verb`; its envelope is built by `services.common.events.new_event` and its payload
+by the publishing service's `events.py`. A consumer's handler of `booking.confirmed` is the method
+`booking_confirmed` of that service; it consumes the queue Nameko names `evt-spaces-booking.confirmed--
+notifications.booking_confirmed`, bound to the exchange `spaces.events`. The queues are data here, so that every
+service can declare all of them as it starts without loading the others' code (`services.common.topology`).
+"""
+from kombu import Exchange, Queue
+
+PUBLISHED = {
+    "members": ("member.joined", "member.updated", "member.deactivated", "member.erased"),
+    "spaces": ("booking.confirmed", "booking.requested", "booking.approved", "booking.rejected",
+               "booking.cancelled", "booking.reminder_due"),
+    "help": ("help.requested", "help.offered", "help.accepted", "help.completed", "help.cancelled", "help.expired",
+             "help.reopened"),
+    "notifications": ("preferences.updated", "notice.published", "notification.delivered"),
+}
+
+_MEMBER_LIFE = ("member.deactivated", "member.erased")
+_MEMBERS = ("member.joined", "member.updated", *_MEMBER_LIFE)
+
+SUBSCRIBED = {
+    "spaces": _MEMBER_LIFE,
+    "help": (*_MEMBERS, "preferences.updated"),
+    "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"]),
+}
+
+
+def publisher_of(event_type: str) -> str:
+    return next(service for service, types in PUBLISHED.items() if event_type in types)
+
+
+def handler_name(event_type: str) -> str:
+    """The consumer's method for an event type: `booking.confirmed` → `booking_confirmed`."""
+    return event_type.replace(".", "_")
+
+
+def exchange(service: str) -> Exchange:
+    """Where `service` publishes its events (Nameko's event exchange: a durable topic exchange)."""
+    return Exchange(f"{service}.events", type="topic", durable=True, auto_delete=False, delivery_mode=2)
+
+
+def event_queues() -> list[Queue]:
+    """Every consumer's queue of every event it listens to, as Nameko's service-pool event handlers declare them."""
+    queues = []
+    for consumer, event_types in SUBSCRIBED.items():
+        for event_type in event_types:
+            source = publisher_of(event_type)
+            queues.append(Queue(f"evt-{source}-{event_type}--{consumer}.{handler_name(event_type)}",
+                                exchange=exchange(source), routing_key=event_type, durable=True,
+                                auto_delete=False, exclusive=False))
+    return queues

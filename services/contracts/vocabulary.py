@@ -1,0 +1,23 @@
+"""The words every part of the platform shares, defined once."""
+from marshmallow import validate
+
+# The languages with catalogs everywhere (pages, messages, emails); German, the house's common language, first.
+PAGE_LANGUAGES = ("de", "en", "tr", "ar", "ru")
+FALLBACK_LANGUAGE = "de"
+# Written right to left.
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"})
+# A member may speak any language; this is how one is written on the wire.
+LANGUAGE_CODE = validate.Regexp(r"^[a-z]{2,3}$", error="Use a short language code such as de, tr or ar.")
+
+# What neighbours ask each other for.
+HELP_CATEGORIES = ("shopping", "accompany", "tech", "translation", "household", "garden", "transport", "other")
+
+# A community's time zone unless it names another (the first houses are in Hamburg).
+DEFAULT_TIMEZONE = "Europe/Berlin"
+
+# A time of day on the wire: 08:00, 21:30.
+TIME_OF_DAY_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+# Dates outside a house's life are refused at the door (arithmetic on year 1 or 9999 overflows deep inside).
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+# Paging of every list: how many items at most in one page.
+PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX = 50, 200
