@@ -27,14 +27,29 @@ def amqp_uri() -> str:
     return env("AMQP_URI", DEFAULT_AMQP_URI)
 
 
+class _ServiceConfigLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with `nameko run`'s `${VAR:default}` values, kept to itself: Nameko's own
+    `setup_yaml_parser()` changes every safe loader of the process (and so any other YAML it reads)."""
+
+
+def _teach_environment_values() -> None:
+    from functools import partial
+
+    from nameko.cli.main import IMPLICIT_ENV_VAR_MATCHER, env_var_constructor
+
+    _ServiceConfigLoader.add_constructor("!env_var", env_var_constructor)
+    _ServiceConfigLoader.add_constructor("!raw_env_var", partial(env_var_constructor, raw=True))
+    _ServiceConfigLoader.add_implicit_resolver("!env_var", IMPLICIT_ENV_VAR_MATCHER, None)
+
+
+_teach_environment_values()
+
+
 def load_service_config(path) -> dict:
     """A service's `config.yml`, with `${VAR:default}` values taken from the environment as `nameko run` does.
     The defaults of every setting live there, and only there: code reads `config["NAME"]`."""
-    from nameko.cli.main import setup_yaml_parser
-
-    setup_yaml_parser()
     with open(path) as stream:
-        return yaml.safe_load(stream)
+        return yaml.load(stream, Loader=_ServiceConfigLoader)  # noqa: S506 (a safe loader)
 
 
 def database_name(service: str) -> str:
