@@ -48,19 +48,22 @@ def bench_arguments(description: str) -> argparse.ArgumentParser:
     """The command line both benchmarks share; each adds its sizes."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--instances", default="1,2", help="comma-separated instance counts of every service")
-    parser.add_argument("--uri-options", default="", help="driver options for the platform, e.g. maxPoolSize=2")
     return parser
 
 
 def run_bench(name: str, title: str, measure, sizes: argparse.Namespace) -> list[dict]:
-    """`measure(instances, database, sizes)` for each instance count on one database server; writes
-    `bench-results/<name>.json` (when and where: cores, the machine figure, the load average) and prints the
-    heading of the output: the title, the machine, the database and the load average at start and end."""
+    """`measure(instances, database, sizes)` for each instance count, each on a database server of its own (the
+    embedded server keeps state in memory that would carry one run's writes into the next: see BenchDatabase);
+    writes `bench-results/<name>.json` (when and where: cores, the machine figure, the load average) and
+    prints the heading of the output: the title, the machine, the database and the load average at start and
+    end."""
     logging.getLogger("amqp").setLevel(logging.ERROR)  # not its warnings about confirms while a channel closes
     speed = machine_speed()
     load_at_start = load_average()
-    with BenchDatabase(sizes.uri_options) as database:
-        results = [measure(int(count), database, sizes) for count in sizes.instances.split(",")]
+    results = []
+    for count in sizes.instances.split(","):
+        with BenchDatabase() as database:
+            results.append(measure(int(count), database, sizes))
     load_at_end = load_average()
     folder = Path(__file__).resolve().parent.parent / "bench-results"
     folder.mkdir(exist_ok=True)
@@ -116,19 +119,37 @@ def cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
+def machine_cpu() -> tuple[int, int]:
+    """Busy and total clock ticks of all cores so far (/proc/stat): with the platform's own CPU, whether a run
+    was bound by the cores, and whose work filled them."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """Percent of all cores' time that was busy between two `machine_cpu()` readings."""
+    return round(100 * (after[0] - before[0]) / max(1, after[1] - before[1]), 1)
+
+
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages: other work on the machine shows in every figure."""
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 class BenchDatabase:
-    """The database server under one benchmark run: the embedded SecantusDB server with its data in a temporary
-    folder, or, when MONGODB_URI is set, that server (another machine's or user's process: not measured).
-    `options` (`maxPoolSize=2`, ...) go into the URI the platform gets, to try the driver's settings."""
+    """The database server under one measured platform: a fresh embedded SecantusDB server with its data in a
+    temporary folder, or, when MONGODB_URI is set, that server (another machine's or user's process: not
+    measured).
 
-    def __init__(self, options: str = ""):
+    Fresh, because SecantusDB 0.7.0b3 keeps the reply of every retryable write for 30 minutes, up to 10,000,
+    and looks through all of them (sorts them, once there are 10,000) on every write: a write costs its CPU
+    ~0.5 ms on a fresh server and ~10 ms after some 10,000 writes, until it restarts. The services make their
+    writes retryable unless MONGODB_RETRY_WRITES=false (services.common.mongo), which the environment of
+    `make bench` passes on to them."""
+
+    def __init__(self):
         self.external_uri = os.environ.get("MONGODB_URI")
-        self.options = options
         self.server: EmbeddedDatabase | None = None
 
     def __enter__(self) -> "BenchDatabase":
@@ -144,29 +165,28 @@ class BenchDatabase:
 
     @property
     def uri(self) -> str:
-        uri = self.external_uri or self.server.uri
-        if not self.options:
-            return uri
-        return f"{uri}{'&' if '?' in uri else '?'}{self.options}"
+        return self.external_uri or self.server.uri
 
     @property
     def pid(self) -> int | None:
         return self.server.process.pid if self.server else None
 
     def describe(self) -> str:
-        options = f"; driver options {self.options}" if self.options else ""
+        retryable = os.environ.get("MONGODB_RETRY_WRITES", "true")
+        writes = f"journaled writes, retryable writes {'on' if retryable == 'true' else 'off'} (MONGODB_RETRY_WRITES)"
         if self.server:
-            return (f"database: embedded SecantusDB server ({DATABASE}, journaled writes), data in "
-                    f"{self.server.storage}; its CPU and memory are in the tables{options}")
-        return ("database: the server at MONGODB_URI; not started by the bench, so its CPU and memory are NOT "
-                f"in the tables (the CPU per booking leaves the database's work out){options}")
+            return (f"database: a fresh embedded SecantusDB server ({DATABASE}) per instance count, {writes}; its "
+                    "CPU and memory are in the tables")
+        return (f"database: the server at MONGODB_URI, {writes}; not started by the bench, so its CPU and memory "
+                "are NOT in the tables (the CPU per booking leaves the database's work out)")
 
     def status(self) -> tuple[dict[str, int], int]:
-        """The server's operation counters so far (serverStatus.opcounters) and its open connections (the
-        embedded server's cost per operation grows with them)."""
+        """The server's operation counters so far (serverStatus.opcounters) and the platform's open connections
+        (pools and monitors; the embedded server's cost per operation grows with those in use at once)."""
         with pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000) as client:
             status = client.admin.command("serverStatus")
-        return dict(status["opcounters"]), status["connections"]["current"] - 1  # less this client's own
+        # less this client's own three: its operation, monitor and round-trip-time monitor connections
+        return dict(status["opcounters"]), status["connections"]["current"] - 3
 
 
 def start_platform(name: str, database: "BenchDatabase", instances: int, **extra_env):
