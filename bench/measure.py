@@ -142,11 +142,11 @@ class BenchDatabase:
     temporary folder, or, when MONGODB_URI is set, that server (another machine's or user's process: not
     measured).
 
-    Fresh, because SecantusDB 0.7.0b3 keeps the reply of every retryable write for 30 minutes, up to 10,000,
-    and looks through all of them (sorts them, once there are 10,000) on every write: a write costs its CPU
-    ~0.5 ms on a fresh server and ~10 ms after some 10,000 writes, until it restarts. The services make their
-    writes retryable unless MONGODB_RETRY_WRITES=false (services.common.mongo), which the environment of
-    `make bench` passes on to them."""
+    Fresh, so that each instance count starts from the same state. SecantusDB 0.7.0b3 keeps the reply of every
+    retryable write for 30 minutes, up to 10,000, and looks through all of them (sorts them, once there are
+    10,000) on every write: a write costs its CPU ~0.5 ms on a fresh server and ~10 ms after some 10,000
+    writes. The embedded server's URI therefore turns retryable writes off (scripts/embedded_db.py), as
+    `make run` and the tests have it; MONGODB_RETRY_WRITES=true turns them back on to see the difference."""
 
     def __init__(self):
         self.external_uri = os.environ.get("MONGODB_URI")
@@ -172,8 +172,8 @@ class BenchDatabase:
         return self.server.process.pid if self.server else None
 
     def describe(self) -> str:
-        retryable = os.environ.get("MONGODB_RETRY_WRITES", "true")
-        writes = f"journaled writes, retryable writes {'on' if retryable == 'true' else 'off'} (MONGODB_RETRY_WRITES)"
+        retryable = os.environ.get("MONGODB_RETRY_WRITES") or ("false" if self.server else "true")
+        writes = f"journaled writes, retryable writes {'on' if retryable == 'true' else 'off'}"
         if self.server:
             return (f"database: a fresh embedded SecantusDB server ({DATABASE}) per instance count, {writes}; its "
                     "CPU and memory are in the tables")

@@ -51,7 +51,7 @@ def database_uri():
     if env("MONGODB_URI"):
         yield env("MONGODB_URI")
         return
-    running = f"mongodb://127.0.0.1:{env_int('EMBEDDED_DB_PORT', DEFAULT_PORT)}/"
+    running = f"mongodb://127.0.0.1:{env_int('EMBEDDED_DB_PORT', DEFAULT_PORT)}/?retryWrites=false"
     try:
         with pymongo.MongoClient(running, serverSelectionTimeoutMS=1000) as client:
             client.admin.command("ping")

@@ -36,7 +36,12 @@ class EmbeddedDatabase:
     def __init__(self, storage: Path, port: int | None = None):
         self.storage = Path(storage)
         self.port = port or free_port()
-        self.uri = f"mongodb://127.0.0.1:{self.port}/"
+        # Retryable writes off: SecantusDB 0.7.0b3 keeps the reply of every retryable write (up to 10,000, for
+        # 30 minutes) and looks through them on every write, so that a write costs ~20x more after a busy
+        # hour (measured in bench/measure.py). A single server has no failover for them to cover; the
+        # platform's own idempotency keys and conditional updates make its retries safe. Real MongoDB keeps
+        # the driver's default (on).
+        self.uri = f"mongodb://127.0.0.1:{self.port}/?retryWrites=false"
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "EmbeddedDatabase":

@@ -34,13 +34,15 @@ def is_database_unreachable(error: BaseException) -> bool:
 
 def client_options() -> dict:
     """The driver's settings, the same for every service (and `make backup`)."""
-    return dict(
+    options = dict(
         tz_aware=True, uuidRepresentation="standard", connect=False,
         w=env("MONGODB_WRITE_CONCERN", "majority"), journal=env_bool("MONGODB_JOURNAL", True),
-        retryWrites=env_bool("MONGODB_RETRY_WRITES", True),
         serverSelectionTimeoutMS=env_int("MONGODB_SERVER_SELECTION_TIMEOUT_MS", 2000),
         connectTimeoutMS=env_int("MONGODB_CONNECT_TIMEOUT_MS", 2000),
     )
+    if env("MONGODB_RETRY_WRITES"):  # else the URI's `retryWrites` or the driver's default (on)
+        options["retryWrites"] = env_bool("MONGODB_RETRY_WRITES", True)
+    return options
 
 
 def connect(alias: str, db_name: str, uri: str) -> None:
@@ -76,7 +78,7 @@ class Repository:
 
     # -- events handled once ------------------------------------------------------------------------
     def was_handled(self, event_id: str) -> bool:
-        return self.db.handled_events.count_documents({"_id": event_id}, limit=1) > 0
+        return self.db.handled_events.find_one({"_id": event_id}, {"_id": 1}) is not None
 
     def mark_handled(self, event_id: str, event_type: str, at) -> None:
         try:

@@ -189,7 +189,7 @@ class SpacesRepository(Repository):
     def mark_reminder(self, booking: Booking, event: dict, now: datetime) -> bool:
         """Record the reminder with its event in one conditional update: of several instances, one wins."""
         return Booking.objects(id=booking.id, reminder_published_at=None, status="confirmed").update_one(
-            set__reminder_published_at=now, push__outbox=event) == 1
+            set__reminder_published_at=now, push__outbox=event, min__outbox_since=now) == 1
 
     # -- calendar feeds -------------------------------------------------------------------------------------------
     def replace_feed_link(self, member_id: str, community_id: str, token_hash: str, now: datetime) -> None:

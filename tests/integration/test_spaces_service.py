@@ -127,6 +127,45 @@ def test_a_failure_after_the_answer_leaves_the_event_to_the_relay_and_the_servic
     assert call("get_booking", AYSE, booking["id"])["status"] == "confirmed"  # the service is still there
 
 
+def test_the_relay_publishes_what_was_left_and_finds_documents_stored_before_outbox_since(call, spaces, recorder):
+    room = community_room(call)
+    with mock.patch.object(OutboxSender, "send", side_effect=RuntimeError("the broker went away")):
+        left = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(9), "end": tomorrow_at(10)})
+        older = call("book", BORA, {"space_id": room["id"], "start": tomorrow_at(11), "end": tomorrow_at(12)})
+    assert Booking.objects(id=left["id"]).first().outbox_since is not None  # the relay's sign
+    # As stored by the version before `outbox_since`: events, but no sign.
+    Booking._get_collection().update_one({"_id": older["id"]}, {"$unset": {"outbox_since": ""}})
+    with entrypoint_waiter(recorder, "confirmed", callback=lambda worker_ctx, result, exc_info:
+                           len(BookingRecorder.heard) == 2):
+        with entrypoint_hook(spaces, "relay_outbox") as relay:
+            relay()
+    assert sorted(e["payload"]["booking_id"] for e in BookingRecorder.heard) == sorted([left["id"], older["id"]])
+    for booking_id in (left["id"], older["id"]):
+        stored = Booking._get_collection().find_one({"_id": booking_id})
+        assert stored["outbox"] == [] and "outbox_since" not in stored
+    # Nothing is pending now: the next relay publishes nothing again.
+    with entrypoint_hook(spaces, "relay_outbox") as relay:
+        relay()
+    assert len(BookingRecorder.heard) == 2
+
+
+def test_an_event_recorded_while_the_first_is_published_stays_for_the_relay(call, spaces):
+    room = community_room(call)
+    outbox = next(ext for ext in spaces.dependencies if isinstance(ext, Outbox))
+    publish = outbox.publisher.publish
+
+    def another_worker_records_meanwhile(event, *args, **kwargs):
+        publish(event, *args, **kwargs)
+        Booking._get_collection().update_one(  # as a cancellation at that moment would
+            {"_id": event["payload"]["booking_id"]}, {"$push": {"outbox": {"event_id": "later"}}})
+
+    with mock.patch.object(outbox.publisher, "publish", side_effect=another_worker_records_meanwhile):
+        booking = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(9), "end": tomorrow_at(10)})
+    stored = Booking._get_collection().find_one({"_id": booking["id"]})
+    assert [event["event_id"] for event in stored["outbox"]] == ["later"]  # the published one is gone
+    assert stored["outbox_since"] is not None  # and the document is still pending for the relay
+
+
 def test_a_clash_is_409_listing_the_clashing_booking(call):
     room = community_room(call)
     first = call("book", AYSE, {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(20)})
