@@ -13,32 +13,13 @@ import threading
 from kombu import Consumer
 from kombu.common import maybe_declare
 from kombu.exceptions import KombuError
-from nameko import rpc as nameko_rpc
-from nameko.amqp.publish import Publisher
-from nameko.constants import NON_PERSISTENT
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy, PollingQueueConsumer, SingleThreadedReplyListener
 
-from services.common import amqp
+from services.common import nameko_patches
 from services.common.errors import ServiceError
 
 log = logging.getLogger(__name__)
-
-
-# Nameko's publisher retries a failed publish three times, waiting 2, 3 and 4 seconds: with the broker away a
-# visitor would wait ten seconds for a 503. The gateway is a client only: it retries once, briefly, and then
-# says the platform is unavailable. (Services keep Nameko's patient defaults for their events.)
-PROMPT_RETRY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2, "interval_max": 0.5}
-
-
-class PromptPublisher(Publisher):
-    retry_policy = PROMPT_RETRY
-    delivery_mode = NON_PERSISTENT  # a request only matters while its caller waits (see services.common.rpc)
-    transport_options = {**Publisher.transport_options, **PROMPT_RETRY}
-
-
-nameko_rpc.MethodProxy.publisher_cls = PromptPublisher
-amqp.install()
 
 
 class UnacknowledgedReplies(PollingQueueConsumer):
@@ -83,6 +64,7 @@ class ServiceUnavailable(Exception):
 
 class RpcClient:
     def __init__(self, amqp_uri: str, *, timeout: float, max_idle: int = 16):
+        nameko_patches.install_for_gateway()
         self.amqp_uri = amqp_uri
         self.timeout = timeout
         self.max_idle = max_idle

@@ -34,11 +34,9 @@ from nameko.constants import (
 )
 from nameko.exceptions import IncorrectSignature
 
-from services.common import amqp
 from services.common.errors import Unavailable
 from services.common.mongo import is_database_unreachable
 
-amqp.install()
 
 
 log = logging.getLogger(__name__)

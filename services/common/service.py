@@ -1,5 +1,5 @@
 """What every service of the platform has, declared once: its configuration, the declaration of every
-event queue at start, a health check for the gateway's readiness, and the outbox relay.
+event queue at start, Nameko's patches, a health check for the gateway's readiness, and the outbox relay.
 
 A service subclasses `PlatformService` and declares `name`, `db` (its `MongoDatabase`) and `outbox`.
 """
@@ -11,6 +11,7 @@ from nameko.timer import timer
 from services.common.clock import utcnow
 from services.common.handlers import DeadLetters
 from services.common.idempotency import BEAT_INTERVAL_SECONDS, PROCESS
+from services.common.nameko_patches import NamekoPatches
 from services.common.rpc import rpc
 from services.common.topology import DeclareEventQueues
 
@@ -20,6 +21,7 @@ class PlatformService:
     config = Config()
     event_queues = DeclareEventQueues()
     dead_letters = DeadLetters()
+    nameko_patches = NamekoPatches()  # see services.common.nameko_patches
 
     @rpc
     def health(self):
