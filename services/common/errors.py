@@ -6,7 +6,13 @@ turns them into RFC 9457 problem documents in one place, using `status` and `tit
 
 Arguments must stay JSON-friendly: `detail` is a sentence, `errors` maps a field to a list of messages,
 `extra` carries machine-readable facts (the clashing bookings, the broken rule and its limit, ...).
+
+A service's domain does not raise these: it raises plain exceptions of its own, and the service turns them into
+these in one place, its `WireErrors` mapping (at the top of its `commands.py`).
 """
+import functools
+from typing import Callable
+
 from nameko.exceptions import deserialize_to_instance
 
 
@@ -80,3 +86,39 @@ class Unavailable(ServiceError):
 
 
 ALL = (Invalid, RuleBroken, Unauthorized, Forbidden, NotFound, Conflict, Gone, TooManyAttempts, Unavailable)
+
+
+class WireErrors:
+    """One service's mapping from its domain's exceptions to the errors above, around the code that asks the
+    domain: `with wire_errors: ...`, or `@wire_errors` on a command.
+
+    Each domain exception (or tuple of them) maps to a class above (the exception's message becomes the detail
+    and its `errors`, where it has them, the field errors) or to a function that builds the wire error with more
+    (`extra`). The first entry that fits wins, so a subclass comes before its base; an exception the mapping does
+    not name passes unchanged."""
+
+    def __init__(self, mapping: dict[type | tuple, Callable[..., ServiceError]]):
+        self.mapping = mapping
+
+    def __enter__(self) -> "WireErrors":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        for domain_error, wire_error in self.mapping.items():
+            if isinstance(error, domain_error):
+                raise self._on_the_wire(wire_error, error) from error
+        return False
+
+    def __call__(self, command):
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            with self:
+                return command(*args, **kwargs)
+
+        return run
+
+    @staticmethod
+    def _on_the_wire(wire_error, error: Exception) -> ServiceError:
+        if isinstance(wire_error, type) and issubclass(wire_error, ServiceError):
+            return wire_error(str(error), errors=getattr(error, "errors", None))
+        return wire_error(error)

@@ -1,14 +1,14 @@
 """What the help service does, as plain functions over the repository, the outbox and `now`.
 
 The life cycle, the privacy of contact details and the matching are in `domain`; here they meet the stored
-requests, offers and the neighbours copied from the members service's events.
+requests, offers and the neighbours copied from the members service's events. The domain's refusals become the
+errors that cross the wire in one place, `wire_errors`.
 """
-import contextlib
 import uuid
 from datetime import datetime
 
 from services.common.clock import as_utc, isoformat_z
-from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound, WireErrors
 from services.common.schemas import load
 from services.contracts.help import AcceptSchema, HelpRequestCreateSchema, HelpRequestListQuerySchema, OfferCreateSchema
 from services.help import domain, events
@@ -20,21 +20,14 @@ REQUEST_FIELDS = ("title", "description", "status", "accepted_offer_id", "accept
                   "cancelled_at", "cancelled_by", "expired_at", "private_details_removed")
 
 
-@contextlib.contextmanager
-def domain_errors():
-    """The domain's refusals as the errors that cross the wire."""
-    try:
-        yield
-    except domain.InvalidRequest as error:
-        raise Invalid(error.message, errors=error.errors)
-    except domain.NotAllowed as error:
-        raise Forbidden(str(error))
-    except domain.UnknownOffer as error:
-        raise NotFound(str(error))
-    except domain.IllegalTransition as error:
-        raise Conflict(str(error), extra={"current_status": error.current_status})
-    except (domain.DuplicateOffer, domain.OfferWithdrawn) as error:
-        raise Conflict(str(error), extra={"offer_id": error.offer_id})
+wire_errors = WireErrors({
+    domain.InvalidRequest: lambda invalid: Invalid(invalid.message, errors=invalid.errors),
+    domain.NotAllowed: Forbidden,
+    domain.UnknownOffer: NotFound,
+    domain.IllegalTransition: lambda illegal: Conflict(str(illegal), extra={"current_status": illegal.current_status}),
+    (domain.DuplicateOffer, domain.OfferWithdrawn):
+        lambda offer: Conflict(str(offer), extra={"offer_id": offer.offer_id}),
+})
 
 
 def _utc(moment):
@@ -113,7 +106,7 @@ def create_request(repo, outbox, actor: dict, body: dict, now, *, request_key: s
         earlier = repo.request(actor["community_id"], request_id)
         if earlier is not None:
             return view(repo, actor, earlier, repo.offers_for([earlier.id]))
-    with domain_errors():
+    with wire_errors:
         request = domain.new_request(
             id=request_id, community_id=actor["community_id"], requester_id=actor["member_id"],
             title=data["title"], description=data["description"], category=data["category"],
@@ -158,7 +151,7 @@ def get_request(repo, actor: dict, request_id: str) -> dict:
 def offer(repo, outbox, actor: dict, request_id: str, body: dict, now) -> dict:
     data = load(OfferCreateSchema, body)
     stored, offers = _load(repo, actor, request_id)
-    with domain_errors():
+    with wire_errors:
         made = domain.make_offer(to_domain(stored), [offer_to_domain(o) for o in offers],
                                  offer_id=f"{stored.id}:{actor['member_id']}", helper_id=actor["member_id"],
                                  message=data["message"], now=now)
@@ -184,7 +177,7 @@ def accept(repo, outbox, actor: dict, request_id: str, body: dict, now) -> dict:
     data = load(AcceptSchema, body)
     stored, offers = _load(repo, actor, request_id)
     request = to_domain(stored)
-    with domain_errors():
+    with wire_errors:
         domain.accept(request, [offer_to_domain(o) for o in offers], offer_id=data["offer_id"],
                       actor_id=actor["member_id"], now=now)
     chosen = next(o for o in offers if o.id == data["offer_id"])
@@ -217,7 +210,7 @@ def complete(repo, outbox, actor: dict, request_id: str, now) -> dict:
     stored, offers = _load(repo, actor, request_id)
     request = to_domain(stored)
     domain_offers = [offer_to_domain(o) for o in offers]
-    with domain_errors():
+    with wire_errors:
         domain.complete(request, actor_id=actor["member_id"], now=now, offers=domain_offers)
     _finish(repo, outbox, stored, offers, request, "help.completed", now)
     return view(repo, actor, stored, offers)
@@ -226,7 +219,7 @@ def complete(repo, outbox, actor: dict, request_id: str, now) -> dict:
 def cancel(repo, outbox, actor: dict, request_id: str, now) -> dict:
     stored, offers = _load(repo, actor, request_id)
     request = to_domain(stored)
-    with domain_errors():
+    with wire_errors:
         domain.cancel(request, actor_id=actor["member_id"], actor_is_organiser=actor["role"] == "organiser",
                       now=now, offers=[offer_to_domain(o) for o in offers])
     _finish(repo, outbox, stored, offers, request, "help.cancelled", now, cancelled_by=actor["member_id"])

@@ -10,7 +10,8 @@ Everything here is plain data and plain functions: no Nameko, no MongoEngine, no
 an aware datetime), no I/O. Transitions mutate the `HelpRequest`/`Offer` they are given and return what they
 changed; storing it and publishing the matching event is the service's job.
 
-Every error derives from `HelpError`. The service turns them into the shared wire errors:
+Every error derives from `HelpError`. The service's one mapping (`commands.wire_errors`) turns them into the
+shared wire errors:
     InvalidRequest    -> Invalid   (422, `errors` maps field -> messages)
     NotAllowed        -> Forbidden (403)
     UnknownOffer      -> NotFound  (404)

@@ -1,6 +1,7 @@
 """What the members service does, as plain functions over the repository, the outbox and `now`.
 
-The Nameko service's entrypoints only unpack the call and delegate here.
+The Nameko service's entrypoints only unpack the call and delegate here. The domain's refusals become the
+errors that cross the wire in one place, `wire_errors`.
 """
 import hashlib
 import secrets
@@ -8,7 +9,9 @@ import zoneinfo
 from datetime import timedelta
 
 from services.common.clock import isoformat_z
-from services.common.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
+from services.common.errors import (
+    Conflict, Forbidden, Gone, Invalid, NotFound, TooManyAttempts, Unauthorized, Unavailable, WireErrors,
+)
 from services.common.schemas import load
 from services.contracts.members import (
     InvitationRequestSchema, LoginSchema, MemberChangeSchema, ProfileChangeSchema, RegistrationSchema,
@@ -16,6 +19,17 @@ from services.contracts.members import (
 from services.members import domain, events
 from services.members.models import Community, Invitation, Member
 from services.members.passwords import hash_password, needs_rehash, verify_password
+
+
+wire_errors = WireErrors({
+    domain.NotAllowed: Forbidden,
+    domain.UnknownInvitation: NotFound,
+    domain.InvitationUnusable: Gone,
+    domain.MemberErased: Gone,
+    domain.LastOrganiser: Conflict,
+    domain.NotALanguageCode: Invalid,
+    domain.LockedOut: lambda locked: TooManyAttempts(str(locked), extra={"retry_after": locked.retry_after}),
+})
 
 
 def code_hash(code: str) -> str:
@@ -59,6 +73,7 @@ def actor_view(member: dict, timezone: str | None) -> dict:
 
 
 # -- communities ------------------------------------------------------------------------------------------
+@wire_errors
 def create_community(repo, outbox, *, name: str, timezone: str, organiser: dict, now) -> dict:
     """A further house on the platform, with its first organiser (used by the command-line tool)."""
     name = (name or "").strip()
@@ -75,6 +90,7 @@ def create_community(repo, outbox, *, name: str, timezone: str, organiser: dict,
     return {"community": community_view(community), "organiser": member_view(member)}
 
 
+@wire_errors
 def ensure_bootstrap(repo, outbox, *, community_name: str, timezone: str, organiser: dict, now) -> Member | None:
     """First start: the community exists and, if it has no member, an organiser from the environment."""
     community = repo.community_named(community_name.casefold())
@@ -117,6 +133,7 @@ def get_community(repo, community_id: str) -> dict:
 
 
 # -- invitations and registration ---------------------------------------------------------------------
+@wire_errors
 def create_invitation(repo, actor: dict, body: dict, now) -> dict:
     domain.check_can_invite(actor["role"])
     data = load(InvitationRequestSchema, body)
@@ -131,6 +148,7 @@ def create_invitation(repo, actor: dict, body: dict, now) -> dict:
             "expires_at": isoformat_z(invitation.expires_at)}
 
 
+@wire_errors
 def register(repo, outbox, body: dict, now) -> dict:
     data = load(RegistrationSchema, body)
     invitation = repo.invitation_by_code_hash(code_hash(data["invitation_code"]))
@@ -167,6 +185,7 @@ def _new_member(community_id: str, timezone: str | None, data: dict, *, role: st
 
 
 # -- login and authentication -----------------------------------------------------------------------------
+@wire_errors
 def login(repo, body: dict, address: str, settings: dict, now) -> dict:
     data = load(LoginSchema, body)
     email = domain.normalise_email(data["email"])
@@ -202,6 +221,7 @@ def get_profile(repo, actor: dict) -> dict:
     return member_view(_own(repo, actor))
 
 
+@wire_errors
 def change_profile(repo, outbox, actor: dict, body: dict, now) -> dict:
     member = _own(repo, actor)
     changes = load(ProfileChangeSchema, body)
@@ -229,6 +249,7 @@ def get_member(repo, actor: dict, member_id: str) -> dict:
     return member_view(member) if actor["role"] == "organiser" else domain.directory_entry(member)
 
 
+@wire_errors
 def change_member(repo, outbox, actor: dict, member_id: str, body: dict, now) -> dict:
     member = repo.member(actor["community_id"], member_id)
     if member is None:
@@ -304,6 +325,7 @@ def export(repo, actor: dict) -> dict:
     return {"profile": member_view(member), "invitations_sent": invitations}
 
 
+@wire_errors
 def erase(repo, outbox, actor: dict, now) -> None:
     """Remove what identifies the member; keep an anonymous record so others' history stays whole."""
     member = _own(repo, actor)

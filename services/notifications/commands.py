@@ -2,14 +2,15 @@
 
 Events become inbox entries (one per recipient and event, whatever the number of deliveries) and, where a
 member chose it, emails that respect quiet hours and the daily digest. Texts are rendered when read or sent,
-in the recipient's language at that moment, with dates spelled out on the community's wall clock.
+in the recipient's language at that moment, with dates spelled out on the community's wall clock. The domain's
+refusals become the errors that cross the wire in one place, `wire_errors`.
 """
 import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.common.clock import as_utc, isoformat_z, parse_iso
-from services.common.errors import Forbidden, Invalid, NotFound
+from services.common.errors import Forbidden, Invalid, NotFound, WireErrors
 from services.common.schemas import load
 from services.contracts.notifications import (
     BoardQuerySchema, NoticeRequestSchema, NotificationListQuerySchema, PreferencesSchema,
@@ -22,6 +23,11 @@ DEFAULT_TZ = DEFAULT_TIMEZONE
 LEASE = timedelta(minutes=2)
 FAN_OUT_GRACE = timedelta(seconds=30)
 NOTICE_IDS = uuid.UUID("c4a8d2e1-7f3b-4b69-9e05-8d2f1a6c3b90")  # the namespace of ids made from request keys
+
+wire_errors = WireErrors({
+    domain.NotAllowed: Forbidden,
+    domain.NobodyMatches: Invalid,
+})
 
 
 def _tz(recipient: Recipient | None) -> ZoneInfo:
@@ -186,18 +192,17 @@ def set_preferences(repo, outbox, actor: dict, body: dict, now) -> dict:
 
 
 # -- notices ----------------------------------------------------------------------------------------------------------
+@wire_errors
 def publish_notice(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
     """Publish a notice to its audience. `request_key` names the request (its Idempotency-Key) when there is
     one: the notice's id is made from it, so that a repeat taking over from an attempt that stored it but could
     not say so (its process was killed, the database went away) finds it instead of publishing it twice."""
-    if actor["role"] != "organiser":
-        raise Forbidden("Only organisers publish notices.")
+    domain.check_may_publish(actor["role"])
     data = load(NoticeRequestSchema, body)
     neighbours = [domain.Neighbour(r.id, r.active, r.household, tuple(r.languages), r.preferred_language)
                   for r in repo.community_recipients(actor["community_id"])]
     audience = domain.notice_audience(data["audience"], neighbours)
-    if not audience:
-        raise Invalid("Nobody in the community matches this audience.", errors={"audience": ["Nobody matches."]})
+    domain.check_someone_hears(audience)
     notice_id = str(uuid.uuid5(NOTICE_IDS, request_key)) if request_key else str(uuid.uuid4())
     if request_key:  # what it left undone: the fan-out is finished by `finish_fan_outs`, its events by the relay
         earlier = repo.notice(actor["community_id"], notice_id)
@@ -254,9 +259,9 @@ def my_notices(repo, actor: dict, query: dict) -> dict:
     return {"items": items, "next": next_cursor}
 
 
+@wire_errors
 def receipts(repo, actor: dict, notice_id: str) -> dict:
-    if actor["role"] != "organiser":
-        raise Forbidden("Only organisers see who has read a notice.")
+    domain.check_may_read_receipts(actor["role"])
     notice = repo.notice(actor["community_id"], notice_id) if isinstance(notice_id, str) else None
     if notice is None:
         raise NotFound("There is no such notice in your community.")

@@ -5,9 +5,10 @@
 - `email_due_at` applies a member's quiet hours (on the community's wall clock, across midnight and on the
   days the clocks change); urgent notices ignore them.
 - `notice_audience` picks the recipients of an organiser's notice; `notice_text` the language version a
-  recipient reads.
+  recipient reads; only organisers publish notices and read their receipts.
 
-No Nameko, no database, no clock: `now` is passed in.
+No Nameko, no database, no clock: `now` is passed in. A refusal raises one of the exceptions below; the service
+answers each with its wire error (`commands.wire_errors`).
 """
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -16,6 +17,20 @@ from zoneinfo import ZoneInfo
 DEFAULT_QUIET_FROM = time(21, 0)
 DEFAULT_QUIET_UNTIL = time(8, 0)
 DIGEST_HOUR = time(8, 0)
+
+
+class NotificationsError(Exception):
+    """Base of every refusal of the notification rules."""
+
+
+class NotAllowed(NotificationsError):
+    """Only organisers may do this."""
+
+
+class NobodyMatches(NotificationsError):
+    """A notice whose audience names nobody in the community."""
+
+    errors = {"audience": ["Nobody matches."]}
 
 
 @dataclass(frozen=True)
@@ -184,6 +199,22 @@ def notice_audience(audience, neighbours: list[Neighbour]) -> list[str]:
     else:
         raise ValueError(f"unknown audience {audience!r}")
     return sorted(n.member_id for n in chosen)
+
+
+def check_may_publish(role: str) -> None:
+    if role != "organiser":
+        raise NotAllowed("Only organisers publish notices.")
+
+
+def check_may_read_receipts(role: str) -> None:
+    """Who has not read a notice is for the organisers' call round, nobody else."""
+    if role != "organiser":
+        raise NotAllowed("Only organisers see who has read a notice.")
+
+
+def check_someone_hears(recipients: list[str]) -> None:
+    if not recipients:
+        raise NobodyMatches("Nobody in the community matches this audience.")
 
 
 def notice_text(original: dict, translations: dict, language: str) -> tuple[str, str, str]:

@@ -3,14 +3,15 @@
 The rules themselves are in `domain`; here they meet the stored spaces and bookings. No two live bookings of
 one space overlap (buffer included) because a booking first claims its time in the space's week ledgers with
 conditional updates (see `SpacesRepository.claim` and `WeekLedger`), whatever the number of simultaneous
-requests and of service instances; only then is the booking stored.
+requests and of service instances; only then is the booking stored. The domain's refusals become the errors
+that cross the wire in one place, `wire_errors`.
 """
 import uuid
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from services.common.clock import as_utc, isoformat_z
-from services.common.errors import Conflict, Forbidden, Invalid, NotFound, RuleBroken
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound, RuleBroken, WireErrors
 from services.common.schemas import load
 from services.contracts.spaces import (
     RULE_DEFAULTS, AvailabilityQuerySchema, BookingListQuerySchema, BookingRequestSchema, SpaceChangeSchema,
@@ -23,6 +24,28 @@ from services.spaces.repository import LIVE, week_starts
 CLAIM_ATTEMPTS = 50  # optimistic retries when other bookings of the same space land at the same moment
 ORPHAN_AFTER = timedelta(minutes=2)
 BOOKING_IDS = uuid.UUID("5d0f3c2e-8a4b-4f7e-9c61-2b7d9e0a1c55")  # the namespace of ids made from request keys
+
+
+def _broken(broken: domain.RuleBroken) -> RuleBroken:
+    limit = {} if broken.limit is None else {"limit": broken.limit}
+    return RuleBroken(broken.message, extra={"rule": broken.rule, **limit})
+
+
+def _clash(clash: domain.Clash) -> Conflict:
+    return Conflict(str(clash), extra={"conflicts": [
+        {"id": hit.booking_id, "start": isoformat_z(hit.start), "end": isoformat_z(hit.end)} for hit in clash.hits]})
+
+
+wire_errors = WireErrors({
+    domain.InvalidRules: lambda invalid: Invalid(f"The rules do not fit together: {invalid.message}",
+                                                 errors={f"rules.{invalid.field}": [invalid.message]}),
+    domain.NotATimeOfDay: lambda invalid: Invalid(f"The rules are not valid: {invalid}",
+                                                  errors={"rules": [str(invalid)]}),
+    domain.RuleBroken: _broken,
+    domain.Clash: _clash,
+    domain.NotAllowed: Forbidden,
+    domain.NotPending: lambda pending: Conflict(str(pending), extra={"current_status": pending.current_status}),
+})
 
 
 # -- spaces -------------------------------------------------------------------------------------------------
@@ -38,13 +61,7 @@ def domain_rules(stored: StoredRules) -> domain.Rules:
 
 def checked_rules(values: dict) -> StoredRules:
     stored = StoredRules(**{**RULE_DEFAULTS, **values})
-    try:
-        domain_rules(stored)
-    except domain.InvalidRules as invalid:
-        raise Invalid(f"The rules do not fit together: {invalid.message}",
-                      errors={f"rules.{invalid.field}": [invalid.message]})
-    except ValueError as invalid:  # a time of day that is none
-        raise Invalid(f"The rules are not valid: {invalid}", errors={"rules": [str(invalid)]})
+    domain_rules(stored)  # raises for rules that do not fit together
     return stored
 
 
@@ -58,13 +75,9 @@ def space_view(space: Space) -> dict:
             "created_at": isoformat_z(space.created_at), "updated_at": isoformat_z(space.updated_at)}
 
 
-def require_organiser(actor: dict) -> None:
-    if actor["role"] != "organiser":
-        raise Forbidden("Only organisers may do this.")
-
-
+@wire_errors
 def create_space(repo, actor: dict, body: dict, now) -> dict:
-    require_organiser(actor)
+    domain.check_organiser(actor["role"])
     data = load(SpaceRequestSchema, body)
     space = Space(community_id=actor["community_id"], name=data["name"].strip(), description=data["description"],
                   capacity=data["capacity"], rules=checked_rules(data["rules"]), created_at=now, updated_at=now)
@@ -72,8 +85,9 @@ def create_space(repo, actor: dict, body: dict, now) -> dict:
     return space_view(space)
 
 
+@wire_errors
 def change_space(repo, actor: dict, space_id: str, body: dict, now) -> dict:
-    require_organiser(actor)
+    domain.check_organiser(actor["role"])
     space = _space(repo, actor, space_id)
     changes = load(SpaceChangeSchema, body)
     if "rules" in changes:
@@ -133,6 +147,7 @@ def booking_view(booking: Booking, actor: dict, occurrences: list | None = None)
     return view
 
 
+@wire_errors
 def book(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
     """Book a space once, or weekly: every free date of a series is booked, the others are reported.
 
@@ -141,8 +156,7 @@ def book(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None 
     or stored, instead of clashing with it."""
     data = load(BookingRequestSchema, body)
     space = _space(repo, actor, data["space_id"])
-    if not space.active:
-        raise RuleBroken("This room cannot be booked at the moment.", extra={"rule": "space_closed"})
+    domain.check_open(space.active)
     tz = ZoneInfo(actor["timezone"])
     start, end = as_utc(data["start"]), as_utc(data["end"])
     count = data.get("repeat_weekly")
@@ -182,6 +196,7 @@ def _booking_id(request_key: str | None, occurrence: int | str) -> str:
     return str(uuid.uuid5(BOOKING_IDS, f"{request_key}#{occurrence}"))
 
 
+@wire_errors  # here too: a series answers each refused date with the wire error's facts
 def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now, *, booking_id: str,
               request_key: str | None) -> Booking:
     if request_key:  # an earlier attempt at this very request may have stored it (its events go out with it)
@@ -213,14 +228,7 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
                     if (c.get("household") == household if household else c["member_id"] == actor["member_id"])]
             _check(rules, start, end, tz, now, household_minutes=domain.household_minutes_in_week(held, start, tz))
         existing = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims]
-        hits = domain.clashes((start, end), existing, rules.buffer_minutes)
-        if hits:
-            raise Conflict(
-                "This time is already booked" + (" (the room needs cleaning time in between)."
-                                                 if rules.buffer_minutes else "."),
-                extra={"conflicts": [{"id": hit.booking_id, "start": isoformat_z(hit.start),
-                                      "end": isoformat_z(hit.end)} for hit in hits]},
-            )
+        domain.check_no_clash((start, end), existing, rules.buffer_minutes)
         if already_claimed or repo.claim(space, ledgers, booking_id=booking_id, start=start, end=end,
                                          blocked_end=end + buffer, member_id=actor["member_id"],
                                          household=household, now=now, guard=guard):
@@ -239,10 +247,7 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
 
 
 def _check(rules, start, end, tz, now, *, household_minutes: int) -> None:
-    try:
-        domain.check_booking(rules, start, end, now=now, tz=tz, household_minutes_booked_in_week=household_minutes)
-    except domain.RuleBroken as broken:
-        raise RuleBroken(broken.message, extra={"rule": broken.rule, "limit": broken.limit})
+    domain.check_booking(rules, start, end, now=now, tz=tz, household_minutes_booked_in_week=household_minutes)
 
 
 def list_bookings(repo, actor: dict, query: dict) -> dict:
@@ -266,10 +271,10 @@ def _booking(repo, actor: dict, booking_id: str) -> Booking:
     return booking
 
 
+@wire_errors
 def cancel(repo, outbox, actor: dict, booking_id: str, *, whole_series: bool, now) -> None:
     booking = _booking(repo, actor, booking_id)
-    if booking.member_id != actor["member_id"] and actor["role"] != "organiser":
-        raise Forbidden("Only the person who booked, or an organiser, can cancel this booking.")
+    domain.check_may_cancel(booking.member_id, actor["member_id"], actor["role"])
     targets = [booking]
     if whole_series and booking.series_id:
         targets += [b for b in repo.series_bookings(actor["community_id"], booking.series_id,
@@ -297,10 +302,11 @@ def _end(repo, outbox, booking: Booking, status: str, *, by: str, now, reason: s
     outbox.send_after_reply(booking)
 
 
+@wire_errors
 def approve(repo, outbox, actor: dict, booking_id: str, now) -> dict:
-    require_organiser(actor)
+    domain.check_organiser(actor["role"])
     booking = _booking(repo, actor, booking_id)
-    _require_pending(booking)
+    domain.check_pending(booking.status)
     booking.status = "confirmed"
     booking.decided_by = actor["member_id"]
     booking.updated_at = now
@@ -311,18 +317,13 @@ def approve(repo, outbox, actor: dict, booking_id: str, now) -> dict:
     return booking_view(booking, actor)
 
 
+@wire_errors
 def reject(repo, outbox, actor: dict, booking_id: str, now) -> dict:
-    require_organiser(actor)
+    domain.check_organiser(actor["role"])
     booking = _booking(repo, actor, booking_id)
-    _require_pending(booking)
+    domain.check_pending(booking.status)
     _end(repo, outbox, booking, "rejected", by=actor["member_id"], now=now, reason="rejected")
     return booking_view(booking, actor)
-
-
-def _require_pending(booking: Booking) -> None:
-    if booking.status != "pending":
-        raise Conflict(f"This booking is {booking.status}, so it cannot be approved or rejected.",
-                       extra={"current_status": booking.status})
 
 
 # -- timers -------------------------------------------------------------------------------------------------

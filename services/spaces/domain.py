@@ -4,9 +4,12 @@ Residents book the community room, the guest apartment, the workshop and the gar
 `Rules` (opening hours, a slot grid, shortest and longest booking, how far ahead, a weekly quota per household,
 a cleaning buffer). `check_booking` says whether one wished-for booking keeps them and, if not, raises
 `RuleBroken` naming the first broken rule, its limit and a plain sentence for the resident. `clashes` finds the
-existing bookings a new one would collide with, `availability` describes one calendar day, `weekly_series`
-lays out a repeating booking, and `quota_week` / `household_minutes_in_week` tell the service which bookings
-count against the quota.
+existing bookings a new one would collide with (`check_no_clash` refuses them), `availability` describes one
+calendar day, `weekly_series` lays out a repeating booking, and `quota_week` / `household_minutes_in_week` tell
+the service which bookings count against the quota. Who may do what to a space or a booking is here too
+(`check_organiser`, `check_may_cancel`, `check_pending`, `check_open`).
+
+Every refusal derives from `SpacesError`; the service answers each with its wire error (`commands.wire_errors`).
 
 Everything here is pure: standard library only, no Nameko, no MongoEngine, no clock (callers pass `now`), no I/O.
 
@@ -43,13 +46,18 @@ RULE_NAMES = (
     "end_before_start", "in_the_past", "slot_grid", "min_duration", "max_duration", "days_ahead",
     "opening_hours", "household_quota",
 )
+SPACE_CLOSED = "space_closed"  # not a rule of the space: the space itself takes no bookings now
 
 _MINUTES_PER_DAY = 24 * 60
 _ONE_MINUTE = timedelta(minutes=1)
 _HHMM = re.compile(r"(\d{1,2}):(\d{2})")
 
 
-class InvalidRules(Exception):
+class SpacesError(Exception):
+    """Base of every refusal of the spaces' rules."""
+
+
+class InvalidRules(SpacesError):
     """An organiser gave a space rules that contradict each other; `field` names the one to fix."""
 
     def __init__(self, field: str, message: str):
@@ -58,19 +66,45 @@ class InvalidRules(Exception):
         self.message = message
 
 
-class RuleBroken(Exception):
+class NotATimeOfDay(SpacesError, ValueError):
+    """A time in the rules that is none, like 25:00."""
+
+
+class RuleBroken(SpacesError):
     """A booking breaks one of the space's rules.
 
-    `rule` is a stable machine name (one of `RULE_NAMES`), `limit` the number or text that was exceeded, and
-    `message` an English sentence for the resident. `rule` and `limit` alone are enough to word the same
-    message in another language, so translations never have to parse `message`.
+    `rule` is a stable machine name (one of `RULE_NAMES`, or `SPACE_CLOSED` for a space that takes no bookings
+    now), `limit` the number or text that was exceeded (None where there is none), and `message` an English
+    sentence for the resident. `rule` and `limit` alone are enough to word the same message in another
+    language, so translations never have to parse `message`.
     """
 
-    def __init__(self, rule: str, limit: int | str, message: str):
+    def __init__(self, rule: str, limit: int | str | None, message: str):
         super().__init__(message)
         self.rule = rule
         self.limit = limit
         self.message = message
+
+
+class NotAllowed(SpacesError):
+    """This member may not do this, whatever the state of the space or the booking."""
+
+
+class NotPending(SpacesError):
+    """Only a booking that waits for an organiser can be approved or rejected."""
+
+    def __init__(self, current_status: str):
+        super().__init__(f"This booking is {current_status}, so it cannot be approved or rejected.")
+        self.current_status = current_status
+
+
+class Clash(SpacesError):
+    """The wished-for time overlaps live bookings (their cleaning buffer included): `hits`, soonest first."""
+
+    def __init__(self, hits: list["Booked"], buffer_minutes: int):
+        super().__init__("This time is already booked" + (" (the room needs cleaning time in between)."
+                                                          if buffer_minutes else "."))
+        self.hits = hits
 
 
 @dataclass(frozen=True)
@@ -185,12 +219,12 @@ def parse_hhmm(text: str, *, end_of_day: bool = False) -> time:
     """Parse "HH:MM" (also "8:00"). With `end_of_day`, "24:00" is accepted and means midnight, i.e. 00:00."""
     match = _HHMM.fullmatch(text) if isinstance(text, str) else None
     if match is None:
-        raise ValueError(f"{text!r} is not a time of day like 08:30")
+        raise NotATimeOfDay(f"{text!r} is not a time of day like 08:30")
     hours, minutes = int(match.group(1)), int(match.group(2))
     if end_of_day and (hours, minutes) == (24, 0):
         return MIDNIGHT
     if hours > 23 or minutes > 59:
-        raise ValueError(f"{text!r} is not a time of day like 08:30")
+        raise NotATimeOfDay(f"{text!r} is not a time of day like 08:30")
     return time(hours, minutes)
 
 
@@ -289,6 +323,13 @@ def check_booking(
         )
 
 
+def check_no_clash(candidate: tuple[datetime, datetime], existing: Iterable[Booked], buffer_minutes: int) -> None:
+    """Raise `Clash` if the candidate collides with any of the existing bookings (see `clashes`)."""
+    hits = clashes(candidate, existing, buffer_minutes)
+    if hits:
+        raise Clash(hits, buffer_minutes)
+
+
 def blocked_interval(start: datetime, end: datetime, buffer_minutes: int) -> tuple[datetime, datetime]:
     """The time a booking keeps the space from others: [start, end + buffer), the buffer being cleaning time."""
     start, end = _as_utc(start, "start"), _as_utc(end, "end")
@@ -371,6 +412,30 @@ def weekly_series(start: datetime, end: datetime, count: int, tz: tzinfo) -> lis
             _wall_to_utc(local_end.date() + shift, local_end.time(), tz),
         ))
     return series
+
+
+# --- Who may do what ----------------------------------------------------------------------------------------
+
+def check_organiser(role: str) -> None:
+    """Spaces, their rules and the approval of bookings are the organisers' business."""
+    if role != "organiser":
+        raise NotAllowed("Only organisers may do this.")
+
+
+def check_may_cancel(booker_id: str, actor_id: str, actor_role: str) -> None:
+    if booker_id != actor_id and actor_role != "organiser":
+        raise NotAllowed("Only the person who booked, or an organiser, can cancel this booking.")
+
+
+def check_pending(status: str) -> None:
+    if status != "pending":
+        raise NotPending(status)
+
+
+def check_open(space_active: bool) -> None:
+    """A space an organiser closed takes no bookings, whatever its rules."""
+    if not space_active:
+        raise RuleBroken(SPACE_CLOSED, None, "This room cannot be booked at the moment.")
 
 
 # --- Internals ---------------------------------------------------------------------------------------------
