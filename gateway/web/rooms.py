@@ -30,15 +30,16 @@ def duration_text(minutes: int) -> str:
     return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
-def rule_message(rule: str | None, limit, rules: dict) -> str:
-    """Why the rules stop a booking, in the reader's language, naming the limit."""
+def rule_message(rule: str | None, limit) -> str:
+    """Why the rules stop a booking, in the reader's language, from the broken rule and its limit alone (the
+    spaces service's `RuleBroken` carries both; its English sentence is for the API)."""
     if rule == "end_before_start":
         return _("The end must be later than the start.")
     if rule == "in_the_past":
         return _("This time has already passed. Please choose a later time.")
     if rule == "slot_grid":
         return _("Bookings of this room begin and end at fixed times: every %(duration)s, counted from midnight.",
-                 duration=duration_text(int(limit or rules.get("slot_minutes") or 60)))
+                 duration=duration_text(int(limit)))
     if rule == "min_duration":
         return _("This room must be booked for at least %(duration)s.", duration=duration_text(int(limit)))
     if rule == "max_duration":
@@ -46,10 +47,10 @@ def rule_message(rule: str | None, limit, rules: dict) -> str:
     if rule == "days_ahead":
         return ngettext("This room can be booked at most %(num)d day in advance.",
                         "This room can be booked at most %(num)d days in advance.", int(limit))
-    if rule == "opening_hours":
-        until = rules.get("open_until", "")
-        return _("This room can only be booked between %(start)s and %(end)s.", start=rules.get("open_from", ""),
-                 end=until if until != "24:00" else _("midnight"))
+    if rule == "opening_hours":  # the limit is the opening hours, "08:00–22:00" or "10:00–24:00"
+        opens, _dash, closes = str(limit).partition("–")
+        return _("This room can only be booked between %(start)s and %(end)s.", start=opens,
+                 end=closes if closes != "24:00" else _("midnight"))
     if rule == "household_quota":
         return _("Each household can book this room for at most %(duration)s a week (Monday to Sunday). "
                  "Your household has used that up.", duration=duration_text(int(limit)))
@@ -131,10 +132,9 @@ def book(space_id):
                 "space_id": space_id, "start": utc_iso(moments["start"]), "end": utc_iso(moments["end"]),
                 "purpose": form["purpose"]})
         except RuleBroken as error:
-            rules = call("spaces", "get_space", g.actor, space_id).get("rules", {})
             field = {"end_before_start": "end", "max_duration": "end", "min_duration": "end"}.get(
                 error.extra.get("rule"), "start")
-            errors.add(field, rule_message(error.extra.get("rule"), error.extra.get("limit"), rules))
+            errors.add(field, rule_message(error.extra.get("rule"), error.extra.get("limit")))
         except Conflict as error:
             clashes = error.extra.get("conflicts", [])
             errors.add("start", _("Someone has already booked this room at that time. Please choose another time.")

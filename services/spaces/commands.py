@@ -19,7 +19,7 @@ from services.contracts.spaces import (
 )
 from services.spaces import calendar, domain, events
 from services.spaces.models import Booking, Space, StoredRules, new_id
-from services.spaces.repository import LIVE, week_starts
+from services.spaces.repository import LIVE
 
 CLAIM_ATTEMPTS = 50  # optimistic retries when other bookings of the same space land at the same moment
 ORPHAN_AFTER = timedelta(minutes=2)
@@ -204,38 +204,35 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
         if earlier is not None:
             return earlier
     rules = domain_rules(space.rules)
-    household = actor.get("household")
+    household = domain.Household(actor["member_id"], actor.get("household"))
     # Every rule but the quota first: they bound the booking's length and date, and so what is read next.
-    _check(rules, start, end, tz, now, household_minutes=0)
+    domain.check_booking(rules, start, end, now=now, tz=tz, household_minutes_booked_in_week=0)
     buffer = timedelta(minutes=rules.buffer_minutes)
-    quota = rules.household_quota_minutes_per_week is not None
+    quota = domain.HouseholdQuota.of(rules, tz)
     # Read every week that decides a clash (the booking with a buffer on both sides; a booking that is still
-    # running when this one starts began at most a maximum duration earlier) and, if the room has a quota, the
-    # household's quota week (a local week: it touches two of the ledgers' UTC weeks).
+    # running when this one starts began at most a maximum duration earlier) and the household's quota week.
     read_from, read_until = start - buffer - timedelta(minutes=rules.max_duration_minutes), end + buffer
     guard = []
     if quota:
-        quota_start, quota_end = domain.quota_week(start, tz)
+        quota_start, quota_end = quota.week(start)
         read_from, read_until = min(quota_start, read_from), max(quota_end, read_until)
-        guard = week_starts(quota_start, quota_end)  # another booking of the household there changes the sum
+        guard = quota.guard_weeks(start)
     for _ in range(CLAIM_ATTEMPTS):
         ledgers = repo.ledgers(space.id, read_from, read_until)
         # An earlier attempt at this request may have claimed the time and died before storing the booking.
         already_claimed = any(c["booking_id"] == booking_id for c in ledgers.claims)
-        claims = [c for c in ledgers.live_claims() if c["booking_id"] != booking_id]
+        existing = [domain.Booked(c["booking_id"], c["start"], c["end"], c["member_id"], c.get("household"))
+                    for c in ledgers.live_claims() if c["booking_id"] != booking_id]
         if quota:
-            held = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims
-                    if (c.get("household") == household if household else c["member_id"] == actor["member_id"])]
-            _check(rules, start, end, tz, now, household_minutes=domain.household_minutes_in_week(held, start, tz))
-        existing = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims]
+            quota.check(quota.minutes_held(household, existing, start), domain.duration_minutes(start, end))
         domain.check_no_clash((start, end), existing, rules.buffer_minutes)
         if already_claimed or repo.claim(space, ledgers, booking_id=booking_id, start=start, end=end,
                                          blocked_end=end + buffer, member_id=actor["member_id"],
-                                         household=household, now=now, guard=guard):
+                                         household=household.name, now=now, guard=guard):
             status = "pending" if rules.requires_approval else "confirmed"
             booking = Booking(
                 id=booking_id, community_id=actor["community_id"], space_id=space.id, space_name=space.name,
-                member_id=actor["member_id"], member_name=actor.get("display_name"), household=household,
+                member_id=actor["member_id"], member_name=actor.get("display_name"), household=household.name,
                 timezone=actor["timezone"], start=start, end=end, purpose=purpose, status=status,
                 series_id=series_id, created_at=now, updated_at=now,
             )
@@ -244,10 +241,6 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
             repo.add_booking(booking)
             return booking
     raise Conflict("Many people are booking this room right now. Please try again in a moment.")
-
-
-def _check(rules, start, end, tz, now, *, household_minutes: int) -> None:
-    domain.check_booking(rules, start, end, now=now, tz=tz, household_minutes_booked_in_week=household_minutes)
 
 
 def list_bookings(repo, actor: dict, query: dict) -> dict:
@@ -340,8 +333,7 @@ def publish_reminders(repo, outbox, *, lead: timedelta, now) -> int:
 
 
 def tidy(repo, now) -> None:
-    # A new booking's quota week began at most 7 days ago: older weeks no longer count for anything.
-    repo.forget_ledgers_before(now - timedelta(days=8))
+    repo.forget_ledgers_before(domain.HouseholdQuota.counts_since(now))
     for space_id, booking_id in repo.orphaned_claims(now - ORPHAN_AFTER):
         repo.release(space_id, booking_id)
 

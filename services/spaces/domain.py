@@ -5,9 +5,10 @@ Residents book the community room, the guest apartment, the workshop and the gar
 a cleaning buffer). `check_booking` says whether one wished-for booking keeps them and, if not, raises
 `RuleBroken` naming the first broken rule, its limit and a plain sentence for the resident. `clashes` finds the
 existing bookings a new one would collide with (`check_no_clash` refuses them), `availability` describes one
-calendar day, `weekly_series` lays out a repeating booking, and `quota_week` / `household_minutes_in_week` tell
-the service which bookings count against the quota. Who may do what to a space or a booking is here too
-(`check_organiser`, `check_may_cancel`, `check_pending`, `check_open`).
+calendar day, and `weekly_series` lays out a repeating booking. `HouseholdQuota` is the whole of the weekly
+quota per household: who counts as a household, the week, the weeks a booking must find unchanged, the check.
+Who may do what to a space or a booking is here too (`check_organiser`, `check_may_cancel`, `check_pending`,
+`check_open`).
 
 Every refusal derives from `SpacesError`; the service answers each with its wire error (`commands.wire_errors`).
 
@@ -40,6 +41,7 @@ from services.contracts.vocabulary import DEFAULT_TIMEZONE
 UTC = timezone.utc
 DEFAULT_COMMUNITY_TZ = ZoneInfo(DEFAULT_TIMEZONE)
 MIDNIGHT = time(0, 0)
+WEEK = timedelta(days=7)
 MAX_SERIES_LENGTH = 52
 
 RULE_NAMES = (
@@ -195,11 +197,14 @@ class Rules:
 
 @dataclass(frozen=True)
 class Booked:
-    """An existing booking as far as clashes and the calendar care: its id and its times (stored as UTC)."""
+    """An existing booking as far as clashes, the calendar and the quota care: its id, its times (stored as UTC)
+    and whose it is."""
 
     booking_id: str
     start: datetime
     end: datetime
+    member_id: str | None = None
+    household: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", _as_utc(self.start, "start"))
@@ -237,6 +242,83 @@ def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """UTC bounds [start, end) of a local calendar day; 23 or 25 hours long on the days the clocks change."""
     _require_date(day)
     return _wall_to_utc(day, MIDNIGHT, tz), _wall_to_utc(day + timedelta(days=1), MIDNIGHT, tz)
+
+
+def utc_weeks(start: datetime, end: datetime) -> list[datetime]:
+    """The UTC Mondays of the weeks that [start, end) touches: the weeks in which the service keeps a space's
+    claimed times (its week ledgers)."""
+    start = _as_utc(start, "start")
+    monday = (start - timedelta(days=start.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    weeks = []
+    while monday < end:
+        weeks.append(monday)
+        monday += WEEK
+    return weeks
+
+
+# --- The household quota -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Household:
+    """Who books together against a quota: the members who give the same household; a member who gives none
+    books as a household of their own."""
+
+    member_id: str
+    name: str | None = None
+
+    def holds(self, booked: Booked) -> bool:
+        return booked.household == self.name if self.name else booked.member_id == self.member_id
+
+
+@dataclass(frozen=True)
+class HouseholdQuota:
+    """How long one household may hold one space in a week: all there is to the rule.
+
+    - Who: a `Household`.
+    - The week: the local ISO week, Monday 00:00 to Monday 00:00 on the community's wall clock (`week`). A booking
+      counts whole in the week it starts (`minutes_held`).
+    - The guard weeks: the local week touches two of the UTC weeks in which the service keeps a space's claims
+      (Monday 00:00 in Berlin is Sunday evening UTC). A booking is counted against the claims of both, and
+      claims its own time only if neither changed meanwhile (`guard_weeks`): two bookings of one household at
+      the same moment cannot together pass the quota.
+    - The check: what the household holds in the week plus the new booking stays within `minutes_per_week`.
+    - How far back it looks: a new booking's week began at most seven days and a zone's offset ago, so claims
+      of weeks that ended before `counts_since` count for nothing.
+    """
+
+    minutes_per_week: int
+    tz: tzinfo
+
+    @classmethod
+    def of(cls, rules: Rules, tz: tzinfo) -> HouseholdQuota | None:
+        """The space's quota, or None for a space without one."""
+        if rules.household_quota_minutes_per_week is None:
+            return None
+        return cls(rules.household_quota_minutes_per_week, tz)
+
+    def week(self, start: datetime) -> tuple[datetime, datetime]:
+        return quota_week(start, self.tz)
+
+    def guard_weeks(self, start: datetime) -> list[datetime]:
+        return utc_weeks(*self.week(start))
+
+    def minutes_held(self, household: Household, bookings: Iterable[Booked], start: datetime) -> int:
+        """What `household` holds in the week of `start`, of the live `bookings` of the space."""
+        return household_minutes_in_week([booked for booked in bookings if household.holds(booked)], start, self.tz)
+
+    def check(self, minutes_held: int, minutes: int) -> None:
+        """Raise `RuleBroken` if a booking of `minutes` on top of `minutes_held` passes the quota."""
+        if minutes_held + minutes > self.minutes_per_week:
+            raise RuleBroken(
+                "household_quota",
+                self.minutes_per_week,
+                f"Each household can book this room for at most {_duration_text(self.minutes_per_week)} a week "
+                "(Monday to Sunday).",
+            )
+
+    @staticmethod
+    def counts_since(now: datetime) -> datetime:
+        return now - WEEK - timedelta(days=1)
 
 
 def quota_week(start: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -314,13 +396,9 @@ def check_booking(
     if not _within_opening_hours(rules, start, end, tz):
         raise RuleBroken("opening_hours", rules.opening_hours_text, _opening_hours_message(rules))
 
-    quota = rules.household_quota_minutes_per_week
-    if quota is not None and booked + minutes > quota:
-        raise RuleBroken(
-            "household_quota",
-            quota,
-            f"Each household can book this room for at most {_duration_text(quota)} a week (Monday to Sunday).",
-        )
+    quota = HouseholdQuota.of(rules, tz)
+    if quota is not None:
+        quota.check(booked, minutes)
 
 
 def check_no_clash(candidate: tuple[datetime, datetime], existing: Iterable[Booked], buffer_minutes: int) -> None:

@@ -7,22 +7,10 @@ from pymongo.errors import DuplicateKeyError
 from services.common.clock import as_utc
 from services.common.mongo import Repository
 from services.common.paging import keyset_page
+from services.spaces.domain import WEEK, utc_weeks
 from services.spaces.models import ALIAS, Booking, FeedLink, Space, WeekLedger
 
 LIVE = ("pending", "confirmed")
-
-
-WEEK = timedelta(days=7)
-
-
-def week_starts(start: datetime, end: datetime) -> list[datetime]:
-    """The UTC Mondays of the ledger weeks that [start, end) touches."""
-    monday = (start - timedelta(days=start.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    weeks = []
-    while monday < end:
-        weeks.append(monday)
-        monday += WEEK
-    return weeks
 
 
 @dataclass
@@ -72,7 +60,7 @@ class SpacesRepository(Repository):
 
     def ledgers(self, space_id: str, start: datetime, end: datetime) -> Ledgers:
         """The claims of a space's weeks that [start, end) touches, with the version each was read at."""
-        weeks = week_starts(start, end)
+        weeks = utc_weeks(start, end)
         found = {raw["_id"]: raw for raw in WeekLedger._get_collection().find(
             {"_id": {"$in": [ledger_id(space_id, week) for week in weeks]}})}
         versions, claims = {}, []
@@ -86,14 +74,14 @@ class SpacesRepository(Repository):
     def claim(self, space: Space, ledgers: Ledgers, *, booking_id: str, start: datetime, blocked_end: datetime,
               end: datetime, member_id: str, household: str | None, now: datetime, guard=()) -> bool:
         """Add the booking's claim to every week its blocked time touches, each only if that week is unchanged
-        since `ledgers` was read. `guard` names further weeks whose claims decided the booking (the weeks of the
-        household's quota week): each must be unchanged too, and is marked changed, so that another booking
-        that decided on them at the same moment reads again. All or nothing: if one week changed meanwhile, the
+        since `ledgers` was read. `guard` names further weeks whose claims decided the booking (the household
+        quota's guard weeks, see `domain.HouseholdQuota`): each must be unchanged too, and is marked changed, so
+        that another booking that decided on them at the same moment reads again. All or nothing: if one week changed meanwhile, the
         claims already added are taken back and the caller reads again."""
         claim = {"booking_id": booking_id, "start": start, "end": end, "member_id": member_id,
                  "household": household, "claimed_at": now}
         collection = WeekLedger._get_collection()
-        claimed_weeks = week_starts(start, blocked_end)
+        claimed_weeks = utc_weeks(start, blocked_end)
         done = []
         for week in [*claimed_weeks, *(week for week in guard if week not in claimed_weeks)]:
             version = ledgers.versions.get(week, 0)
@@ -124,7 +112,7 @@ class SpacesRepository(Repository):
             query, {"$pull": {"claims": {"booking_id": booking_id}}, "$inc": {"version": 1}})
 
     def forget_ledgers_before(self, moment: datetime) -> None:
-        """Weeks long over protect nothing and count for no quota any more."""
+        """Weeks long over protect nothing and count for no quota any more (`domain.HouseholdQuota.counts_since`)."""
         WeekLedger._get_collection().delete_many({"week_end": {"$lt": moment}})
 
     def orphaned_claims(self, claimed_before: datetime) -> list[tuple[str, str]]:
