@@ -1,4 +1,5 @@
-"""Persistence: one MongoEngine connection per service database, and the repository a worker gets.
+"""Persistence: one MongoEngine connection per service database, and the repository a worker gets (its unit of
+work, which writes through it, is `services.common.unit_of_work`).
 
 Every service talks to a MongoDB (or the MongoDB-compatible server that `make run` and the tests start) at
 `MONGODB_URI` through the real pymongo driver. Writes wait for the journal (`j=True`): a write the server has
@@ -65,9 +66,11 @@ def disconnect(alias: str) -> None:
 
 
 class Repository:
-    """Base of each service's repository: the infrastructure records every service keeps.
+    """Base of each service's repository: how a unit of work writes a document, and the infrastructure records
+    every service keeps (which use `_id` uniqueness, enforced by every MongoDB without a declared index).
 
-    Both use `_id` uniqueness, which every MongoDB enforces without a declared index.
+    A service's repository adds the questions its commands ask, its conditional operations, and, where a kind
+    of document is written its own way (conditionally, or refusing a taken email), `insert` and `update` for it.
     """
 
     alias: str = ""
@@ -75,6 +78,15 @@ class Repository:
 
     def __init__(self):
         self.db = mongoengine.get_db(self.alias)
+
+    # -- the writes of a unit of work, one document each ----------------------------------------------------
+    def insert(self, document) -> None:
+        document.save(force_insert=True)
+
+    def update(self, document) -> None:
+        """Write a changed document (MongoEngine sets only the fields that changed), or a new one in place of
+        the one with its id."""
+        document.save()
 
     # -- events handled once ------------------------------------------------------------------------
     def was_handled(self, event_id: str) -> bool:
@@ -124,7 +136,7 @@ class Repository:
 
 
 class MongoDatabase(DependencyProvider):
-    """Gives each worker a fresh repository (a unit of work per call) on the service's own database."""
+    """Gives each worker a repository of its own on the service's own database."""
 
     def __init__(self, repository_class: type[Repository]):
         self.repository_class = repository_class

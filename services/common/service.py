@@ -1,5 +1,6 @@
 """What every service of the platform has, declared once: its configuration, the declaration of every
-event queue at start, Nameko's patches, a health check for the gateway's readiness, and the outbox relay.
+event queue at start, Nameko's patches, a health check for the gateway's readiness, the outbox relay, and a
+unit of work for each command.
 
 A service subclasses `PlatformService` and declares `name`, `db` (its `MongoDatabase`) and `outbox`.
 """
@@ -14,6 +15,7 @@ from services.common.idempotency import BEAT_INTERVAL_SECONDS, PROCESS
 from services.common.nameko_patches import NamekoPatches
 from services.common.rpc import rpc
 from services.common.topology import DeclareEventQueues
+from services.common.unit_of_work import UnitOfWork
 
 
 class PlatformService:
@@ -22,6 +24,10 @@ class PlatformService:
     event_queues = DeclareEventQueues()
     dead_letters = DeadLetters()
     nameko_patches = NamekoPatches()  # see services.common.nameko_patches
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A unit of work on this worker's repository and outbox, for the command this entrypoint runs."""
+        return UnitOfWork(self.db, self.outbox)
 
     @rpc
     def health(self):

@@ -1,4 +1,4 @@
-"""What the help service does, as plain functions over the repository, the outbox and `now`.
+"""What the help service does, as plain functions over a unit of work (its repository and outbox) and `now`.
 
 The life cycle, the privacy of contact details and the matching are in `domain`; here they meet the stored
 requests, offers and the neighbours copied from the members service's events. The domain's refusals become the
@@ -96,10 +96,11 @@ def _load(repo, actor: dict, request_id) -> tuple[StoredRequest, list[StoredOffe
 
 
 # -- asking ------------------------------------------------------------------------------------------------
-def create_request(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
+def create_request(uow, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
     """Ask for help. `request_key` names the request (its Idempotency-Key) when there is one: the help
     request's id is made from it, so that a repeat taking over from an attempt that stored it but could not
     say so (its process was killed, the database went away) finds it instead of asking a second time."""
+    repo = uow.repository
     data = load(HelpRequestCreateSchema, body)
     request_id = str(uuid.uuid5(REQUEST_IDS, request_key)) if request_key else str(uuid.uuid4())
     if request_key:  # its events, if not out yet, go with the outbox relay
@@ -124,12 +125,14 @@ def create_request(repo, outbox, actor: dict, body: dict, now, *, request_key: s
         created_at=request.created_at, expires_at=domain.expires_at(request),
     )
     stored.record(events.help_requested(stored, audience, actor.get("display_name"), now))
-    repo.add_request(stored)
-    outbox.send(stored)
+    with uow:
+        uow.add(stored)
+        uow.commit()
     return view(repo, actor, stored, [])
 
 
-def list_requests(repo, actor: dict, query: dict) -> dict:
+def list_requests(uow, actor: dict, query: dict) -> dict:
+    repo = uow.repository
     data = load(HelpRequestListQuerySchema, query)
     page, next_cursor = repo.list_requests(
         actor["community_id"], status=data.get("status"), category=data.get("category"),
@@ -142,15 +145,15 @@ def list_requests(repo, actor: dict, query: dict) -> dict:
     return {"items": items, "next": next_cursor}
 
 
-def get_request(repo, actor: dict, request_id: str) -> dict:
-    stored, offers = _load(repo, actor, request_id)
-    return view(repo, actor, stored, offers)
+def get_request(uow, actor: dict, request_id: str) -> dict:
+    stored, offers = _load(uow.repository, actor, request_id)
+    return view(uow.repository, actor, stored, offers)
 
 
 # -- offering and accepting ----------------------------------------------------------------------------------
-def offer(repo, outbox, actor: dict, request_id: str, body: dict, now) -> dict:
+def offer(uow, actor: dict, request_id: str, body: dict, now) -> dict:
     data = load(OfferCreateSchema, body)
-    stored, offers = _load(repo, actor, request_id)
+    stored, offers = _load(uow.repository, actor, request_id)
     with wire_errors:
         made = domain.make_offer(to_domain(stored), [offer_to_domain(o) for o in offers],
                                  offer_id=f"{stored.id}:{actor['member_id']}", helper_id=actor["member_id"],
@@ -158,24 +161,25 @@ def offer(repo, outbox, actor: dict, request_id: str, body: dict, now) -> dict:
     event = events.help_event("help.offered", stored, now, offer_id=made.id, helper_id=made.helper_id,
                               helper_name=actor.get("display_name"))
     earlier = next((o for o in offers if o.id == made.id), None)
-    if earlier is not None:  # offered before, withdrawn since: offering again renews it
-        earlier.message, earlier.created_at, earlier.withdrawn = made.message, made.created_at, False
-        earlier.record(event)
-        repo.save_offer(earlier)
-        saved = earlier
-    else:
-        saved = StoredOffer(id=made.id, community_id=stored.community_id, request_id=stored.id,
-                            helper_id=made.helper_id, message=made.message, created_at=made.created_at)
-        saved.record(event)
-        repo.add_offer(saved)
-    outbox.send(saved)
+    with uow:
+        if earlier is not None:  # offered before, withdrawn since: offering again renews it
+            earlier.message, earlier.created_at, earlier.withdrawn = made.message, made.created_at, False
+            earlier.record(event)
+            uow.save(earlier)
+            saved = earlier
+        else:
+            saved = StoredOffer(id=made.id, community_id=stored.community_id, request_id=stored.id,
+                                helper_id=made.helper_id, message=made.message, created_at=made.created_at)
+            saved.record(event)
+            uow.add(saved)
+        uow.commit()
     return {"id": saved.id, "helper_id": saved.helper_id, "display_name": actor.get("display_name"),
             "message": saved.message, "created_at": isoformat_z(saved.created_at), "accepted": False}
 
 
-def accept(repo, outbox, actor: dict, request_id: str, body: dict, now) -> dict:
+def accept(uow, actor: dict, request_id: str, body: dict, now) -> dict:
     data = load(AcceptSchema, body)
-    stored, offers = _load(repo, actor, request_id)
+    stored, offers = _load(uow.repository, actor, request_id)
     request = to_domain(stored)
     with wire_errors:
         domain.accept(request, [offer_to_domain(o) for o in offers], offer_id=data["offer_id"],
@@ -183,58 +187,57 @@ def accept(repo, outbox, actor: dict, request_id: str, body: dict, now) -> dict:
     chosen = next(o for o in offers if o.id == data["offer_id"])
     copy_back(request, stored)
     stored.record(events.help_event("help.accepted", stored, now, offer_id=chosen.id, helper_id=chosen.helper_id))
-    repo.save_request(stored)
-    outbox.send(stored)
-    return view(repo, actor, stored, offers)
+    uow.save_and_commit(stored)
+    return view(uow.repository, actor, stored, offers)
 
 
-def _finish(repo, outbox, stored: StoredRequest, offers: list[StoredOffer], request: domain.HelpRequest,
-            event_type: str, now, **extra) -> None:
-    """Store a request that reached an end, with its event; scrubbed offers lose their messages too."""
-    copy_back(request, stored)
-    stored.record(events.help_event(event_type, stored, now, helper_id=_helper_of(stored, offers), **extra))
-    repo.save_request(stored)
-    if request.private_details_removed:
-        for offer in offers:
-            if offer.message:
-                offer.message = ""
-                repo.save_offer(offer)
-    outbox.send(stored)
+def _finish(uow, stored: StoredRequest, offers: list[StoredOffer], request: domain.HelpRequest, event_type: str,
+            now, **extra) -> None:
+    """Store a request that reached an end, with its event; scrubbed offers lose their messages too. One unit
+    of work: if somebody changed the request meanwhile, none of it is written."""
+    with uow:
+        copy_back(request, stored)
+        stored.record(events.help_event(event_type, stored, now, helper_id=_helper_of(stored, offers), **extra))
+        scrubbed = [offer for offer in offers if offer.message] if request.private_details_removed else []
+        for offer in scrubbed:
+            offer.message = ""
+        uow.save(stored, *scrubbed)
+        uow.commit()
 
 
 def _helper_of(stored: StoredRequest, offers: list[StoredOffer]) -> str | None:
     return next((o.helper_id for o in offers if o.id == stored.accepted_offer_id), None)
 
 
-def complete(repo, outbox, actor: dict, request_id: str, now) -> dict:
-    stored, offers = _load(repo, actor, request_id)
+def complete(uow, actor: dict, request_id: str, now) -> dict:
+    stored, offers = _load(uow.repository, actor, request_id)
     request = to_domain(stored)
     domain_offers = [offer_to_domain(o) for o in offers]
     with wire_errors:
         domain.complete(request, actor_id=actor["member_id"], now=now, offers=domain_offers)
-    _finish(repo, outbox, stored, offers, request, "help.completed", now)
-    return view(repo, actor, stored, offers)
+    _finish(uow, stored, offers, request, "help.completed", now)
+    return view(uow.repository, actor, stored, offers)
 
 
-def cancel(repo, outbox, actor: dict, request_id: str, now) -> dict:
-    stored, offers = _load(repo, actor, request_id)
+def cancel(uow, actor: dict, request_id: str, now) -> dict:
+    stored, offers = _load(uow.repository, actor, request_id)
     request = to_domain(stored)
     with wire_errors:
         domain.cancel(request, actor_id=actor["member_id"], actor_is_organiser=actor["role"] == "organiser",
                       now=now, offers=[offer_to_domain(o) for o in offers])
-    _finish(repo, outbox, stored, offers, request, "help.cancelled", now, cancelled_by=actor["member_id"])
-    return view(repo, actor, stored, offers)
+    _finish(uow, stored, offers, request, "help.cancelled", now, cancelled_by=actor["member_id"])
+    return view(uow.repository, actor, stored, offers)
 
 
-def expire_due(repo, outbox, now) -> int:
+def expire_due(uow, now) -> int:
     """Open requests past their time expire, once, even with several instances (the save is conditional)."""
     expired = 0
-    for stored in repo.due_to_expire(now):
-        offers = repo.offers_for([stored.id])
+    for stored in uow.repository.due_to_expire(now):
+        offers = uow.repository.offers_for([stored.id])
         request = to_domain(stored)
         try:
             domain.expire(request, now=now, offers=[offer_to_domain(o) for o in offers])
-            _finish(repo, outbox, stored, offers, request, "help.expired", now)
+            _finish(uow, stored, offers, request, "help.expired", now)
             expired += 1
         except (domain.IllegalTransition, Conflict):
             continue  # another instance expired it, or its requester acted, a moment ago
@@ -242,28 +245,29 @@ def expire_due(repo, outbox, now) -> int:
 
 
 # -- neighbours coming and going ------------------------------------------------------------------------------
-def remember_member(repo, event: dict) -> None:
+def remember_member(uow, event: dict) -> None:
     profile = event["payload"]
-    neighbour = repo.neighbour(profile["member_id"]) or Neighbour(id=profile["member_id"])
+    neighbour = uow.repository.neighbour(profile["member_id"]) or Neighbour(id=profile["member_id"])
     neighbour.community_id = event["community_id"]
     for field in ("display_name", "phone", "household"):
         if field in profile:
             setattr(neighbour, field, profile[field])
     neighbour.languages = profile.get("languages", neighbour.languages or [])
     neighbour.active = profile.get("active", True)
-    repo.save_neighbour(neighbour)
+    uow.save_and_commit(neighbour)
 
 
-def remember_help_categories(repo, event: dict) -> None:
+def remember_help_categories(uow, event: dict) -> None:
     """Which requests a member wants to hear of, as set in their notification preferences."""
     payload = event["payload"]
-    neighbour = repo.neighbour(payload["member_id"]) or Neighbour(id=payload["member_id"],
-                                                                  community_id=event["community_id"])
+    neighbour = uow.repository.neighbour(payload["member_id"]) or Neighbour(id=payload["member_id"],
+                                                                            community_id=event["community_id"])
     neighbour.help_categories = payload.get("help_categories") or None
-    repo.save_neighbour(neighbour)
+    uow.save_and_commit(neighbour)
 
 
-def on_member_gone(repo, outbox, member_id: str, *, erased: bool, now) -> None:
+def on_member_gone(uow, member_id: str, *, erased: bool, now) -> None:
+    repo = uow.repository
     their_offers = repo.offers_of(member_id)
     involved = {stored.id: stored for stored in repo.requests_of(member_id)}
     involved.update({stored.id: stored for stored in repo.requests_by_id([o.request_id for o in their_offers])})
@@ -272,38 +276,38 @@ def on_member_gone(repo, outbox, member_id: str, *, erased: bool, now) -> None:
     domain_offers = {offer.id: offer_to_domain(offer) for offer in offers}
     gone = domain.on_member_gone(member_id, list(requests.values()), list(domain_offers.values()), now)
     for request in gone.cancelled:
-        _finish(repo, outbox, involved[request.id], [o for o in offers if o.request_id == request.id], request,
+        _finish(uow, involved[request.id], [o for o in offers if o.request_id == request.id], request,
                 "help.cancelled", now, cancelled_by=domain.SYSTEM, reason="member left")
     for request in gone.reopened:
         stored = involved[request.id]
         copy_back(request, stored)
         stored.record(events.help_event("help.reopened", stored, now, reason="helper left"))
-        repo.save_request(stored)
-        outbox.send(stored)
+        uow.save_and_commit(stored)
     withdrawn = {offer.id for offer in gone.withdrawn}
     for offer in offers:
         if offer.id in withdrawn:
             offer.withdrawn = True
-            repo.save_offer(offer)
+            uow.save_and_commit(offer)
     if neighbour := repo.neighbour(member_id):
         neighbour.active = False
-        repo.save_neighbour(neighbour)
+        uow.save_and_commit(neighbour)
     if erased:
-        anonymise(repo, member_id)
+        anonymise(uow, member_id)
 
 
-def anonymise(repo, member_id: str) -> None:
+def anonymise(uow, member_id: str) -> None:
     """Erasure: what the member wrote is removed; the history keeps anonymous traces."""
-    for stored in repo.requests_of(member_id):
+    for stored in uow.repository.requests_of(member_id):
         stored.title, stored.description, stored.private_details_removed = "—", "", True
-        repo.save_request(stored)
-    for offer in repo.offers_of(member_id):
+        uow.save_and_commit(stored)
+    for offer in uow.repository.offers_of(member_id):
         offer.message = ""
-        repo.save_offer(offer)
-    repo.forget_neighbour(member_id)
+        uow.save_and_commit(offer)
+    uow.repository.forget_neighbour(member_id)
 
 
-def export(repo, actor: dict) -> dict:
+def export(uow, actor: dict) -> dict:
+    repo = uow.repository
     requests = repo.requests_of(actor["member_id"])
     return {
         "help_requests": [{"id": r.id, "title": r.title, "description": r.description, "category": r.category,

@@ -14,21 +14,29 @@ class HelpRepository(Repository):
     alias = ALIAS
     documents = (StoredRequest, StoredOffer, Neighbour)
 
+    # -- how a unit of work writes ---------------------------------------------------------------------
+    def insert(self, document) -> None:
+        try:
+            super().insert(document)
+        except NotUniqueError:
+            if isinstance(document, StoredOffer):  # one offer per helper and request: its id says so
+                raise Conflict("You have already offered to help with this request.")
+            raise
+
+    def update(self, document) -> None:
+        """A change of a request is stored only if nobody changed the request since it was read."""
+        if not isinstance(document, StoredRequest):
+            return super().update(document)
+        read_at = document.version
+        document.version = read_at + 1
+        try:
+            document.save(save_condition={"version": read_at})
+        except SaveConditionError:
+            raise Conflict("Somebody changed this request a moment ago. Please look again.")
+
     # -- requests ---------------------------------------------------------------------------------------
     def request(self, community_id: str, request_id: str) -> StoredRequest | None:
         return StoredRequest.objects(community_id=community_id, id=request_id).first()
-
-    def add_request(self, stored: StoredRequest) -> None:
-        stored.save(force_insert=True)
-
-    def save_request(self, stored: StoredRequest) -> None:
-        """Store a change only if nobody changed the request since it was read."""
-        read_at = stored.version
-        stored.version = read_at + 1
-        try:
-            stored.save(save_condition={"version": read_at})
-        except SaveConditionError:
-            raise Conflict("Somebody changed this request a moment ago. Please look again.")
 
     def list_requests(self, community_id: str, *, status=None, category=None, requester_id=None, limit: int,
                       cursor: str | None) -> tuple[list[StoredRequest], str | None]:
@@ -57,15 +65,6 @@ class HelpRepository(Repository):
     def offers_of(self, member_id: str) -> list[StoredOffer]:
         return list(StoredOffer.objects(helper_id=member_id))
 
-    def add_offer(self, offer: StoredOffer) -> None:
-        try:
-            offer.save(force_insert=True)
-        except NotUniqueError:
-            raise Conflict("You have already offered to help with this request.")
-
-    def save_offer(self, offer: StoredOffer) -> None:
-        offer.save()
-
     # -- neighbours ---------------------------------------------------------------------------------------
     def neighbours(self, community_id: str) -> list[Neighbour]:
         return list(Neighbour.objects(community_id=community_id))
@@ -75,9 +74,6 @@ class HelpRepository(Repository):
 
     def neighbour(self, member_id: str) -> Neighbour | None:
         return Neighbour.objects(id=member_id).first()
-
-    def save_neighbour(self, neighbour: Neighbour) -> None:
-        neighbour.save()
 
     def forget_neighbour(self, member_id: str) -> None:
         Neighbour.objects(id=member_id).delete()

@@ -25,59 +25,59 @@ class HelpService(PlatformService):
         scope = f"help:{actor['member_id']}"
         request_key = f"{scope}:{idempotency_key}" if idempotency_key else None
         return run_once(self.db, scope=scope, key=idempotency_key, request=body,
-                        command=lambda: commands.create_request(self.db, self.outbox, actor, body, utcnow(),
+                        command=lambda: commands.create_request(self.unit_of_work(), actor, body, utcnow(),
                                                                 request_key=request_key))
 
     @rpc
     def list_requests(self, actor, query):
-        return commands.list_requests(self.db, actor, query)
+        return commands.list_requests(self.unit_of_work(), actor, query)
 
     @rpc
     def get_request(self, actor, request_id):
-        return commands.get_request(self.db, actor, request_id)
+        return commands.get_request(self.unit_of_work(), actor, request_id)
 
     @rpc
     def offer(self, actor, request_id, body, idempotency_key=None):
         return run_once(self.db, scope=f"offer:{actor['member_id']}:{request_id}", key=idempotency_key,
                         request=body,
-                        command=lambda: commands.offer(self.db, self.outbox, actor, request_id, body, utcnow()))
+                        command=lambda: commands.offer(self.unit_of_work(), actor, request_id, body, utcnow()))
 
     @rpc
     def accept(self, actor, request_id, body):
-        return commands.accept(self.db, self.outbox, actor, request_id, body, utcnow())
+        return commands.accept(self.unit_of_work(), actor, request_id, body, utcnow())
 
     @rpc
     def complete(self, actor, request_id):
-        return commands.complete(self.db, self.outbox, actor, request_id, utcnow())
+        return commands.complete(self.unit_of_work(), actor, request_id, utcnow())
 
     @rpc
     def cancel(self, actor, request_id):
-        return commands.cancel(self.db, self.outbox, actor, request_id, utcnow())
+        return commands.cancel(self.unit_of_work(), actor, request_id, utcnow())
 
     @rpc
     def export_member(self, actor):
-        return commands.export(self.db, actor)
+        return commands.export(self.unit_of_work(), actor)
 
     @on_event("members", "member.joined")
     def member_joined(self, event):
-        commands.remember_member(self.db, event)
+        commands.remember_member(self.unit_of_work(), event)
 
     @on_event("members", "member.updated")
     def member_updated(self, event):
-        commands.remember_member(self.db, event)
+        commands.remember_member(self.unit_of_work(), event)
 
     @on_event("members", "member.deactivated")
     def member_deactivated(self, event):
-        commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=False, now=utcnow())
+        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=False, now=utcnow())
 
     @on_event("members", "member.erased")
     def member_erased(self, event):
-        commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=True, now=utcnow())
+        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=True, now=utcnow())
 
     @on_event("notifications", "preferences.updated")
     def preferences_updated(self, event):
-        commands.remember_help_categories(self.db, event)
+        commands.remember_help_categories(self.unit_of_work(), event)
 
     @timer(interval=60)
     def expire_requests(self):
-        return commands.expire_due(self.db, self.outbox, utcnow())
+        return commands.expire_due(self.unit_of_work(), utcnow())

@@ -1,4 +1,4 @@
-"""What the members service does, as plain functions over the repository, the outbox and `now`.
+"""What the members service does, as plain functions over a unit of work (its repository and outbox) and `now`.
 
 The Nameko service's entrypoints only unpack the call and delegate here. The domain's refusals become the
 errors that cross the wire in one place, `wire_errors`.
@@ -17,7 +17,7 @@ from services.contracts.members import (
     InvitationRequestSchema, LoginSchema, MemberChangeSchema, ProfileChangeSchema, RegistrationSchema,
 )
 from services.members import domain, events
-from services.members.models import Community, Invitation, Member
+from services.members.models import Community, Invitation, LoginFailure, Member
 from services.members.passwords import hash_password, needs_rehash, verify_password
 
 
@@ -74,7 +74,7 @@ def actor_view(member: dict, timezone: str | None) -> dict:
 
 # -- communities ------------------------------------------------------------------------------------------
 @wire_errors
-def create_community(repo, outbox, *, name: str, timezone: str, organiser: dict, now) -> dict:
+def create_community(uow, *, name: str, timezone: str, organiser: dict, now) -> dict:
     """A further house on the platform, with its first organiser (used by the command-line tool)."""
     name = (name or "").strip()
     if not name or len(name) > 120:
@@ -83,50 +83,64 @@ def create_community(repo, outbox, *, name: str, timezone: str, organiser: dict,
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise Invalid("Unknown time zone.", errors={"timezone": [f"Not a time zone: {timezone}"]})
-    if repo.member_by_email(domain.normalise_email(organiser.get("email", ""))):
+    if uow.repository.member_by_email(domain.normalise_email(organiser.get("email", ""))):
         raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
-    community = repo.add_community(Community(name=name, name_key=name.casefold(), timezone=timezone, created_at=now))
-    member = _first_organiser(repo, outbox, community, organiser, now)
+    community = _add_community(uow, name, timezone, now)
+    member = _first_organiser(uow, community, organiser, now)
     return {"community": community_view(community), "organiser": member_view(member)}
 
 
 @wire_errors
-def ensure_bootstrap(repo, outbox, *, community_name: str, timezone: str, organiser: dict, now) -> Member | None:
+def ensure_bootstrap(uow, *, community_name: str, timezone: str, organiser: dict, now) -> Member | None:
     """First start: the community exists and, if it has no member, an organiser from the environment."""
-    community = repo.community_named(community_name.casefold())
+    community = uow.repository.community_named(community_name.casefold())
     if community is None:
         try:
-            community = repo.add_community(
-                Community(name=community_name, name_key=community_name.casefold(), timezone=timezone, created_at=now)
-            )
+            community = _add_community(uow, community_name, timezone, now)
         except Conflict:  # another instance created it a moment ago
-            community = repo.community_named(community_name.casefold())
-    if repo.has_members(community.id) or not organiser.get("email") or not organiser.get("password"):
+            community = uow.repository.community_named(community_name.casefold())
+    if uow.repository.has_members(community.id) or not organiser.get("email") or not organiser.get("password"):
         return None
     try:
-        return _first_organiser(repo, outbox, community, organiser, now)
+        return _first_organiser(uow, community, organiser, now)
     except Conflict:
         return None
 
 
-def _first_organiser(repo, outbox, community, organiser: dict, now) -> Member:
+def _add_community(uow, name: str, timezone: str, now) -> Community:
+    community = Community(name=name, name_key=name.casefold(), timezone=timezone, created_at=now)
+    with uow:
+        uow.add(community)
+        uow.commit()  # Conflict when a community has this name already
+    return community
+
+
+def _first_organiser(uow, community, organiser: dict, now) -> Member:
     data = load(RegistrationSchema, {
         "invitation_code": "-", "email": organiser.get("email", ""), "password": organiser.get("password", ""),
         "display_name": organiser.get("display_name") or "Organiser",
         "preferred_language": organiser.get("preferred_language") or "de",
     })
     member = _new_member(community.id, community.timezone, data, role="organiser", household=None, now=now)
-    repo.add_member(member)
-    outbox.send(member)
+    _add_member(uow, member)
     return member
+
+
+def _add_member(uow, member: Member) -> None:
+    """Store a new member with their `member.joined`, and publish it before answering, like every change of a
+    member (see `_announce`); should the broker refuse, the relay publishes it shortly."""
+    with uow:
+        uow.add(member)
+        uow.commit()  # Conflict when the email address is registered already
+    uow.publish()
 
 
 def community_view(community: Community) -> dict:
     return {"id": community.id, "name": community.name, "timezone": community.timezone}
 
 
-def get_community(repo, community_id: str) -> dict:
-    community = repo.community(community_id)
+def get_community(uow, community_id: str) -> dict:
+    community = uow.repository.community(community_id)
     if community is None:
         raise NotFound("Unknown community.")
     return community_view(community)
@@ -134,7 +148,7 @@ def get_community(repo, community_id: str) -> dict:
 
 # -- invitations and registration ---------------------------------------------------------------------
 @wire_errors
-def create_invitation(repo, actor: dict, body: dict, now) -> dict:
+def create_invitation(uow, actor: dict, body: dict, now) -> dict:
     domain.check_can_invite(actor["role"])
     data = load(InvitationRequestSchema, body)
     code = secrets.token_urlsafe(12)
@@ -143,13 +157,16 @@ def create_invitation(repo, actor: dict, body: dict, now) -> dict:
         role=data["role"], household=data.get("household"), created_by=actor["member_id"], created_at=now,
         expires_at=domain.invitation_expires_at(now),
     )
-    repo.add_invitation(invitation)
+    with uow:
+        uow.add(invitation)
+        uow.commit()
     return {"code": code, "email": invitation.email, "role": invitation.role,
             "expires_at": isoformat_z(invitation.expires_at)}
 
 
 @wire_errors
-def register(repo, outbox, body: dict, now) -> dict:
+def register(uow, body: dict, now) -> dict:
+    repo = uow.repository
     data = load(RegistrationSchema, body)
     invitation = repo.invitation_by_code_hash(code_hash(data["invitation_code"]))
     domain.check_invitation_usable(invitation, now)
@@ -162,11 +179,10 @@ def register(repo, outbox, body: dict, now) -> dict:
         domain.check_invitation_usable(repo.invitation_by_code_hash(invitation.code_hash), now)
         raise Conflict("This invitation was used a moment ago.")
     try:
-        repo.add_member(member)
+        _add_member(uow, member)
     except Conflict:
         repo.release_invitation(invitation.id, member.id)
         raise
-    outbox.send(member)
     return member_view(member)
 
 
@@ -186,7 +202,8 @@ def _new_member(community_id: str, timezone: str | None, data: dict, *, role: st
 
 # -- login and authentication -----------------------------------------------------------------------------
 @wire_errors
-def login(repo, body: dict, address: str, settings: dict, now) -> dict:
+def login(uow, body: dict, address: str, settings: dict, now) -> dict:
+    repo = uow.repository
     data = load(LoginSchema, body)
     email = domain.normalise_email(data["email"])
     window = timedelta(minutes=settings["window_minutes"])
@@ -198,34 +215,35 @@ def login(repo, body: dict, address: str, settings: dict, now) -> dict:
     member = repo.member_by_email(email)
     usable = member is not None and member.active and not member.erased
     if not verify_password(member.password_hash if usable else None, data["password"]):
-        repo.add_failure(account_key, now)
-        repo.add_failure(address_key, now)
+        with uow:
+            uow.add(LoginFailure(key=account_key, at=now), LoginFailure(key=address_key, at=now))
+            uow.commit()
         raise Unauthorized("The email address or the password is not right.")
     repo.clear_failures(account_key)
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(data["password"])
-        repo.save_member(member)
+        uow.save_and_commit(member)
     return {"member": member_view(member),
             "actor": actor_view(member.to_mongo().to_dict(), repo.community_timezone(member.community_id))}
 
 
-def authenticate(repo, member_id: str) -> dict:
-    member = repo.authentication_facts(member_id) if isinstance(member_id, str) else None
+def authenticate(uow, member_id: str) -> dict:
+    member = uow.repository.authentication_facts(member_id) if isinstance(member_id, str) else None
     if member is None or not member.get("active") or member.get("erased"):
         raise Unauthorized("Please log in again.")
-    return actor_view(member, repo.community_timezone(member["community_id"]))
+    return actor_view(member, uow.repository.community_timezone(member["community_id"]))
 
 
 # -- profiles -------------------------------------------------------------------------------------------------
-def get_profile(repo, actor: dict) -> dict:
-    return member_view(_own(repo, actor))
+def get_profile(uow, actor: dict) -> dict:
+    return member_view(_own(uow.repository, actor))
 
 
 @wire_errors
-def change_profile(repo, outbox, actor: dict, body: dict, now) -> dict:
-    member = _own(repo, actor)
+def change_profile(uow, actor: dict, body: dict, now) -> dict:
+    member = _own(uow.repository, actor)
     changes = load(ProfileChangeSchema, body)
-    domain.check_own_profile_change(member, changes, repo.active_organisers(member.community_id))
+    domain.check_own_profile_change(member, changes, uow.repository.active_organisers(member.community_id))
     new_password = changes.pop("password", None)
     current_password = changes.pop("current_password", None)
     if new_password is not None:
@@ -239,24 +257,24 @@ def change_profile(repo, outbox, actor: dict, body: dict, now) -> dict:
     changed = _apply(member, changes)
     if new_password is not None:
         changed.append("password")
-    return _save_changed(repo, outbox, member, changed, now)
+    return _save_changed(uow, member, changed, now)
 
 
-def get_member(repo, actor: dict, member_id: str) -> dict:
-    member = repo.member(actor["community_id"], member_id)
+def get_member(uow, actor: dict, member_id: str) -> dict:
+    member = uow.repository.member(actor["community_id"], member_id)
     if member is None or member.erased:
         raise NotFound("No such member in your community.")
     return member_view(member) if actor["role"] == "organiser" else domain.directory_entry(member)
 
 
 @wire_errors
-def change_member(repo, outbox, actor: dict, member_id: str, body: dict, now) -> dict:
-    member = repo.member(actor["community_id"], member_id)
+def change_member(uow, actor: dict, member_id: str, body: dict, now) -> dict:
+    member = uow.repository.member(actor["community_id"], member_id)
     if member is None:
         raise NotFound("No such member in your community.")
     changes = load(MemberChangeSchema, body)
     domain.check_member_change(actor["member_id"], actor["role"], member, changes,
-                               repo.active_organisers(member.community_id))
+                               uow.repository.active_organisers(member.community_id))
     was_active = member.active
     changed = _apply(member, changes)
     if was_active and not member.active:
@@ -264,14 +282,13 @@ def change_member(repo, outbox, actor: dict, member_id: str, body: dict, now) ->
         member.revision += 1
         member.updated_at = now
         member.record(events.member_deactivated(member, actor["member_id"], now))
-        repo.save_member(member)
-        _announce(outbox, member)
+        _announce(uow, member)
         return member_view(member)
-    return _save_changed(repo, outbox, member, changed, now)
+    return _save_changed(uow, member, changed, now)
 
 
-def directory(repo, actor: dict, *, limit: int, cursor: str | None) -> dict:
-    page, next_cursor = repo.directory(actor["community_id"], limit=limit, cursor=cursor)
+def directory(uow, actor: dict, *, limit: int, cursor: str | None) -> dict:
+    page, next_cursor = uow.repository.directory(actor["community_id"], limit=limit, cursor=cursor)
     return {"items": [domain.directory_entry(member) for member in page], "next": next_cursor}
 
 
@@ -296,42 +313,43 @@ def _apply(member: Member, changes: dict) -> list[str]:
     return changed
 
 
-def _save_changed(repo, outbox, member: Member, changed: list[str], now) -> dict:
+def _save_changed(uow, member: Member, changed: list[str], now) -> dict:
     if changed:
         member.revision += 1
         member.updated_at = now
-        member.record(events.member_updated(member, repo.community_timezone(member.community_id), changed, now))
-        repo.save_member(member)
-        _announce(outbox, member)
+        timezone = uow.repository.community_timezone(member.community_id)
+        member.record(events.member_updated(member, timezone, changed, now))
+        _announce(uow, member)
     return member_view(member)
 
 
-def _announce(outbox, member: Member) -> None:
-    """Publish a change of a member before answering that it is done. The gateway learns of deactivations, new
-    roles and refused tokens from these events, and counts on every change it was told of having been
-    published first (see `gateway.actors`); so if the broker refuses, the answer is an error, not success.
-    The change is stored, and the outbox relay publishes it shortly."""
-    if not outbox.send(member):
+def _announce(uow, member: Member) -> None:
+    """Store a change of a member with its event, and publish it before answering that it is done. The gateway
+    learns of deactivations, new roles and refused tokens from these events, and counts on every change it was
+    told of having been published first (see `gateway.actors`); so if the broker refuses, the answer is an
+    error, not success. The change is stored, and the outbox relay publishes it shortly."""
+    uow.save_and_commit(member)
+    if not uow.publish():
         raise Unavailable("Your change is saved but not yet in effect everywhere; it will be within seconds.")
 
 
 # -- privacy ----------------------------------------------------------------------------------------------------
-def export(repo, actor: dict) -> dict:
-    member = _own(repo, actor)
+def export(uow, actor: dict) -> dict:
+    member = _own(uow.repository, actor)
     invitations = [
         {"email": invitation.email, "role": invitation.role, "created_at": isoformat_z(invitation.created_at)}
-        for invitation in repo.invitations_created_by(member.community_id, member.id)
+        for invitation in uow.repository.invitations_created_by(member.community_id, member.id)
     ]
     return {"profile": member_view(member), "invitations_sent": invitations}
 
 
 @wire_errors
-def erase(repo, outbox, actor: dict, now) -> None:
+def erase(uow, actor: dict, now) -> None:
     """Remove what identifies the member; keep an anonymous record so others' history stays whole."""
-    member = _own(repo, actor)
+    member = _own(uow.repository, actor)
     if member.role == "organiser":
-        domain.check_organisers_remain(member, repo.active_organisers(member.community_id))
-    repo.forget_invitations_of(member.community_id, member.id, member.email)
+        domain.check_organisers_remain(member, uow.repository.active_organisers(member.community_id))
+    uow.repository.forget_invitations_of(member.community_id, member.id, member.email)
     member.email = f"erased-{member.id}@invalid"
     member.password_hash = None
     member.display_name = "—"
@@ -346,5 +364,4 @@ def erase(repo, outbox, actor: dict, now) -> None:
     member.updated_at = now
     member.revision += 1
     member.record(events.member_erased(member, now))
-    repo.save_member(member)
-    _announce(outbox, member)
+    _announce(uow, member)

@@ -1,4 +1,5 @@
 """The members database, narrowed to the questions the service asks. Every member query names its community."""
+import contextlib
 from datetime import datetime
 
 from mongoengine import NotUniqueError
@@ -13,18 +14,21 @@ class MembersRepository(Repository):
     alias = ALIAS
     documents = (Community, Member, Invitation, LoginFailure)
 
+    # -- how a unit of work writes: a community's name and a member's email are each taken once ----------
+    def insert(self, document) -> None:
+        with _taken_once(document):
+            super().insert(document)
+
+    def update(self, document) -> None:
+        with _taken_once(document):
+            super().update(document)
+
     # -- communities ------------------------------------------------------------------------------
     def community(self, community_id: str) -> Community | None:
         return Community.objects(id=community_id).first()
 
     def community_named(self, name_key: str) -> Community | None:
         return Community.objects(name_key=name_key).first()
-
-    def add_community(self, community: Community) -> Community:
-        try:
-            return community.save(force_insert=True)
-        except NotUniqueError:
-            raise Conflict("A community with this name exists already.")
 
     def has_members(self, community_id: str) -> bool:
         return Member.objects(community_id=community_id).limit(1).count(with_limit_and_skip=True) > 0
@@ -47,18 +51,6 @@ class MembersRepository(Repository):
     def member_by_email(self, email: str) -> Member | None:
         return Member.objects(email=email).first()
 
-    def add_member(self, member: Member) -> Member:
-        try:
-            return member.save(force_insert=True)
-        except NotUniqueError:
-            raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
-
-    def save_member(self, member: Member) -> Member:
-        try:
-            return member.save()
-        except NotUniqueError:
-            raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
-
     def active_organisers(self, community_id: str) -> int:
         return Member.objects(community_id=community_id, role="organiser", active=True).count()
 
@@ -67,9 +59,6 @@ class MembersRepository(Repository):
         return keyset_page(query, field="name_key", kind=str, limit=limit, cursor=cursor)
 
     # -- invitations ------------------------------------------------------------------------------------
-    def add_invitation(self, invitation: Invitation) -> Invitation:
-        return invitation.save(force_insert=True)
-
     def invitation_by_code_hash(self, code_hash: str) -> Invitation | None:
         return Invitation.objects(code_hash=code_hash).first()
 
@@ -86,9 +75,6 @@ class MembersRepository(Repository):
     def failures_since(self, key: str, since: datetime) -> int:
         return LoginFailure.objects(key=key, at__gte=since).count()
 
-    def add_failure(self, key: str, now: datetime) -> None:
-        LoginFailure(key=key, at=now).save()
-
     def clear_failures(self, key: str) -> None:
         LoginFailure.objects(key=key).delete()
 
@@ -99,3 +85,15 @@ class MembersRepository(Repository):
         """An erased member's invitations lose their author, and the one they received loses the email."""
         Invitation.objects(community_id=community_id, created_by=member_id).update(set__created_by="erased")
         Invitation.objects(community_id=community_id, email=email).update(set__email="erased@invalid")
+
+
+@contextlib.contextmanager
+def _taken_once(document):
+    try:
+        yield
+    except NotUniqueError:
+        if isinstance(document, Community):
+            raise Conflict("A community with this name exists already.")
+        if isinstance(document, Member):
+            raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
+        raise

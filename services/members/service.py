@@ -9,6 +9,7 @@ from services.common.idempotency import run_once
 from services.common.mongo import MongoDatabase
 from services.common.rpc import rpc
 from services.common.service import PlatformService
+from services.common.unit_of_work import UnitOfWork
 from services.common.outbox import Outbox
 from services.contracts.vocabulary import DEFAULT_TIMEZONE
 from services.members import commands
@@ -39,7 +40,7 @@ class Bootstrap(DependencyProvider):
     def _bootstrap(self):
         config = self.container.config
         commands.ensure_bootstrap(
-            MembersRepository(), _Deferred(),
+            UnitOfWork(MembersRepository(), _LeftForTheRelay()),
             community_name=config["BOOTSTRAP_COMMUNITY"],
             timezone=config["BOOTSTRAP_TIMEZONE"],
             organiser={
@@ -51,11 +52,14 @@ class Bootstrap(DependencyProvider):
         )
 
 
-class _Deferred:
+class _LeftForTheRelay:
     """Outside a worker nothing can publish yet: events stay in the outbox for the relay."""
 
-    def send(self, *documents):
+    def send_after_reply(self, *documents):
         pass
+
+    def send_left(self) -> bool:
+        return False
 
 
 class MembersService(PlatformService):
@@ -76,12 +80,12 @@ class MembersService(PlatformService):
         return run_once(self.db, scope="community", key=idempotency_key,
                         request=[name, timezone, {**(organiser or {}), "password": None}],
                         command=lambda: commands.create_community(
-                            self.db, self.outbox, name=name, timezone=timezone, organiser=organiser or {},
+                            self.unit_of_work(), name=name, timezone=timezone, organiser=organiser or {},
                             now=utcnow()))
 
     @rpc
     def get_community(self, community_id):
-        return commands.get_community(self.db, community_id)
+        return commands.get_community(self.unit_of_work(), community_id)
 
     # -- auth ------------------------------------------------------------------------------------------------
     @rpc
@@ -91,51 +95,51 @@ class MembersService(PlatformService):
             "per_address": int(self.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
             "window_minutes": int(self.config["LOGIN_WINDOW_MINUTES"]),
         }
-        return commands.login(self.db, body, address, settings, utcnow())
+        return commands.login(self.unit_of_work(), body, address, settings, utcnow())
 
     @rpc
     def authenticate(self, member_id):
-        return commands.authenticate(self.db, member_id)
+        return commands.authenticate(self.unit_of_work(), member_id)
 
     # -- invitations and registration -------------------------------------------------------------------
     @rpc
     def create_invitation(self, actor, body, idempotency_key=None):
         return run_once(self.db, scope=f"invitation:{actor['member_id']}", key=idempotency_key, request=body,
-                        command=lambda: commands.create_invitation(self.db, actor, body, utcnow()))
+                        command=lambda: commands.create_invitation(self.unit_of_work(), actor, body, utcnow()))
 
     @rpc
     def register(self, body, idempotency_key=None):
         scope = f"register:{body.get('invitation_code') if isinstance(body, dict) else ''}"
         request = {**body, "password": None} if isinstance(body, dict) else body
         return run_once(self.db, scope=scope, key=idempotency_key, request=request,
-                        command=lambda: commands.register(self.db, self.outbox, body, utcnow()))
+                        command=lambda: commands.register(self.unit_of_work(), body, utcnow()))
 
     # -- profiles and directory ---------------------------------------------------------------------------
     @rpc
     def get_profile(self, actor):
-        return commands.get_profile(self.db, actor)
+        return commands.get_profile(self.unit_of_work(), actor)
 
     @rpc
     def change_profile(self, actor, body):
-        return commands.change_profile(self.db, self.outbox, actor, body, utcnow())
+        return commands.change_profile(self.unit_of_work(), actor, body, utcnow())
 
     @rpc
     def get_member(self, actor, member_id):
-        return commands.get_member(self.db, actor, member_id)
+        return commands.get_member(self.unit_of_work(), actor, member_id)
 
     @rpc
     def change_member(self, actor, member_id, body):
-        return commands.change_member(self.db, self.outbox, actor, member_id, body, utcnow())
+        return commands.change_member(self.unit_of_work(), actor, member_id, body, utcnow())
 
     @rpc
     def directory(self, actor, limit=50, cursor=None):
-        return commands.directory(self.db, actor, limit=limit, cursor=cursor)
+        return commands.directory(self.unit_of_work(), actor, limit=limit, cursor=cursor)
 
     # -- privacy --------------------------------------------------------------------------------------------
     @rpc
     def export_member(self, actor):
-        return commands.export(self.db, actor)
+        return commands.export(self.unit_of_work(), actor)
 
     @rpc
     def erase_member(self, actor):
-        commands.erase(self.db, self.outbox, actor, utcnow())
+        commands.erase(self.unit_of_work(), actor, utcnow())

@@ -1,4 +1,5 @@
-"""What the notifications service does, as plain functions over the repository, the outbox and `now`.
+"""What the notifications service does, as plain functions over a unit of work (its repository and outbox) and
+`now`.
 
 Events become inbox entries (one per recipient and event, whatever the number of deliveries) and, where a
 member chose it, emails that respect quiet hours and the daily digest. Texts are rendered when read or sent,
@@ -53,9 +54,9 @@ def _renderable(facts: dict, names: dict[str, str | None], language: str) -> dic
 
 
 # -- members -------------------------------------------------------------------------------------------------
-def remember_member(repo, event: dict) -> None:
+def remember_member(uow, event: dict) -> None:
     profile = event["payload"]
-    recipient = repo.recipient(profile["member_id"]) or Recipient(id=profile["member_id"])
+    recipient = uow.repository.recipient(profile["member_id"]) or Recipient(id=profile["member_id"])
     recipient.community_id = event["community_id"]
     for field in ("display_name", "preferred_language", "email", "household", "role", "timezone"):
         if profile.get(field) is not None:
@@ -65,20 +66,21 @@ def remember_member(repo, event: dict) -> None:
     recipient.phone = profile.get("phone")
     recipient.languages = profile.get("languages") or []
     recipient.active = profile.get("active", True)
-    repo.save_recipient(recipient)
+    uow.save_and_commit(recipient)
 
 
-def member_deactivated(repo, member_id: str) -> None:
-    recipient = repo.recipient(member_id)
+def member_deactivated(uow, member_id: str) -> None:
+    recipient = uow.repository.recipient(member_id)
     if recipient is not None:
         recipient.active = False
-        repo.save_recipient(recipient)
+        uow.save_and_commit(recipient)
 
 
 # -- events into inboxes ----------------------------------------------------------------------------------------
-def handle_event(repo, event: dict, now) -> list[str]:
+def handle_event(uow, event: dict, now) -> list[str]:
     """The notifications an event causes; an event delivered again adds nothing (the entries' ids are made
-    of the event, the member and the kind)."""
+    of the event, the member and the kind, and the repository inserts each once)."""
+    repo = uow.repository
     organisers = repo.organisers(event["community_id"]) if event["type"] == "booking.requested" else []
     planned = domain.plan(event, organisers=organisers)
     entries = [{
@@ -133,7 +135,8 @@ def render(entry, recipient: Recipient | None, notice: Notice | None = None, nam
             "urgent": entry.urgent, "language": language, "direction": messages.text_direction(language)}
 
 
-def inbox(repo, actor: dict, query: dict) -> dict:
+def inbox(uow, actor: dict, query: dict) -> dict:
+    repo = uow.repository
     data = load(NotificationListQuerySchema, query)
     page, next_cursor = repo.inbox(actor["member_id"], unread=data["unread"], limit=data["limit"],
                                    cursor=data["cursor"])
@@ -156,8 +159,8 @@ def _stand_in(actor: dict) -> Recipient:
                      timezone=actor.get("timezone") or DEFAULT_TZ, display_name=actor.get("display_name"))
 
 
-def mark_read(repo, actor: dict, notification_id: str, now) -> None:
-    if not isinstance(notification_id, str) or not repo.mark_read(actor["member_id"], notification_id, now):
+def mark_read(uow, actor: dict, notification_id: str, now) -> None:
+    if not isinstance(notification_id, str) or not uow.repository.mark_read(actor["member_id"], notification_id, now):
         raise NotFound("There is no such notification in your inbox.")
 
 
@@ -169,13 +172,13 @@ def preferences_view(preferences: Preferences | None) -> dict:
             "digest": preferences.digest, "help_categories": preferences.help_categories}
 
 
-def get_preferences(repo, actor: dict) -> dict:
-    return preferences_view(repo.preferences(actor["member_id"]))
+def get_preferences(uow, actor: dict) -> dict:
+    return preferences_view(uow.repository.preferences(actor["member_id"]))
 
 
-def set_preferences(repo, outbox, actor: dict, body: dict, now) -> dict:
+def set_preferences(uow, actor: dict, body: dict, now) -> dict:
     data = load(PreferencesSchema, body)
-    preferences = repo.preferences(actor["member_id"]) or Preferences(id=actor["member_id"])
+    preferences = uow.repository.preferences(actor["member_id"]) or Preferences(id=actor["member_id"])
     preferences.community_id = actor["community_id"]
     preferences.email = data["channels"]["email"]
     quiet = data.get("quiet_hours") or {"from": domain.DEFAULT_QUIET_FROM.strftime("%H:%M"),
@@ -186,18 +189,18 @@ def set_preferences(repo, outbox, actor: dict, body: dict, now) -> dict:
     preferences.help_categories = sorted(set(categories)) if categories else None
     preferences.record(events.preferences_updated(actor["community_id"], actor["member_id"],
                                                   preferences.help_categories, now))
-    repo.save_preferences(preferences)
-    outbox.send(preferences)
+    uow.save_and_commit(preferences)
     return preferences_view(preferences)
 
 
 # -- notices ----------------------------------------------------------------------------------------------------------
 @wire_errors
-def publish_notice(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
+def publish_notice(uow, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
     """Publish a notice to its audience. `request_key` names the request (its Idempotency-Key) when there is
     one: the notice's id is made from it, so that a repeat taking over from an attempt that stored it but could
     not say so (its process was killed, the database went away) finds it instead of publishing it twice."""
     domain.check_may_publish(actor["role"])
+    repo = uow.repository
     data = load(NoticeRequestSchema, body)
     neighbours = [domain.Neighbour(r.id, r.active, r.household, tuple(r.languages), r.preferred_language)
                   for r in repo.community_recipients(actor["community_id"])]
@@ -213,9 +216,10 @@ def publish_notice(repo, outbox, actor: dict, body: dict, now, *, request_key: s
                     translations=data["translations"], audience=data["audience"], urgent=data["urgent"],
                     published_at=now, recipients=len(audience))
     notice.record(events.notice_published(notice, len(audience), now))
-    repo.add_notice(notice)
+    with uow:
+        uow.add(notice)
+        uow.commit()  # notice.published goes out after the reply, when every inbox has the notice
     fan_out(repo, notice, audience, now)
-    outbox.send(notice)
     return notice_view(notice)
 
 
@@ -231,7 +235,8 @@ def fan_out(repo, notice: Notice, audience: list[str], now) -> None:
     repo.mark_fanned_out(notice.id)
 
 
-def finish_fan_outs(repo, now) -> None:
+def finish_fan_outs(uow, now) -> None:
+    repo = uow.repository
     for notice in repo.unfinished_notices(now - FAN_OUT_GRACE):
         neighbours = [domain.Neighbour(r.id, r.active, r.household, tuple(r.languages), r.preferred_language)
                       for r in repo.community_recipients(notice.community_id)]
@@ -244,7 +249,8 @@ def notice_view(notice: Notice, read_at=None) -> dict:
             "recipients": notice.recipients, "read_at": isoformat_z(read_at)}
 
 
-def my_notices(repo, actor: dict, query: dict) -> dict:
+def my_notices(uow, actor: dict, query: dict) -> dict:
+    repo = uow.repository
     data = load(NotificationListQuerySchema, {k: v for k, v in query.items() if k != "unread"})
     page, next_cursor = repo.notice_entries_of(actor["member_id"], data["limit"], data["cursor"])
     notices = repo.notices(actor["community_id"], [e.notice_id for e in page])
@@ -260,8 +266,9 @@ def my_notices(repo, actor: dict, query: dict) -> dict:
 
 
 @wire_errors
-def receipts(repo, actor: dict, notice_id: str) -> dict:
+def receipts(uow, actor: dict, notice_id: str) -> dict:
     domain.check_may_read_receipts(actor["role"])
+    repo = uow.repository
     notice = repo.notice(actor["community_id"], notice_id) if isinstance(notice_id, str) else None
     if notice is None:
         raise NotFound("There is no such notice in your community.")
@@ -276,9 +283,10 @@ def receipts(repo, actor: dict, notice_id: str) -> dict:
             "unread": unread}
 
 
-def board(repo, actor: dict, query: dict, now) -> dict:
+def board(uow, actor: dict, query: dict, now) -> dict:
     """The notices of one week (the current one by default), for the printable board, in the viewer's
     language."""
+    repo = uow.repository
     week = load(BoardQuerySchema, query)["week"]
     recipient = repo.recipient(actor["member_id"]) or _stand_in(actor)
     tz = _tz(recipient)
@@ -310,13 +318,14 @@ def board(repo, actor: dict, query: dict, now) -> dict:
 
 
 # -- email -------------------------------------------------------------------------------------------------------------
-def send_due_emails(repo, mailer, outbox, *, retry_delays: list[float], now) -> int:
+def send_due_emails(uow, mailer, *, retry_delays: list[float], now) -> int:
+    repo = uow.repository
     sent = 0
     for delivery in repo.claim_due(now, LEASE):
         recipient = repo.recipient(delivery.member_id)
         entry = repo.notification(delivery.member_id, delivery.notification_id)
         if recipient is None or entry is None or not recipient.email:
-            _finish_delivery(repo, outbox, delivery, "failed", "the recipient or the notification is gone", now)
+            _finish_delivery(uow, delivery, "failed", "the recipient or the notification is gone", now)
             continue
         notice = repo.notice(entry.community_id, entry.notice_id) if entry.notice_id else None
         shown = render(entry, recipient, notice, names_for(repo, [entry]))
@@ -326,49 +335,50 @@ def send_due_emails(repo, mailer, outbox, *, retry_delays: list[float], now) -> 
             delivery.attempts += 1
             delivery.last_error = f"{type(error).__name__}: {error}"[:500]
             if delivery.attempts > len(retry_delays):
-                _finish_delivery(repo, outbox, delivery, "failed", delivery.last_error, now)
+                _finish_delivery(uow, delivery, "failed", delivery.last_error, now)
             else:
                 delivery.status = "pending"
                 delivery.due_at = now + timedelta(seconds=retry_delays[delivery.attempts - 1])
-                repo.save_delivery(delivery)
+                uow.save_and_commit(delivery)
             continue
         delivery.attempts += 1
-        _finish_delivery(repo, outbox, delivery, "sent", None, now)
+        _finish_delivery(uow, delivery, "sent", None, now)
         sent += 1
     return sent
 
 
-def _finish_delivery(repo, outbox, delivery: Delivery, status: str, error: str | None, now) -> None:
+def _finish_delivery(uow, delivery: Delivery, status: str, error: str | None, now) -> None:
     delivery.status = status
     delivery.last_error = error
     delivery.sent_at = now if status == "sent" else None
     delivery.record(events.notification_delivered(delivery, now))
-    repo.save_delivery(delivery)
-    outbox.send(delivery)
+    uow.save_and_commit(delivery)
 
 
-def send_digests(repo, mailer, outbox, now, lease: timedelta = LEASE) -> int:
+def send_digests(uow, mailer, now, lease: timedelta = LEASE) -> int:
     """Send each member's due digest items in one email. A member's items are claimed together, under a lease on
     the member, so that with several instances each member gets one digest with each item once."""
     sent = 0
     owner = uuid.uuid4().hex
+    repo = uow.repository
     for member_id in repo.members_with_due_digests(now):
         deliveries = repo.claim_member_digest(member_id, now, lease, owner)
         if not deliveries:
             continue  # another instance sends this member's digest
         try:
-            sent += _send_digest(repo, mailer, outbox, member_id, deliveries, now)
+            sent += _send_digest(uow, mailer, member_id, deliveries, now)
         finally:
             repo.release_member_digest(member_id, owner)
     return sent
 
 
-def _send_digest(repo, mailer, outbox, member_id: str, deliveries: list[Delivery], now) -> int:
+def _send_digest(uow, mailer, member_id: str, deliveries: list[Delivery], now) -> int:
+    repo = uow.repository
     recipient = repo.recipient(member_id)
     if recipient is None or not recipient.email:
         for delivery in deliveries:
             delivery.status = "digest"  # not ours to drop: the member's address may still arrive
-            repo.save_delivery(delivery)
+            uow.save_and_commit(delivery)
         return 0
     lines = []
     for delivery in deliveries:
@@ -386,25 +396,26 @@ def _send_digest(repo, mailer, outbox, member_id: str, deliveries: list[Delivery
             delivery.attempts += 1
             delivery.status = "digest"  # released: the next run tries again
             delivery.last_error = f"{type(error).__name__}: {error}"[:500]
-            repo.save_delivery(delivery)
+            uow.save_and_commit(delivery)
         return 0
     for delivery in deliveries:
         delivery.attempts += 1
-        _finish_delivery(repo, outbox, delivery, "sent", None, now)
+        _finish_delivery(uow, delivery, "sent", None, now)
     return 1
 
 
 # -- privacy --------------------------------------------------------------------------------------------------------------
-def export(repo, actor: dict) -> dict:
+def export(uow, actor: dict) -> dict:
+    repo = uow.repository
     recipient = repo.recipient(actor["member_id"]) or _stand_in(actor)
     entries = repo.notifications_of(actor["member_id"])
     notices = repo.notices(actor["community_id"], [e.notice_id for e in entries if e.notice_id])
-    return {"preferences": get_preferences(repo, actor),
+    return {"preferences": get_preferences(uow, actor),
             "notifications": [render(e, recipient, notices.get(e.notice_id), names_for(repo, entries))
                               for e in entries],
             "deliveries": [{"id": d.id, "channel": d.channel, "status": d.status, "attempts": d.attempts,
                             "sent_at": isoformat_z(d.sent_at)} for d in repo.deliveries_of(actor["member_id"])]}
 
 
-def erase(repo, member_id: str) -> None:
-    repo.forget_member(member_id)
+def erase(uow, member_id: str) -> None:
+    uow.repository.forget_member(member_id)

@@ -26,9 +26,6 @@ class NotificationsRepository(Repository):
     def organisers(self, community_id: str) -> list[str]:
         return list(Recipient.objects(community_id=community_id, role="organiser", active=True).scalar("id"))
 
-    def save_recipient(self, recipient: Recipient) -> None:
-        recipient.save()
-
     def forget_member(self, member_id: str) -> None:
         for document in (Recipient, Preferences):
             document.objects(id=member_id).delete()
@@ -40,9 +37,6 @@ class NotificationsRepository(Repository):
 
     def preferences_of(self, member_ids) -> dict[str, Preferences]:
         return {p.id: p for p in Preferences.objects(id__in=list(member_ids))}
-
-    def save_preferences(self, preferences: Preferences) -> None:
-        preferences.save()
 
     # -- inbox ----------------------------------------------------------------------------------------------
     def add_notifications(self, entries: list[dict]) -> list[str]:
@@ -127,16 +121,10 @@ class NotificationsRepository(Repository):
                 claimed.append(delivery)
         return claimed
 
-    def save_delivery(self, delivery: Delivery) -> None:
-        delivery.save()
-
     def deliveries_of(self, member_id: str) -> list[Delivery]:
         return list(Delivery.objects(member_id=member_id))
 
     # -- notices ------------------------------------------------------------------------------------------------
-    def add_notice(self, notice: Notice) -> None:
-        notice.save(force_insert=True)
-
     def notice(self, community_id: str, notice_id: str) -> Notice | None:
         return Notice.objects(community_id=community_id, id=notice_id).first()
 

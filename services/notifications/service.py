@@ -21,7 +21,7 @@ NOTIFYING = (*PUBLISHED["spaces"], *PUBLISHED["help"])
 
 
 def notify(service, event):
-    commands.handle_event(service.db, event, utcnow())
+    commands.handle_event(service.unit_of_work(), event, utcnow())
 
 
 def notifier(event_type: str):
@@ -43,76 +43,76 @@ class NotificationsService(PlatformService):
     # -- members ----------------------------------------------------------------------------------------
     @on_event("members", "member.joined")
     def member_joined(self, event):
-        commands.remember_member(self.db, event)
+        commands.remember_member(self.unit_of_work(), event)
         notify(self, event)
 
     @on_event("members", "member.updated")
     def member_updated(self, event):
-        commands.remember_member(self.db, event)
+        commands.remember_member(self.unit_of_work(), event)
 
     @on_event("members", "member.deactivated")
     def member_deactivated(self, event):
-        commands.member_deactivated(self.db, event["payload"]["member_id"])
+        commands.member_deactivated(self.unit_of_work(), event["payload"]["member_id"])
 
     @on_event("members", "member.erased")
     def member_erased(self, event):
-        commands.erase(self.db, event["payload"]["member_id"])
+        commands.erase(self.unit_of_work(), event["payload"]["member_id"])
 
     # -- inbox, preferences, notices --------------------------------------------------------------------------------
     @rpc
     def inbox(self, actor, query):
-        return commands.inbox(self.db, actor, query)
+        return commands.inbox(self.unit_of_work(), actor, query)
 
     @rpc
     def mark_read(self, actor, notification_id):
-        commands.mark_read(self.db, actor, notification_id, utcnow())
+        commands.mark_read(self.unit_of_work(), actor, notification_id, utcnow())
 
     @rpc
     def get_preferences(self, actor):
-        return commands.get_preferences(self.db, actor)
+        return commands.get_preferences(self.unit_of_work(), actor)
 
     @rpc
     def set_preferences(self, actor, body):
-        return commands.set_preferences(self.db, self.outbox, actor, body, utcnow())
+        return commands.set_preferences(self.unit_of_work(), actor, body, utcnow())
 
     @rpc
     def publish_notice(self, actor, body, idempotency_key=None):
         scope = f"notice:{actor['member_id']}"
         request_key = f"{scope}:{idempotency_key}" if idempotency_key else None
         return run_once(self.db, scope=scope, key=idempotency_key, request=body,
-                        command=lambda: commands.publish_notice(self.db, self.outbox, actor, body, utcnow(),
+                        command=lambda: commands.publish_notice(self.unit_of_work(), actor, body, utcnow(),
                                                                 request_key=request_key))
 
     @rpc
     def my_notices(self, actor, query):
-        return commands.my_notices(self.db, actor, query)
+        return commands.my_notices(self.unit_of_work(), actor, query)
 
     @rpc
     def receipts(self, actor, notice_id):
-        return commands.receipts(self.db, actor, notice_id)
+        return commands.receipts(self.unit_of_work(), actor, notice_id)
 
     @rpc
     def board(self, actor, query):
-        return commands.board(self.db, actor, query, utcnow())
+        return commands.board(self.unit_of_work(), actor, query, utcnow())
 
     @rpc
     def export_member(self, actor):
-        return commands.export(self.db, actor)
+        return commands.export(self.unit_of_work(), actor)
 
     # -- timers ------------------------------------------------------------------------------------------------------
     @timer(interval=2)
     def send_emails(self):
         delays = [float(d) for d in str(self.config["EMAIL_RETRY_DELAYS_SECONDS"]).split(",")]
-        return commands.send_due_emails(self.db, self.mailer, self.outbox, retry_delays=delays, now=utcnow())
+        return commands.send_due_emails(self.unit_of_work(), self.mailer, retry_delays=delays, now=utcnow())
 
     @timer(interval=60)
     def send_digests(self):
-        return commands.send_digests(self.db, self.mailer, self.outbox, utcnow())
+        return commands.send_digests(self.unit_of_work(), self.mailer, utcnow())
 
     @timer(interval=5)
     def relay_outbox(self):
         super().relay_outbox()
-        commands.finish_fan_outs(self.db, utcnow())
+        commands.finish_fan_outs(self.unit_of_work(), utcnow())
 
 
 for _event_type in NOTIFYING:

@@ -1,10 +1,10 @@
-"""What the spaces service does, as plain functions over the repository, the outbox and `now`.
+"""What the spaces service does, as plain functions over a unit of work (its repository and outbox) and `now`.
 
 The rules themselves are in `domain`; here they meet the stored spaces and bookings. No two live bookings of
 one space overlap (buffer included) because a booking first claims its time in the space's week ledgers with
 conditional updates (see `SpacesRepository.claim` and `WeekLedger`), whatever the number of simultaneous
-requests and of service instances; only then is the booking stored. The domain's refusals become the errors
-that cross the wire in one place, `wire_errors`.
+requests and of service instances; only then is the booking stored, in a unit of work of its own. The
+domain's refusals become the errors that cross the wire in one place, `wire_errors`.
 """
 import uuid
 from datetime import date, timedelta
@@ -18,7 +18,7 @@ from services.contracts.spaces import (
     SpaceRequestSchema,
 )
 from services.spaces import calendar, domain, events
-from services.spaces.models import Booking, Space, StoredRules, new_id
+from services.spaces.models import Booking, FeedLink, Space, StoredRules, new_id
 from services.spaces.repository import LIVE
 
 CLAIM_ATTEMPTS = 50  # optimistic retries when other bookings of the same space land at the same moment
@@ -76,36 +76,41 @@ def space_view(space: Space) -> dict:
 
 
 @wire_errors
-def create_space(repo, actor: dict, body: dict, now) -> dict:
+def create_space(uow, actor: dict, body: dict, now) -> dict:
     domain.check_organiser(actor["role"])
     data = load(SpaceRequestSchema, body)
     space = Space(community_id=actor["community_id"], name=data["name"].strip(), description=data["description"],
                   capacity=data["capacity"], rules=checked_rules(data["rules"]), created_at=now, updated_at=now)
-    repo.add_space(space)
+    with uow:
+        uow.add(space)
+        uow.commit()
     return space_view(space)
 
 
 @wire_errors
-def change_space(repo, actor: dict, space_id: str, body: dict, now) -> dict:
+def change_space(uow, actor: dict, space_id: str, body: dict, now) -> dict:
     domain.check_organiser(actor["role"])
-    space = _space(repo, actor, space_id)
-    changes = load(SpaceChangeSchema, body)
-    if "rules" in changes:
-        space.rules = checked_rules({**rules_view(space.rules), **changes.pop("rules")})
-    for field, value in changes.items():
-        setattr(space, field, value.strip() if field == "name" else value)
-    space.updated_at = now
-    repo.save_space(space)  # existing bookings keep the time they hold under the old rules
+    with uow:
+        space = _space(uow.repository, actor, space_id)
+        changes = load(SpaceChangeSchema, body)
+        if "rules" in changes:
+            space.rules = checked_rules({**rules_view(space.rules), **changes.pop("rules")})
+        for field, value in changes.items():
+            setattr(space, field, value.strip() if field == "name" else value)
+        space.updated_at = now
+        uow.save(space)  # existing bookings keep the time they hold under the old rules
+        uow.commit()
     return space_view(space)
 
 
-def list_spaces(repo, actor: dict) -> dict:
-    spaces = [space for space in repo.spaces(actor["community_id"]) if space.active or actor["role"] == "organiser"]
+def list_spaces(uow, actor: dict) -> dict:
+    spaces = [space for space in uow.repository.spaces(actor["community_id"])
+              if space.active or actor["role"] == "organiser"]
     return {"items": [space_view(space) for space in spaces], "next": None}
 
 
-def get_space(repo, actor: dict, space_id: str) -> dict:
-    return space_view(_space(repo, actor, space_id))
+def get_space(uow, actor: dict, space_id: str) -> dict:
+    return space_view(_space(uow.repository, actor, space_id))
 
 
 def _space(repo, actor: dict, space_id: str) -> Space:
@@ -115,14 +120,14 @@ def _space(repo, actor: dict, space_id: str) -> Space:
     return space
 
 
-def availability(repo, actor: dict, space_id: str, query: dict) -> dict:
+def availability(uow, actor: dict, space_id: str, query: dict) -> dict:
     day: date = load(AvailabilityQuerySchema, query)["date"]
-    space = _space(repo, actor, space_id)
+    space = _space(uow.repository, actor, space_id)
     tz = ZoneInfo(actor["timezone"])
     rules = domain_rules(space.rules)
     day_start, day_end = domain.day_bounds(day, tz)
     margin = timedelta(minutes=rules.buffer_minutes)
-    claims = repo.ledgers(space.id, day_start - margin - timedelta(days=31), day_end + margin).live_claims()
+    claims = uow.repository.ledgers(space.id, day_start - margin - timedelta(days=31), day_end + margin).live_claims()
     busy = [domain.Booked(c["booking_id"], c["start"], c["end"]) for c in claims
             if c["start"] < day_end + margin and c["end"] + margin > day_start - margin]
     found = domain.availability(rules, day, tz, busy)
@@ -148,22 +153,21 @@ def booking_view(booking: Booking, actor: dict, occurrences: list | None = None)
 
 
 @wire_errors
-def book(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
+def book(uow, actor: dict, body: dict, now, *, request_key: str | None = None) -> dict:
     """Book a space once, or weekly: every free date of a series is booked, the others are reported.
 
     `request_key` names the request (its Idempotency-Key) when there is one: the bookings' ids are made from
     it, so a repeat that takes over from an attempt killed half-way finds what that attempt already claimed
     or stored, instead of clashing with it."""
     data = load(BookingRequestSchema, body)
-    space = _space(repo, actor, data["space_id"])
+    space = _space(uow.repository, actor, data["space_id"])
     domain.check_open(space.active)
     tz = ZoneInfo(actor["timezone"])
     start, end = as_utc(data["start"]), as_utc(data["end"])
     count = data.get("repeat_weekly")
     if not count:
-        booking = _book_one(repo, actor, space, start, end, data["purpose"], None, tz, now,
+        booking = _book_one(uow, actor, space, start, end, data["purpose"], None, tz, now,
                             booking_id=_booking_id(request_key, 0), request_key=request_key)
-        outbox.send_after_reply(booking)
         return booking_view(booking, actor)
 
     series_id = _booking_id(request_key, "series") if count > 1 else None
@@ -171,7 +175,7 @@ def book(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None 
     for index, (when_start, when_end) in enumerate(domain.weekly_series(start, end, count, tz)):
         outcome = {"start": isoformat_z(when_start), "end": isoformat_z(when_end)}
         try:
-            booking = _book_one(repo, actor, space, when_start, when_end, data["purpose"], series_id, tz, now,
+            booking = _book_one(uow, actor, space, when_start, when_end, data["purpose"], series_id, tz, now,
                                 booking_id=_booking_id(request_key, index), request_key=request_key)
         except (RuleBroken, Conflict) as refusal:
             first_refusal = first_refusal or refusal
@@ -180,7 +184,6 @@ def book(repo, outbox, actor: dict, body: dict, now, *, request_key: str | None 
             if "conflicts" in refusal.extra:
                 outcome["conflicts"] = refusal.extra["conflicts"]
         else:
-            outbox.send_after_reply(booking)
             booked.append(booking)
             outcome.update(status=booking.status, booking_id=booking.id, reason=None, rule=None)
         occurrences.append(outcome)
@@ -197,11 +200,14 @@ def _booking_id(request_key: str | None, occurrence: int | str) -> str:
 
 
 @wire_errors  # here too: a series answers each refused date with the wire error's facts
-def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now, *, booking_id: str,
+def _book_one(uow, actor, space: Space, start, end, purpose, series_id, tz, now, *, booking_id: str,
               request_key: str | None) -> Booking:
+    """Claim the time of one booking in the space's week ledgers, then store it: one unit of work a booking."""
+    repo = uow.repository
     if request_key:  # an earlier attempt at this very request may have stored it (its events go out with it)
         earlier = repo.booking(actor["community_id"], booking_id)
         if earlier is not None:
+            uow.publish_after_reply(earlier)
             return earlier
     rules = domain_rules(space.rules)
     household = domain.Household(actor["member_id"], actor.get("household"))
@@ -238,14 +244,16 @@ def _book_one(repo, actor, space: Space, start, end, purpose, series_id, tz, now
             )
             booking.record(events.booking_event(
                 "booking.requested" if status == "pending" else "booking.confirmed", booking, now))
-            repo.add_booking(booking)
+            with uow:
+                uow.add(booking)
+                uow.commit()
             return booking
     raise Conflict("Many people are booking this room right now. Please try again in a moment.")
 
 
-def list_bookings(repo, actor: dict, query: dict) -> dict:
+def list_bookings(uow, actor: dict, query: dict) -> dict:
     data = load(BookingListQuerySchema, query)
-    page, next_cursor = repo.list_bookings(
+    page, next_cursor = uow.repository.list_bookings(
         actor["community_id"], space_id=data.get("space_id"),
         member_id=actor["member_id"] if data["mine"] else None,
         start=data.get("from_"), end=data.get("to"), limit=data["limit"], cursor=data["cursor"],
@@ -253,8 +261,8 @@ def list_bookings(repo, actor: dict, query: dict) -> dict:
     return {"items": [booking_view(booking, actor) for booking in page], "next": next_cursor}
 
 
-def get_booking(repo, actor: dict, booking_id: str) -> dict:
-    return booking_view(_booking(repo, actor, booking_id), actor)
+def get_booking(uow, actor: dict, booking_id: str) -> dict:
+    return booking_view(_booking(uow.repository, actor, booking_id), actor)
 
 
 def _booking(repo, actor: dict, booking_id: str) -> Booking:
@@ -265,92 +273,96 @@ def _booking(repo, actor: dict, booking_id: str) -> Booking:
 
 
 @wire_errors
-def cancel(repo, outbox, actor: dict, booking_id: str, *, whole_series: bool, now) -> None:
-    booking = _booking(repo, actor, booking_id)
+def cancel(uow, actor: dict, booking_id: str, *, whole_series: bool, now) -> None:
+    booking = _booking(uow.repository, actor, booking_id)
     domain.check_may_cancel(booking.member_id, actor["member_id"], actor["role"])
     targets = [booking]
     if whole_series and booking.series_id:
-        targets += [b for b in repo.series_bookings(actor["community_id"], booking.series_id,
-                                                    from_start=as_utc(booking.start)) if b.id != booking.id]
+        targets += [b for b in uow.repository.series_bookings(actor["community_id"], booking.series_id,
+                                                              from_start=as_utc(booking.start)) if b.id != booking.id]
     for target in targets:
-        _end(repo, outbox, target, "cancelled", by=actor["member_id"], now=now,
+        _end(uow, target, "cancelled", by=actor["member_id"], now=now,
              reason="cancelled by an organiser" if target.member_id != actor["member_id"] else "cancelled")
 
 
-def _end(repo, outbox, booking: Booking, status: str, *, by: str, now, reason: str) -> None:
-    """Cancel or reject a live booking: store the new state with its event, then free its time."""
+def _end(uow, booking: Booking, status: str, *, by: str, now, reason: str) -> None:
+    """Cancel or reject a live booking: store the new state with its event (one unit of work), then free its
+    time."""
     if booking.status not in LIVE:
         return  # cancelling twice changes nothing
-    booking.status = status
-    booking.updated_at = now
-    booking.sequence += 1
-    if status == "cancelled":
-        booking.cancelled_by = by
-        booking.record(events.booking_event("booking.cancelled", booking, now, cancelled_by=by, reason=reason))
-    else:
-        booking.decided_by = by
-        booking.record(events.booking_event("booking.rejected", booking, now, decided_by=by))
-    repo.save_booking(booking)
-    repo.release(booking.space_id, booking.id)
-    outbox.send_after_reply(booking)
+    with uow:
+        booking.status = status
+        booking.updated_at = now
+        booking.sequence += 1
+        if status == "cancelled":
+            booking.cancelled_by = by
+            booking.record(events.booking_event("booking.cancelled", booking, now, cancelled_by=by, reason=reason))
+        else:
+            booking.decided_by = by
+            booking.record(events.booking_event("booking.rejected", booking, now, decided_by=by))
+        uow.save(booking)
+        uow.commit()
+    uow.repository.release(booking.space_id, booking.id)
 
 
 @wire_errors
-def approve(repo, outbox, actor: dict, booking_id: str, now) -> dict:
+def approve(uow, actor: dict, booking_id: str, now) -> dict:
     domain.check_organiser(actor["role"])
-    booking = _booking(repo, actor, booking_id)
-    domain.check_pending(booking.status)
-    booking.status = "confirmed"
-    booking.decided_by = actor["member_id"]
-    booking.updated_at = now
-    booking.sequence += 1
-    booking.record(events.booking_event("booking.approved", booking, now, decided_by=actor["member_id"]))
-    repo.save_booking(booking)
-    outbox.send_after_reply(booking)
+    with uow:
+        booking = _booking(uow.repository, actor, booking_id)
+        domain.check_pending(booking.status)
+        booking.status = "confirmed"
+        booking.decided_by = actor["member_id"]
+        booking.updated_at = now
+        booking.sequence += 1
+        booking.record(events.booking_event("booking.approved", booking, now, decided_by=actor["member_id"]))
+        uow.save(booking)
+        uow.commit()
     return booking_view(booking, actor)
 
 
 @wire_errors
-def reject(repo, outbox, actor: dict, booking_id: str, now) -> dict:
+def reject(uow, actor: dict, booking_id: str, now) -> dict:
     domain.check_organiser(actor["role"])
-    booking = _booking(repo, actor, booking_id)
+    booking = _booking(uow.repository, actor, booking_id)
     domain.check_pending(booking.status)
-    _end(repo, outbox, booking, "rejected", by=actor["member_id"], now=now, reason="rejected")
+    _end(uow, booking, "rejected", by=actor["member_id"], now=now, reason="rejected")
     return booking_view(booking, actor)
 
 
 # -- timers -------------------------------------------------------------------------------------------------
-def publish_reminders(repo, outbox, *, lead: timedelta, now) -> int:
-    """Once per booking, even with several instances: the conditional update decides who publishes."""
+def publish_reminders(uow, *, lead: timedelta, now) -> int:
+    """Once per booking, even with several instances: the conditional update that stores the reminder with its
+    event decides who publishes."""
     published = 0
-    for booking in repo.due_for_reminder(now, lead):
+    for booking in uow.repository.due_for_reminder(now, lead):
         event = events.booking_event("booking.reminder_due", booking, now)
-        if repo.mark_reminder(booking, event, now):
+        if uow.repository.mark_reminder(booking, event, now):
             booking.outbox = [event]
-            outbox.send(booking)
+            uow.publish_after_reply(booking)
             published += 1
     return published
 
 
-def tidy(repo, now) -> None:
-    repo.forget_ledgers_before(domain.HouseholdQuota.counts_since(now))
-    for space_id, booking_id in repo.orphaned_claims(now - ORPHAN_AFTER):
-        repo.release(space_id, booking_id)
+def tidy(uow, now) -> None:
+    uow.repository.forget_ledgers_before(domain.HouseholdQuota.counts_since(now))
+    for space_id, booking_id in uow.repository.orphaned_claims(now - ORPHAN_AFTER):
+        uow.repository.release(space_id, booking_id)
 
 
 # -- members who leave ------------------------------------------------------------------------------------
-def on_member_gone(repo, outbox, member_id: str, *, erased: bool, now) -> None:
+def on_member_gone(uow, member_id: str, *, erased: bool, now) -> None:
     reason = "member erased" if erased else "member deactivated"
-    for booking in repo.future_bookings_of(member_id, now):
-        _end(repo, outbox, booking, "cancelled", by="system", now=now, reason=reason)
+    for booking in uow.repository.future_bookings_of(member_id, now):
+        _end(uow, booking, "cancelled", by="system", now=now, reason=reason)
     if erased:
-        repo.anonymise_bookings_of(member_id)
-        repo.forget_feed_link(member_id)
+        uow.repository.anonymise_bookings_of(member_id)
+        uow.repository.forget_feed_link(member_id)
 
 
-def export(repo, actor: dict) -> dict:
+def export(uow, actor: dict) -> dict:
     return {"bookings": [booking_view(booking, actor) for booking in
-                         repo.all_bookings_of(actor["community_id"], actor["member_id"])]}
+                         uow.repository.all_bookings_of(actor["community_id"], actor["member_id"])]}
 
 
 # -- calendars ----------------------------------------------------------------------------------------------
@@ -364,26 +376,27 @@ def _entry(booking: Booking, *, detailed: bool) -> calendar.FeedEntry:
     )
 
 
-def space_calendar(repo, actor: dict, space_id: str, now) -> str:
-    space = _space(repo, actor, space_id)
-    bookings = repo.live_bookings_between(actor["community_id"], space.id, now - timedelta(days=31),
+def space_calendar(uow, actor: dict, space_id: str, now) -> str:
+    space = _space(uow.repository, actor, space_id)
+    bookings = uow.repository.live_bookings_between(actor["community_id"], space.id, now - timedelta(days=31),
                                           now + timedelta(days=400))
     entries = [_entry(b, detailed=b.member_id == actor["member_id"] or actor["role"] == "organiser")
                for b in bookings]
     return calendar.render_feed(name=space.name, entries=entries, tz_name=actor["timezone"], now=now).decode()
 
 
-def new_feed_link(repo, actor: dict, now) -> dict:
+def new_feed_link(uow, actor: dict, now) -> dict:
     token = calendar.feed_token()
-    repo.replace_feed_link(actor["member_id"], actor["community_id"], calendar.feed_token_hash(token), now)
+    uow.save_and_commit(FeedLink(id=actor["member_id"], community_id=actor["community_id"],  # in place of the last
+                                 token_hash=calendar.feed_token_hash(token), created_at=now))
     return {"token": token, "path": f"/api/v1/calendar/{token}.ics"}
 
 
-def member_calendar(repo, token: str, now) -> str:
-    link = repo.feed_link(calendar.feed_token_hash(token)) if isinstance(token, str) else None
+def member_calendar(uow, token: str, now) -> str:
+    link = uow.repository.feed_link(calendar.feed_token_hash(token)) if isinstance(token, str) else None
     if link is None:
         raise NotFound("This calendar link is not known (it may have been replaced by a newer one).")
-    bookings = [b for b in repo.all_bookings_of(link.community_id, link.id)
+    bookings = [b for b in uow.repository.all_bookings_of(link.community_id, link.id)
                 if b.status in LIVE and as_utc(b.end) > now - timedelta(days=31)]
     tz_name = bookings[0].timezone if bookings else domain.DEFAULT_COMMUNITY_TZ.key
     return calendar.render_feed(name="My bookings", entries=[_entry(b, detailed=True) for b in bookings],

@@ -52,12 +52,6 @@ class SpacesRepository(Repository):
     def spaces(self, community_id: str) -> list[Space]:
         return list(Space.objects(community_id=community_id).order_by("name", "id"))
 
-    def add_space(self, space: Space) -> Space:
-        return space.save(force_insert=True)
-
-    def save_space(self, space: Space) -> None:
-        space.save()
-
     def ledgers(self, space_id: str, start: datetime, end: datetime) -> Ledgers:
         """The claims of a space's weeks that [start, end) touches, with the version each was read at."""
         weeks = utc_weeks(start, end)
@@ -76,8 +70,8 @@ class SpacesRepository(Repository):
         """Add the booking's claim to every week its blocked time touches, each only if that week is unchanged
         since `ledgers` was read. `guard` names further weeks whose claims decided the booking (the household
         quota's guard weeks, see `domain.HouseholdQuota`): each must be unchanged too, and is marked changed, so
-        that another booking that decided on them at the same moment reads again. All or nothing: if one week changed meanwhile, the
-        claims already added are taken back and the caller reads again."""
+        that another booking that decided on them at the same moment reads again. All or nothing: if one week
+        changed meanwhile, the claims already added are taken back and the caller reads again."""
         claim = {"booking_id": booking_id, "start": start, "end": end, "member_id": member_id,
                  "household": household, "claimed_at": now}
         collection = WeekLedger._get_collection()
@@ -130,14 +124,13 @@ class SpacesRepository(Repository):
     def booking(self, community_id: str, booking_id: str) -> Booking | None:
         return self._one(Booking, {"_id": booking_id, "community_id": community_id})
 
-    def add_booking(self, booking: Booking) -> Booking:
-        """Insert a new booking. It is made of validated input and a stored space, so MongoEngine's `save`
-        (validation, signals, change tracking) would only add time to every booking."""
-        Booking._get_collection().insert_one(booking.to_mongo())
-        return booking
-
-    def save_booking(self, booking: Booking) -> Booking:
-        return booking.save()
+    def insert(self, document) -> None:
+        """A new booking is made of validated input and a stored space, so MongoEngine's `save` (validation,
+        signals, change tracking) would only add time to every booking: it is inserted as it is."""
+        if isinstance(document, Booking):
+            Booking._get_collection().insert_one(document.to_mongo())
+        else:
+            super().insert(document)
 
     def live_bookings_between(self, community_id: str, space_id: str, start: datetime, end: datetime) -> list[Booking]:
         return list(Booking.objects(community_id=community_id, space_id=space_id, status__in=LIVE,
@@ -180,9 +173,6 @@ class SpacesRepository(Repository):
             set__reminder_published_at=now, push__outbox=event, min__outbox_since=now) == 1
 
     # -- calendar feeds -------------------------------------------------------------------------------------------
-    def replace_feed_link(self, member_id: str, community_id: str, token_hash: str, now: datetime) -> None:
-        FeedLink(id=member_id, community_id=community_id, token_hash=token_hash, created_at=now).save()
-
     def feed_link(self, token_hash: str) -> FeedLink | None:
         return FeedLink.objects(token_hash=token_hash).first()
 

@@ -25,23 +25,23 @@ class SpacesService(PlatformService):
     @rpc
     def create_space(self, actor, body, idempotency_key=None):
         return run_once(self.db, scope=f"space:{actor['member_id']}", key=idempotency_key, request=body,
-                        command=lambda: commands.create_space(self.db, actor, body, utcnow()))
+                        command=lambda: commands.create_space(self.unit_of_work(), actor, body, utcnow()))
 
     @rpc
     def list_spaces(self, actor):
-        return commands.list_spaces(self.db, actor)
+        return commands.list_spaces(self.unit_of_work(), actor)
 
     @rpc
     def get_space(self, actor, space_id):
-        return commands.get_space(self.db, actor, space_id)
+        return commands.get_space(self.unit_of_work(), actor, space_id)
 
     @rpc
     def change_space(self, actor, space_id, body):
-        return commands.change_space(self.db, actor, space_id, body, utcnow())
+        return commands.change_space(self.unit_of_work(), actor, space_id, body, utcnow())
 
     @rpc
     def availability(self, actor, space_id, query):
-        return commands.availability(self.db, actor, space_id, query)
+        return commands.availability(self.unit_of_work(), actor, space_id, query)
 
     # -- bookings ---------------------------------------------------------------------------------------------
     @rpc
@@ -49,61 +49,61 @@ class SpacesService(PlatformService):
         scope = f"booking:{actor['member_id']}"
         request_key = f"{scope}:{idempotency_key}" if idempotency_key else None
         return run_once(self.db, scope=scope, key=idempotency_key, request=body,
-                        command=lambda: commands.book(self.db, self.outbox, actor, body, utcnow(),
+                        command=lambda: commands.book(self.unit_of_work(), actor, body, utcnow(),
                                                       request_key=request_key))
 
     @rpc
     def list_bookings(self, actor, query):
-        return commands.list_bookings(self.db, actor, query)
+        return commands.list_bookings(self.unit_of_work(), actor, query)
 
     @rpc
     def get_booking(self, actor, booking_id):
-        return commands.get_booking(self.db, actor, booking_id)
+        return commands.get_booking(self.unit_of_work(), actor, booking_id)
 
     @rpc
     def cancel_booking(self, actor, booking_id, whole_series=False):
-        commands.cancel(self.db, self.outbox, actor, booking_id, whole_series=whole_series, now=utcnow())
+        commands.cancel(self.unit_of_work(), actor, booking_id, whole_series=whole_series, now=utcnow())
 
     @rpc
     def approve_booking(self, actor, booking_id):
-        return commands.approve(self.db, self.outbox, actor, booking_id, utcnow())
+        return commands.approve(self.unit_of_work(), actor, booking_id, utcnow())
 
     @rpc
     def reject_booking(self, actor, booking_id):
-        return commands.reject(self.db, self.outbox, actor, booking_id, utcnow())
+        return commands.reject(self.unit_of_work(), actor, booking_id, utcnow())
 
     # -- calendars ------------------------------------------------------------------------------------------
     @rpc
     def space_calendar(self, actor, space_id):
-        return commands.space_calendar(self.db, actor, space_id, utcnow())
+        return commands.space_calendar(self.unit_of_work(), actor, space_id, utcnow())
 
     @rpc
     def new_feed_link(self, actor):
-        return commands.new_feed_link(self.db, actor, utcnow())
+        return commands.new_feed_link(self.unit_of_work(), actor, utcnow())
 
     @rpc
     def member_calendar(self, token):
-        return commands.member_calendar(self.db, token, utcnow())
+        return commands.member_calendar(self.unit_of_work(), token, utcnow())
 
     # -- privacy ----------------------------------------------------------------------------------------------
     @rpc
     def export_member(self, actor):
-        return commands.export(self.db, actor)
+        return commands.export(self.unit_of_work(), actor)
 
     @on_event("members", "member.deactivated")
     def member_deactivated(self, event):
-        commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=False, now=utcnow())
+        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=False, now=utcnow())
 
     @on_event("members", "member.erased")
     def member_erased(self, event):
-        commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=True, now=utcnow())
+        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=True, now=utcnow())
 
     # -- timers ---------------------------------------------------------------------------------------------
     @timer(interval=30)
     def publish_reminders(self):
         lead = timedelta(hours=float(self.config["REMINDER_HOURS_BEFORE"]))
-        return commands.publish_reminders(self.db, self.outbox, lead=lead, now=utcnow())
+        return commands.publish_reminders(self.unit_of_work(), lead=lead, now=utcnow())
 
     @timer(interval=300)
     def tidy(self):
-        commands.tidy(self.db, utcnow())
+        commands.tidy(self.unit_of_work(), utcnow())

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.common.errors import RuleBroken
+from services.common.unit_of_work import UnitOfWork
 from services.spaces import commands
 from services.spaces.models import Booking
 from services.spaces.repository import SpacesRepository
@@ -24,6 +25,11 @@ class Outbox:
     def send_after_reply(self, *documents):
         for document in documents:
             document.outbox = []
+
+
+def work(repo) -> UnitOfWork:
+    """A request's unit of work on the shared store: each booking below is a request of its own."""
+    return UnitOfWork(repo, Outbox())
 
 
 @pytest.fixture
@@ -42,7 +48,7 @@ def resident(number: int) -> dict:
 
 def room(repo) -> str:
     organiser = {**resident(0), "role": "organiser"}
-    return commands.create_space(repo, organiser, {
+    return commands.create_space(work(repo), organiser, {
         "name": "Gästewohnung", "capacity": 4,
         "rules": {"open_from": "00:00", "open_until": "00:00", "slot_minutes": 30, "min_duration_minutes": 30,
                   "max_duration_minutes": 120, "max_days_ahead": 60, "household_quota_minutes_per_week": QUOTA}},
@@ -65,12 +71,12 @@ def test_a_booking_made_while_another_is_claiming_is_counted(repo, monkeypatch, 
     def claim_after_the_other_booking(*args, **kwargs):
         if not interleaved:  # the first booking has read the ledgers; now the second one is made in full
             interleaved["started"] = True
-            interleaved["booking"] = commands.book(repo, Outbox(), resident(2), request(space_id, second), NOW)
+            interleaved["booking"] = commands.book(work(repo), resident(2), request(space_id, second), NOW)
         return claim(*args, **kwargs)
 
     monkeypatch.setattr(repo, "claim", claim_after_the_other_booking)
     with pytest.raises(RuleBroken) as refused:
-        commands.book(repo, Outbox(), resident(1), request(space_id, first), NOW)
+        commands.book(work(repo), resident(1), request(space_id, first), NOW)
 
     assert refused.value.extra["rule"] == "household_quota"
     assert interleaved["booking"]["status"] == "confirmed"
@@ -79,6 +85,6 @@ def test_a_booking_made_while_another_is_claiming_is_counted(repo, monkeypatch, 
 
 def test_bookings_of_the_household_in_different_weeks_both_fit(repo):
     space_id = room(repo)
-    commands.book(repo, Outbox(), resident(1), request(space_id, berlin(2026, 6, 8, 0, 30)), NOW)
-    commands.book(repo, Outbox(), resident(2), request(space_id, berlin(2026, 6, 7, 22)), NOW)  # Sunday: last week
+    commands.book(work(repo), resident(1), request(space_id, berlin(2026, 6, 8, 0, 30)), NOW)
+    commands.book(work(repo), resident(2), request(space_id, berlin(2026, 6, 7, 22)), NOW)  # Sunday: last week
     assert Booking.objects(status="confirmed").count() == 2
