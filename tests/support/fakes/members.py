@@ -1,0 +1,97 @@
+"""The members repository in memory: communities, members, invitations and failed logins."""
+from datetime import datetime
+
+from services.common.errors import Conflict
+from services.members.models import Community, Invitation, LoginFailure, Member
+from tests.support.fakes import FakeRepository, page
+
+
+class FakeMembersRepository(FakeRepository):
+    # -- written as the real repository writes them: a community's name and an email are taken once --------
+    def insert(self, document) -> None:
+        self._refuse_taken(document)
+        super().insert(document)
+
+    def update(self, document) -> None:
+        self._refuse_taken(document)
+        super().update(document)
+
+    def _refuse_taken(self, document) -> None:
+        if isinstance(document, Community) and any(c.name_key == document.name_key and c.id != document.id
+                                                   for c in self.all(Community)):
+            raise Conflict("A community with this name exists already.")
+        if isinstance(document, Member) and any(m.email == document.email and m.id != document.id
+                                                for m in self.all(Member)):
+            raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
+
+    # -- communities --------------------------------------------------------------------------------------
+    def community(self, community_id: str) -> Community | None:
+        return self.stored(Community, community_id)
+
+    def community_named(self, name_key: str) -> Community | None:
+        return next((c for c in self.all(Community) if c.name_key == name_key), None)
+
+    def has_members(self, community_id: str) -> bool:
+        return any(m.community_id == community_id for m in self.all(Member))
+
+    def community_timezone(self, community_id: str) -> str | None:
+        community = self.community(community_id)
+        return community.timezone if community else None
+
+    # -- members ----------------------------------------------------------------------------------------------
+    def member(self, community_id: str, member_id: str) -> Member | None:
+        member = self.stored(Member, member_id)
+        return member if member is not None and member.community_id == community_id else None
+
+    def authentication_facts(self, member_id: str) -> dict | None:
+        member = self.stored(Member, member_id)
+        return None if member is None else member.to_mongo().to_dict()
+
+    def member_by_email(self, email: str) -> Member | None:
+        return next((m for m in self.all(Member) if m.email == email), None)
+
+    def active_organisers(self, community_id: str) -> int:
+        return sum(m.community_id == community_id and m.role == "organiser" and m.active for m in self.all(Member))
+
+    def directory(self, community_id: str, *, limit: int, cursor: str | None) -> tuple[list[Member], str | None]:
+        found = [m for m in self.all(Member) if m.community_id == community_id and not m.erased]
+        return page(found, field="name_key", kind=str, limit=limit, cursor=cursor)
+
+    # -- invitations ------------------------------------------------------------------------------------------
+    def invitation_by_code_hash(self, code_hash: str) -> Invitation | None:
+        return next((i for i in self.all(Invitation) if i.code_hash == code_hash), None)
+
+    def claim_invitation(self, invitation_id: str, member_id: str, now: datetime) -> bool:
+        invitation = self.stored(Invitation, invitation_id)
+        if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+            return False
+        invitation.used_at, invitation.used_by = now, member_id
+        self.update(invitation)
+        return True
+
+    def release_invitation(self, invitation_id: str, member_id: str) -> None:
+        invitation = self.stored(Invitation, invitation_id)
+        if invitation is not None and invitation.used_by == member_id:
+            invitation.used_at = invitation.used_by = None
+            self.update(invitation)
+
+    def invitations_created_by(self, community_id: str, member_id: str) -> list[Invitation]:
+        return [i for i in self.all(Invitation) if i.community_id == community_id and i.created_by == member_id]
+
+    def forget_invitations_of(self, community_id: str, member_id: str, email: str) -> None:
+        for invitation in self.all(Invitation):
+            if invitation.community_id == community_id and invitation.created_by == member_id:
+                invitation.created_by = "erased"
+                self.update(invitation)
+            if invitation.community_id == community_id and invitation.email == email:
+                invitation.email = "erased@invalid"
+                self.update(invitation)
+
+    # -- failed logins ----------------------------------------------------------------------------------------
+    def failures_since(self, key: str, since: datetime) -> int:
+        return sum(failure.key == key and failure.at >= since for failure in self.all(LoginFailure))
+
+    def clear_failures(self, key: str) -> None:
+        for failure in self.all(LoginFailure):
+            if failure.key == key:
+                self.forget(LoginFailure, failure.pk)
