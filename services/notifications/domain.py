@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from services.contracts.events import current_name
+
 DEFAULT_QUIET_FROM = time(21, 0)
 DEFAULT_QUIET_UNTIL = time(8, 0)
 DIGEST_HOUR = time(8, 0)
@@ -48,7 +50,7 @@ class Planned:
 def plan(event: dict, *, organisers: list[str]) -> list[Planned]:
     """The notifications an event causes. Unknown event types cause none (consumers ignore what they do not
     know); fields a payload lacks are simply left out of the facts."""
-    kind = event.get("type", "")
+    kind = current_name(event.get("type", ""))
     payload = event.get("payload") or {}
     planner = PLANNERS.get(kind)
     return planner(payload, organisers) if planner else []
@@ -137,7 +139,7 @@ PLANNERS = {
     "booking.approved": _to_booker("booking_approved"),
     "booking.rejected": _to_booker("booking_rejected"),
     "booking.cancelled": _booking_cancelled,
-    "booking.reminder_due": _to_booker("booking_reminder"),
+    "booking.reminder_came_due": _to_booker("booking_reminder"),
     "help.requested": _help_requested,
     "help.offered": _help_offered,
     "help.accepted": _to_helper("help_offer_accepted"),

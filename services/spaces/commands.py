@@ -336,7 +336,7 @@ def publish_reminders(uow, *, lead: timedelta, now) -> int:
     event decides who publishes."""
     published = 0
     for booking in uow.repository.due_for_reminder(now, lead):
-        event = events.booking_event("booking.reminder_due", booking, now)
+        event = events.booking_event("booking.reminder_came_due", booking, now)
         if uow.repository.mark_reminder(booking, event, now):
             booking.outbox = [event]
             uow.publish_after_reply(booking)

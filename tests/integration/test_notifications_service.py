@@ -125,7 +125,7 @@ def test_every_event_type_reaches_its_recipients_once(notifications, service_con
              ("spaces", "booking.approved", "booking_approved", BOOKING),
              ("spaces", "booking.rejected", "booking_rejected", BOOKING),
              ("spaces", "booking.cancelled", "booking_cancelled", {**BOOKING, "cancelled_by": "olga"}),
-             ("spaces", "booking.reminder_due", "booking_reminder_due", BOOKING),
+             ("spaces", "booking.reminder_came_due", "booking_reminder_came_due", BOOKING),
              ("help", "help.requested", "help_requested", {**help_facts, "audience": ["bora", "olga"]}),
              ("help", "help.offered", "help_offered", help_facts),
              ("help", "help.accepted", "help_accepted", help_facts),
@@ -147,6 +147,14 @@ def test_every_event_type_reaches_its_recipients_once(notifications, service_con
         ("ayse", "help_expired"): 1, ("ayse", "help_reopened"): 1}
     for person in (AYSE, BORA, OLGA):  # every text renders in its reader's language
         assert all(item["title"] for item in hook(notifications, "inbox", person, {})["items"])
+
+
+def test_a_reminder_published_under_its_old_name_still_reaches_the_booker(notifications, service_config):
+    """`booking.reminder_due` was renamed `booking.reminder_came_due`: for one version, what a spaces service of
+    before left queued or in its outbox still reminds the booker."""
+    join(notifications, service_config, AYSE, "ayse@example.org")
+    deliver(notifications, service_config, "spaces", "booking.reminder_due", "booking_reminder_due", BOOKING)
+    assert [entry.kind for entry in Notification.objects(member_id="ayse", kind__ne="welcome")] == ["booking_reminder"]
 
 
 def test_an_email_reaches_a_real_smtp_server_in_the_recipients_language(notifications, service_config,

@@ -44,8 +44,8 @@ class BookingRecorder:
     def cancelled(self, event):
         self.heard.append(event)
 
-    @event_handler("spaces", "booking.reminder_due")
-    def reminder_due(self, event):
+    @event_handler("spaces", "booking.reminder_came_due")
+    def reminder_came_due(self, event):
         self.heard.append(event)
 
 
@@ -274,12 +274,12 @@ def test_a_reminder_is_published_once_even_with_two_instances(container_factory,
     second = container_factory(SpacesService, {**service_config, "REMINDER_HOURS_BEFORE": 24 * 4})
     second.start()
     published = []
-    with entrypoint_waiter(recorder, "reminder_due"):
+    with entrypoint_waiter(recorder, "reminder_came_due"):
         for _ in range(2):  # both instances at the same moment, twice (one hook per container at a time)
             runs = [eventlet.spawn(run_reminders, container) for container in (spaces, second)]
             published += [run.wait() for run in runs]
     assert sum(published) == 1
-    reminders = [e for e in BookingRecorder.heard if e["type"] == "booking.reminder_due"]
+    reminders = [e for e in BookingRecorder.heard if e["type"] == "booking.reminder_came_due"]
     assert [e["payload"]["booking_id"] for e in reminders] == [booking["id"]]
 
 

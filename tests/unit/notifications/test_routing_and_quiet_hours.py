@@ -37,7 +37,8 @@ class TestRouting:
 
     @pytest.mark.parametrize("type_, kind", [("booking.approved", "booking_approved"),
                                              ("booking.rejected", "booking_rejected"),
-                                             ("booking.reminder_due", "booking_reminder")])
+                                             ("booking.reminder_came_due", "booking_reminder"),
+                                             ("booking.reminder_due", "booking_reminder")])  # the old name
     def test_decisions_and_reminders_go_to_the_booker(self, type_, kind):
         assert kinds(domain.plan(event(type_, **BOOKING), organisers=[])) == [("ayse", kind)]
 

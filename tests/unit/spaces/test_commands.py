@@ -168,7 +168,7 @@ def test_a_reminder_is_published_once_before_the_booking(uow):
     done(uow, commands.book, AYSE, booking(space_id, NOW + timedelta(hours=5)), NOW)
     assert commands.publish_reminders(uow, lead=timedelta(hours=24), now=NOW) == 1
     assert commands.publish_reminders(fresh(uow), lead=timedelta(hours=24), now=NOW) == 0
-    assert uow.events() == ["booking.reminder_due"]
+    assert uow.events() == ["booking.reminder_came_due"]
 
 
 def test_a_member_who_leaves_loses_their_future_bookings_and_their_traces(uow):
