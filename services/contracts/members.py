@@ -99,6 +99,8 @@ class MemberLookupSchema(DirectoryEntrySchema):
 
     community_id = fields.String()
     email = fields.String()
+    phone = fields.String(allow_none=True, metadata={
+        "description": "Only where the member chose to share it; organisers see it always (null: none given)."})
     preferred_language = fields.String()
     share_phone = fields.Boolean()
     active = fields.Boolean()

@@ -81,8 +81,11 @@ class NoticeRequestSchema(StrictSchema):
     language = fields.String(validate=validate.OneOf(PAGE_LANGUAGES), load_default="de",
                              metadata={"description": "The language the organiser wrote in."})
     audience = AudienceField(required=True, metadata={"oneOf": [
-        {"type": "string", "enum": ["all"]}, {"type": "object", "properties": {"household": {"type": "string"}}},
-        {"type": "object", "properties": {"language": {"type": "string"}}}]})
+        {"type": "string", "enum": ["all"]},
+        {"type": "object", "properties": {"household": {"type": "string", "minLength": 1, "maxLength": 80}},
+         "required": ["household"], "additionalProperties": False},
+        {"type": "object", "properties": {"language": {"type": "string", "pattern": LANGUAGE_CODE.regex.pattern}},
+         "required": ["language"], "additionalProperties": False}]})
     translations = fields.Dict(keys=fields.String(validate=validate.OneOf(PAGE_LANGUAGES)),
                                values=fields.Nested(TranslationSchema), load_default=dict)
     urgent = fields.Boolean(load_default=False)

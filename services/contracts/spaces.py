@@ -103,6 +103,14 @@ class BookingRequestSchema(StrictSchema):
             raise ValidationError("The end must be later than the start.", field_name="end")
 
 
+class ClashSchema(StrictSchema):
+    """A booking that holds (part of) the time asked for."""
+
+    id = fields.String(required=True)
+    start = timestamp(required=True)
+    end = timestamp(required=True)
+
+
 class OccurrenceSchema(StrictSchema):
     start = timestamp(required=True)
     end = timestamp(required=True)
@@ -110,7 +118,7 @@ class OccurrenceSchema(StrictSchema):
     booking_id = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     rule = fields.String(allow_none=True)
-    conflicts = fields.List(fields.Nested(IntervalSchema))
+    conflicts = fields.List(fields.Nested(ClashSchema))
 
 
 class BookingSchema(StrictSchema):
