@@ -1,7 +1,7 @@
 """Input validation and output shapes of the members service (the gateway documents its API with them)."""
 from marshmallow import fields, validate
 
-from services.contracts.schema import StrictSchema, text, timestamp
+from services.contracts.schema import Flag, StrictSchema, text, timestamp
 from services.contracts.vocabulary import LANGUAGE_CODE, PAGE_LANGUAGES
 
 ROLES = ("resident", "organiser")
@@ -47,7 +47,7 @@ class RegistrationSchema(StrictSchema):
                             load_default=list)
     household = household
     phone = phone
-    share_phone = fields.Boolean(load_default=False)
+    share_phone = Flag(load_default=False)
 
 
 class ProfileChangeSchema(StrictSchema):
@@ -56,7 +56,7 @@ class ProfileChangeSchema(StrictSchema):
     languages = languages
     household = household
     phone = phone
-    share_phone = fields.Boolean()
+    share_phone = Flag()
     role = fields.String(validate=validate.OneOf(ROLES),
                          metadata={"description": "Only lowering one's own role is allowed."})
     password = text(1024, min_length=10)
@@ -66,7 +66,7 @@ class ProfileChangeSchema(StrictSchema):
 class MemberChangeSchema(StrictSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     household = household
-    active = fields.Boolean()
+    active = Flag()
 
 
 class MemberSchema(StrictSchema):

@@ -1,13 +1,13 @@
 """Input validation and output shapes of the notifications service."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.contracts.schema import PageQuerySchema, StrictSchema, text, time_of_day, timestamp
+from services.contracts.schema import Flag, PageQuerySchema, StrictSchema, text, time_of_day, timestamp
 from services.contracts.vocabulary import HELP_CATEGORIES as CATEGORIES, LANGUAGE_CODE, PAGE_LANGUAGES
 
 
 class ChannelsSchema(StrictSchema):
-    in_app = fields.Boolean(validate=validate.Equal(True, error="The inbox is always on."), load_default=True)
-    email = fields.Boolean(load_default=False)
+    in_app = Flag(validate=validate.Equal(True, error="The inbox is always on."), load_default=True)
+    email = Flag(load_default=False)
 
 
 class QuietHoursSchema(StrictSchema):
@@ -88,7 +88,7 @@ class NoticeRequestSchema(StrictSchema):
          "required": ["language"], "additionalProperties": False}]})
     translations = fields.Dict(keys=fields.String(validate=validate.OneOf(PAGE_LANGUAGES)),
                                values=fields.Nested(TranslationSchema), load_default=dict)
-    urgent = fields.Boolean(load_default=False)
+    urgent = Flag(load_default=False)
 
 
 class NoticeSchema(StrictSchema):

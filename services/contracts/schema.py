@@ -5,7 +5,8 @@ from services.contracts.vocabulary import (
     FIRST_YEAR, LANGUAGE_CODE, LAST_YEAR, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, TIME_OF_DAY_PATTERN,
 )
 
-__all__ = ["StrictSchema", "text", "moment", "day", "timestamp", "time_of_day", "PageQuerySchema"]
+__all__ = ["StrictSchema", "Flag", "whole_number", "text", "moment", "day", "timestamp", "time_of_day",
+           "PageQuerySchema"]
 
 
 class StrictSchema(Schema):
@@ -13,6 +14,21 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class Flag(fields.Boolean):
+    """`true` or `false` in a JSON body, nothing else: marshmallow's Boolean also takes 1, "yes" or "on", which
+    the documented type refuses. (A query string's flags are text, and stay `fields.Boolean`.)"""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is not True and value is not False:
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def whole_number(**kwargs):
+    """An integer in a JSON body: not "5" nor 5.5. (A query string's numbers are text: `fields.Integer`.)"""
+    return fields.Integer(strict=True, **kwargs)
 
 
 def text(max_length: int, *, required: bool = False, min_length: int = 0, **kwargs):

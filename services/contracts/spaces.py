@@ -1,7 +1,7 @@
 """Input validation and output shapes of the spaces service (the gateway documents its API with them)."""
 from marshmallow import fields, validate, validates_schema, ValidationError
 
-from services.contracts.schema import PageQuerySchema, StrictSchema, day, moment, text, timestamp
+from services.contracts.schema import Flag, PageQuerySchema, StrictSchema, day, moment, text, timestamp, whole_number
 from services.contracts.vocabulary import TIME_OF_DAY_PATTERN
 
 HHMM = validate.Regexp(TIME_OF_DAY_PATTERN, error="Use a time of day like 08:00 or 22:30.")
@@ -18,29 +18,28 @@ class RulesSchema(StrictSchema):
     open_from = fields.String(validate=HHMM, metadata={"example": "08:00"})
     open_until = fields.String(validate=HHMM_OR_MIDNIGHT,
                                metadata={"example": "22:00", "description": "24:00 is midnight"})
-    slot_minutes = fields.Integer(validate=validate.Range(min=1, max=1440))
-    min_duration_minutes = fields.Integer(validate=validate.Range(min=1, max=60 * 24 * 60))
-    max_duration_minutes = fields.Integer(validate=validate.Range(min=1, max=60 * 24 * 60))
-    max_days_ahead = fields.Integer(validate=validate.Range(min=0, max=730))
-    household_quota_minutes_per_week = fields.Integer(allow_none=True,
-                                                      validate=validate.Range(min=0, max=7 * 24 * 60))
-    requires_approval = fields.Boolean()
-    buffer_minutes = fields.Integer(validate=validate.Range(min=0, max=1440))
+    slot_minutes = whole_number(validate=validate.Range(min=1, max=1440))
+    min_duration_minutes = whole_number(validate=validate.Range(min=1, max=60 * 24 * 60))
+    max_duration_minutes = whole_number(validate=validate.Range(min=1, max=60 * 24 * 60))
+    max_days_ahead = whole_number(validate=validate.Range(min=0, max=730))
+    household_quota_minutes_per_week = whole_number(allow_none=True, validate=validate.Range(min=0, max=7 * 24 * 60))
+    requires_approval = Flag()
+    buffer_minutes = whole_number(validate=validate.Range(min=0, max=1440))
 
 
 class SpaceRequestSchema(StrictSchema):
     name = text(80, required=True, min_length=1)
     description = text(2000, load_default="")
-    capacity = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    capacity = whole_number(required=True, validate=validate.Range(min=1, max=1000))
     rules = fields.Nested(RulesSchema, load_default=dict)
 
 
 class SpaceChangeSchema(StrictSchema):
     name = text(80, min_length=1)
     description = text(2000)
-    capacity = fields.Integer(validate=validate.Range(min=1, max=1000))
+    capacity = whole_number(validate=validate.Range(min=1, max=1000))
     rules = fields.Nested(RulesSchema)
-    active = fields.Boolean()
+    active = Flag()
 
 
 class RulesOutSchema(StrictSchema):
@@ -93,7 +92,7 @@ class BookingRequestSchema(StrictSchema):
     start = moment(required=True, metadata={"example": "2026-12-24T18:00:00+01:00"})
     end = moment(required=True, metadata={"example": "2026-12-24T20:00:00+01:00"})
     purpose = text(200, load_default="")
-    repeat_weekly = fields.Integer(validate=validate.Range(min=1, max=52), metadata={
+    repeat_weekly = whole_number(validate=validate.Range(min=1, max=52), metadata={
         "description": "Book this many weekly occurrences (the first included); free dates are booked, the "
                        "others are reported per date."})
 
