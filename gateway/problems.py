@@ -11,11 +11,13 @@ from services.common.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
+MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPES = "/problems/"
 TITLES = {
     400: "Malformed request", 401: "Not logged in", 403: "Not allowed", 404: "Not found",
     405: "Method not allowed", 409: "Conflict", 410: "No longer available", 413: "Request too large",
-    415: "Unsupported media type", 422: "Invalid input", 429: "Too many attempts",
+    414: "Address too long", 415: "Unsupported media type", 422: "Invalid input", 429: "Too many attempts",
+    431: "Headers too large",
     500: "Internal error", 503: "Service unavailable",
 }
 
@@ -33,21 +35,26 @@ class ProblemSchema(Schema):
 RESERVED = ("type", "title", "status", "detail", "errors")
 
 
-def problem(status: int, detail: str = "", *, title: str | None = None, kind: str | None = None,
-            errors: dict | None = None, headers: dict | None = None, **extra):
-    body = {
+def document(status: int, detail: str = "", *, title: str | None = None, kind: str | None = None) -> dict:
+    """The standard members of a problem document."""
+    return {
         "type": PROBLEM_TYPES + (kind or _kind(status)),
         "title": title or TITLES.get(status, "Error"),
         "status": status,
         "detail": detail or title or TITLES.get(status, "Error"),
     }
+
+
+def problem(status: int, detail: str = "", *, title: str | None = None, kind: str | None = None,
+            errors: dict | None = None, headers: dict | None = None, **extra):
+    body = document(status, detail, title=title, kind=kind)
     if errors:
         body["errors"] = _flatten(errors)
     # Extension members never replace the standard ones (a service's `status` is not the HTTP status).
     body.update({key: value for key, value in extra.items() if value is not None and key not in RESERVED})
     response = jsonify(body)
     response.status_code = status
-    response.mimetype = "application/problem+json"
+    response.mimetype = MEDIA_TYPE
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

@@ -56,6 +56,21 @@ def test_an_unknown_address_is_a_404_problem(client):
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
 
 
+def test_a_request_that_gunicorn_refuses_itself_is_answered_with_a_problem_document():
+    import json
+    import socket
+
+    from gateway.gunicorn_conf import refuse_with_a_problem_document
+
+    ours, theirs = socket.socketpair()
+    refuse_with_a_problem_document(ours, 414, "URI Too Long", "Request Line is too large (8696 > 8190)")
+    ours.close()
+    head, _, body = theirs.recv(65536).decode().partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 414 URI Too Long") and "Content-Type: application/problem+json" in head
+    assert json.loads(body) == {"type": "/problems/address-too-long", "title": "Address too long", "status": 414,
+                                "detail": "Request Line is too large (8696 > 8190)"}
+
+
 def test_the_openapi_document_uses_problem_documents_for_errors(client):
     spec = client.get("/api/openapi.json").json
     assert "Problem" in spec["components"]["schemas"]
