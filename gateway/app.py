@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import metrics, problems
+from gateway import metrics, openapi, problems
 from gateway.actors import Actors
 from gateway.rpc import RpcClient
 from services.common.config import amqp_uri, env, env_bool, env_int
@@ -17,9 +17,11 @@ JSON_BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 class PlatformApi(Api):
-    """flask-smorest, answering with problem documents and documenting them."""
+    """flask-smorest, answering with problem documents; `gateway.openapi` documents them, status by status, so
+    there is no catch-all `default` response."""
 
-    ERROR_SCHEMA = problems.ProblemSchema
+    ERROR_SCHEMA = problems.ProblemSchema  # else flask-smorest adds an `Error` schema of its own to the document
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error):
         return problems.http_error(error)
@@ -64,8 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["health_rpc"] = RpcClient(app.config["AMQP_URI"], timeout=app.config["HEALTH_TIMEOUT"])
     app.extensions["actors"] = Actors(app.config["AMQP_URI"], listen=app.config["MEMBER_EVENTS"])
 
-    api = PlatformApi(app)
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    api = PlatformApi(app, spec_kwargs={"extra_plugins": [openapi.CompletedDocument(app)]})
     problems.register(app)
     metrics.register(app)
     app.before_request(require_json_bodies)

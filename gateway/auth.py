@@ -74,6 +74,7 @@ def member_required(view):
         current_actor()
         return view(*args, **kwargs)
 
+    wrapper.requires = "member"  # read by gateway.openapi: a bearer token, else 401
     return wrapper
 
 
@@ -84,4 +85,5 @@ def organiser_required(view):
             raise Forbidden("Only organisers may do this.")
         return view(*args, **kwargs)
 
+    wrapper.requires = "organiser"  # read by gateway.openapi: also 403 for residents
     return wrapper

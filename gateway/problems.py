@@ -3,11 +3,12 @@ turns errors (typed service errors, HTTP errors, validation errors, unavailable 
 import logging
 
 from flask import Flask, jsonify
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from gateway.rpc import ServiceUnavailable
 from services.common.errors import ServiceError
+from services.contracts.spaces import ClashSchema, OccurrenceSchema
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +24,28 @@ TITLES = {
 
 
 class ProblemSchema(Schema):
+    """RFC 9457 problem details as `problem()` writes them. Extension members name the facts of an error; a
+    client ignores those it does not know, so more may come."""
+
+    class Meta:
+        unknown = INCLUDE
+
     type = fields.String(required=True)
     title = fields.String(required=True)
     status = fields.Integer(required=True)
-    detail = fields.String()
-    errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "Field name → list of messages."})
     service = fields.String(metadata={"description": "With 503: the service that did not answer."})
+    checks = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "With /readyz's 503: what each service answered."})
+    conflicts = fields.List(fields.Nested(ClashSchema), metadata={"description": "With 409: the clashing bookings."})
+    rule = fields.String(metadata={"description": "With 422: the rule a booking breaks."})
+    limit = fields.Raw(metadata={"description": "With 422: the rule's limit (minutes, days, a time, ...)."})
+    occurrences = fields.List(fields.Nested(OccurrenceSchema), metadata={
+        "description": "With a weekly series that could not be booked at all: what happened to each date."})
+    current_status = fields.String(metadata={"description": "With 409: the state that does not allow it."})
+    offer_id = fields.String(metadata={"description": "With 409: the offer concerned."})
 
 
 RESERVED = ("type", "title", "status", "detail", "errors")

@@ -42,4 +42,3 @@ IDEMPOTENCY_PARAMETER = {
     "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200},
     "description": "Send the same key again to repeat a request safely: the first result is returned.",
 }
-BEARER = [{"bearerAuth": []}]

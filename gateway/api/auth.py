@@ -6,7 +6,6 @@ from marshmallow import Schema, fields
 
 from gateway.api import Blueprint, call
 from gateway.auth import issue_token
-from gateway.problems import ProblemSchema
 from services.common.clock import isoformat_z
 from services.contracts.members import LoginSchema, MemberSchema
 
@@ -22,8 +21,8 @@ class TokenSchema(Schema):
 @blp.route("/login", methods=["POST"])
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
-@blp.alt_response(401, schema=ProblemSchema, description="Wrong email or password")
-@blp.alt_response(429, schema=ProblemSchema, description="Too many failed attempts; see Retry-After")
+@blp.alt_response(401, description="Wrong email or password")
+@blp.alt_response(429, description="Too many failed attempts; see Retry-After")
 def login(credentials):
     """Log in with email and password; send the token as `Authorization: Bearer <token>`."""
     result = call("members", "login", credentials, request.remote_addr or "unknown")

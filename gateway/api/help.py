@@ -1,9 +1,8 @@
 """Neighbourhood help: ask, offer, accept, complete, cancel."""
 from flask import request
 
-from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
+from gateway.api import IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required
-from gateway.problems import ProblemSchema
 from services.contracts.help import (
     AcceptSchema, HelpRequestCreateSchema, HelpRequestListQuerySchema, HelpRequestListSchema, HelpRequestSchema,
     OfferCreateSchema, OfferSchema,
@@ -21,7 +20,7 @@ def body() -> dict:
 @member_required
 @blp.arguments(HelpRequestCreateSchema)
 @blp.response(201, HelpRequestSchema)
-@blp.doc(security=BEARER, parameters=[IDEMPOTENCY_PARAMETER])
+@blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
 def ask(_):
     """Ask the neighbours for help; those who want to hear of it are told."""
     return call("help", "create_request", current_actor(), body(), idempotency_key=idempotency_key())
@@ -31,7 +30,6 @@ def ask(_):
 @member_required
 @blp.arguments(HelpRequestListQuerySchema, location="query")
 @blp.response(200, HelpRequestListSchema)
-@blp.doc(security=BEARER)
 def list_requests(_):
     """Help requests of the community, newest first."""
     return call("help", "list_requests", current_actor(), request.args.to_dict())
@@ -40,7 +38,6 @@ def list_requests(_):
 @blp.route("/<request_id>", methods=["GET"])
 @member_required
 @blp.response(200, HelpRequestSchema)
-@blp.doc(security=BEARER)
 def get_request(request_id):
     """One help request, as the viewer may see it (contact details only between requester and helper)."""
     return call("help", "get_request", current_actor(), request_id)
@@ -48,11 +45,11 @@ def get_request(request_id):
 
 @blp.route("/<request_id>/offers", methods=["POST"])
 @member_required
-@blp.arguments(OfferCreateSchema)
+@blp.arguments(OfferCreateSchema, required=False)
 @blp.response(201, OfferSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="Offering help on one's own request")
-@blp.alt_response(409, schema=ProblemSchema, description="The request is no longer open, or already offered")
-@blp.doc(security=BEARER, parameters=[IDEMPOTENCY_PARAMETER])
+@blp.alt_response(403, description="Offering help on one's own request")
+@blp.alt_response(409, description="The request is no longer open, or already offered")
+@blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
 def offer(_, request_id):
     """Offer help."""
     return call("help", "offer", current_actor(), request_id, body(), idempotency_key=idempotency_key())
@@ -62,8 +59,9 @@ def offer(_, request_id):
 @member_required
 @blp.arguments(AcceptSchema)
 @blp.response(200, HelpRequestSchema)
-@blp.alt_response(409, schema=ProblemSchema, description="Not open any more (`current_status` says what it is)")
-@blp.doc(security=BEARER)
+@blp.alt_response(403, description="Only the requester accepts an offer")
+@blp.alt_response(404, description="No such help request, or no such offer on it")
+@blp.alt_response(409, description="Not open any more (`current_status` says what it is)")
 def accept(_, request_id):
     """Accept an offer: from now on the two see each other's phone and household."""
     return call("help", "accept", current_actor(), request_id, body())
@@ -72,8 +70,8 @@ def accept(_, request_id):
 @blp.route("/<request_id>/complete", methods=["POST"])
 @member_required
 @blp.response(200, HelpRequestSchema)
-@blp.alt_response(409, schema=ProblemSchema, description="Not accepted (`current_status` says what it is)")
-@blp.doc(security=BEARER)
+@blp.alt_response(403, description="Only the requester marks it as done")
+@blp.alt_response(409, description="Not accepted (`current_status` says what it is)")
 def complete(request_id):
     """Mark the help as done (the requester)."""
     return call("help", "complete", current_actor(), request_id)
@@ -82,8 +80,8 @@ def complete(request_id):
 @blp.route("/<request_id>/cancel", methods=["POST"])
 @member_required
 @blp.response(200, HelpRequestSchema)
-@blp.alt_response(409, schema=ProblemSchema, description="Already over (`current_status` says what it is)")
-@blp.doc(security=BEARER)
+@blp.alt_response(403, description="Only the requester or an organiser calls it off")
+@blp.alt_response(409, description="Already over (`current_status` says what it is)")
 def cancel(request_id):
     """Call the request off (the requester or an organiser)."""
     return call("help", "cancel", current_actor(), request_id)

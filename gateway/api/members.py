@@ -1,9 +1,8 @@
 """Members: invitations, registration, profiles, the directory, export and erasure."""
 from marshmallow import Schema, fields
 
-from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
+from gateway.api import IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required, organiser_required
-from gateway.problems import ProblemSchema
 from services.contracts.members import (
     DirectoryPageSchema, InvitationRequestSchema, InvitationSchema, MemberChangeSchema, MemberLookupSchema, MemberSchema,
     ProfileChangeSchema, RegistrationSchema,
@@ -29,8 +28,8 @@ class AcceptedSchema(Schema):
 @organiser_required
 @blp.arguments(InvitationRequestSchema)
 @blp.response(201, InvitationSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="Only organisers invite")
-@blp.doc(security=BEARER, parameters=[IDEMPOTENCY_PARAMETER])
+@blp.alt_response(403, description="Only organisers invite")
+@blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
 def invite(body):
     """Invite a new member: the code works once, for 14 days."""
     return call("members", "create_invitation", current_actor(), body, idempotency_key=idempotency_key())
@@ -39,9 +38,9 @@ def invite(body):
 @blp.route("/members", methods=["POST"])
 @blp.arguments(RegistrationSchema)
 @blp.response(201, MemberSchema)
-@blp.alt_response(404, schema=ProblemSchema, description="Unknown invitation code")
-@blp.alt_response(409, schema=ProblemSchema, description="Email already registered")
-@blp.alt_response(410, schema=ProblemSchema, description="Invitation used or expired")
+@blp.alt_response(404, description="Unknown invitation code")
+@blp.alt_response(409, description="Email already registered")
+@blp.alt_response(410, description="Invitation used or expired")
 @blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
 def register(body):
     """Join the community with an invitation code."""
@@ -52,7 +51,6 @@ def register(body):
 @member_required
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, DirectoryPageSchema)
-@blp.doc(security=BEARER)
 def directory(page):
     """The community's directory: phone numbers only where members share them."""
     return call("members", "directory", current_actor(), limit=page["limit"], cursor=page["cursor"])
@@ -61,7 +59,7 @@ def directory(page):
 @blp.route("/members/me", methods=["GET"])
 @member_required
 @blp.response(200, MemberSchema)
-@blp.doc(security=BEARER)
+@blp.alt_response(404, description="My profile is gone (erased a moment ago)")
 def get_me():
     """My own profile."""
     return call("members", "get_profile", current_actor())
@@ -69,9 +67,11 @@ def get_me():
 
 @blp.route("/members/me", methods=["PATCH"])
 @member_required
-@blp.arguments(ProfileChangeSchema)
+@blp.arguments(ProfileChangeSchema, required=False)
 @blp.response(200, MemberSchema)
-@blp.doc(security=BEARER)
+@blp.alt_response(403, description="Raising my own role, or a new password without the right current one")
+@blp.alt_response(404, description="My profile is gone (erased a moment ago)")
+@blp.alt_response(409, description="The community's last active organiser cannot give up the role")
 def change_me(changes):
     """Change my profile, languages, phone and its sharing, or my password."""
     return call("members", "change_profile", current_actor(), changes)
@@ -80,7 +80,8 @@ def change_me(changes):
 @blp.route("/members/me", methods=["DELETE"])
 @member_required
 @blp.response(202, AcceptedSchema)
-@blp.doc(security=BEARER)
+@blp.alt_response(404, description="My profile is gone (erased a moment ago)")
+@blp.alt_response(409, description="The community's last active organiser cannot leave")
 def erase_me():
     """Leave the platform: every service erases or anonymises my personal data."""
     call("members", "erase_member", current_actor())
@@ -90,7 +91,7 @@ def erase_me():
 @blp.route("/members/me/export", methods=["GET"])
 @member_required
 @blp.response(200, ExportSchema)
-@blp.doc(security=BEARER)
+@blp.alt_response(404, description="My profile is gone (erased a moment ago)")
 def export_me():
     """Everything the platform holds about me, as one JSON document."""
     actor = current_actor()
@@ -103,7 +104,6 @@ def export_me():
 @blp.route("/members/<member_id>", methods=["GET"])
 @member_required
 @blp.response(200, MemberLookupSchema)
-@blp.doc(security=BEARER)
 def get_member(member_id):
     """One member: the directory entry, or the full profile for organisers."""
     return call("members", "get_member", current_actor(), member_id)
@@ -111,9 +111,11 @@ def get_member(member_id):
 
 @blp.route("/members/<member_id>", methods=["PATCH"])
 @organiser_required
-@blp.arguments(MemberChangeSchema)
+@blp.arguments(MemberChangeSchema, required=False)
 @blp.response(200, MemberSchema)
-@blp.doc(security=BEARER)
+@blp.alt_response(403, description="Only organisers change members; nobody deactivates themselves")
+@blp.alt_response(409, description="The community must keep at least one active organiser")
+@blp.alt_response(410, description="The member has left and their data was erased")
 def change_member(changes, member_id):
     """Change a member's role or household, or deactivate them (`active: false`)."""
     return call("members", "change_member", current_actor(), member_id, changes)

@@ -1,7 +1,7 @@
 """Notifications and notices: my inbox, my preferences, organisers' notices, receipts, the printable board."""
 from flask import Response, render_template, request
 
-from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
+from gateway.api import IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required, organiser_required
 from services.contracts.notifications import (
     BoardQuerySchema, NoticeListSchema, NoticeRequestSchema, NoticeSchema, NotificationListQuerySchema,
@@ -15,7 +15,6 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="No
 @member_required
 @blp.arguments(NotificationListQuerySchema, location="query")
 @blp.response(200, NotificationListSchema)
-@blp.doc(security=BEARER)
 def inbox(_):
     """My inbox, newest first, in my language; `unread=true` for the unread only."""
     return call("notifications", "inbox", current_actor(), request.args.to_dict())
@@ -24,7 +23,6 @@ def inbox(_):
 @blp.route("/notifications/<notification_id>/read", methods=["POST"])
 @member_required
 @blp.response(204)
-@blp.doc(security=BEARER)
 def mark_read(notification_id):
     """Mark a notification as read."""
     call("notifications", "mark_read", current_actor(), notification_id)
@@ -33,7 +31,6 @@ def mark_read(notification_id):
 @blp.route("/members/me/preferences", methods=["GET"])
 @member_required
 @blp.response(200, PreferencesSchema)
-@blp.doc(security=BEARER)
 def get_preferences():
     """How I want to be told: email or not, quiet hours, daily digest, which help requests I hear of."""
     return call("notifications", "get_preferences", current_actor())
@@ -43,7 +40,6 @@ def get_preferences():
 @member_required
 @blp.arguments(PreferencesSchema)
 @blp.response(200, PreferencesSchema)
-@blp.doc(security=BEARER)
 def set_preferences(_):
     """Change how I want to be told."""
     return call("notifications", "set_preferences", current_actor(), request.get_json())
@@ -53,7 +49,7 @@ def set_preferences(_):
 @organiser_required
 @blp.arguments(NoticeRequestSchema)
 @blp.response(201, NoticeSchema)
-@blp.doc(security=BEARER, parameters=[IDEMPOTENCY_PARAMETER])
+@blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
 def publish_notice(_):
     """Publish a notice to everyone, a household, or the speakers of a language, with translations."""
     return call("notifications", "publish_notice", current_actor(), request.get_json(),
@@ -64,7 +60,6 @@ def publish_notice(_):
 @member_required
 @blp.arguments(NotificationListQuerySchema, location="query")
 @blp.response(200, NoticeListSchema)
-@blp.doc(security=BEARER)
 def my_notices(_):
     """Notices addressed to me, newest first, in my language where the organiser wrote it."""
     return call("notifications", "my_notices", current_actor(), request.args.to_dict())
@@ -73,7 +68,6 @@ def my_notices(_):
 @blp.route("/notices/<notice_id>/receipts", methods=["GET"])
 @organiser_required
 @blp.response(200, ReceiptsSchema)
-@blp.doc(security=BEARER)
 def receipts(notice_id):
     """Who has read a notice, and who not yet (with the phone numbers they share, for a call round)."""
     return call("notifications", "receipts", current_actor(), notice_id)
@@ -82,8 +76,8 @@ def receipts(notice_id):
 @blp.route("/notices/board.html", methods=["GET"])
 @member_required
 @blp.arguments(BoardQuerySchema, location="query")
-@blp.doc(security=BEARER, responses={"200": {"description": "A printable large-print page (A4)",
-                                             "content": {"text/html": {"schema": {"type": "string"}}}}})
+@blp.doc(responses={"200": {"description": "A printable large-print page (A4)",
+                            "content": {"text/html": {"schema": {"type": "string"}}}}})
 def board(_):
     """The printable large-print notice board of a week (`week=2026-W52`, this week by default)."""
     data = call("notifications", "board", current_actor(), request.args.to_dict())

@@ -33,7 +33,7 @@ def healthz():
 
 @blp.route("/readyz")
 @blp.response(200, ReadinessSchema)
-@blp.alt_response(503, schema=problems.ProblemSchema, description="The broker or a service does not answer")
+@blp.alt_response(503, description="The broker or a service does not answer")
 def readyz():
     """Ready only when the broker and every service answer."""
     client = current_app.extensions["health_rpc"]
