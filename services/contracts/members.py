@@ -2,11 +2,11 @@
 from marshmallow import fields, validate
 
 from services.contracts.schema import Flag, StrictSchema, text, timestamp
-from services.contracts.vocabulary import LANGUAGE_CODE, PAGE_LANGUAGES
+from services.contracts.vocabulary import LANGUAGE_CODE, PAGE_LANGUAGES, Pattern
 
 ROLES = ("resident", "organiser")
 
-PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()/.-]{2,29}$", error="Use digits, spaces and + ( ) / - only.")
+PHONE = Pattern(r"^\+?[0-9][0-9 ()/.-]{2,29}$", error="Use digits, spaces and + ( ) / - only.")
 email = fields.Email(required=True, validate=validate.Length(max=254))
 password = text(1024, required=True, min_length=1)
 new_password = text(1024, required=True, min_length=10,

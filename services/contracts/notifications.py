@@ -2,7 +2,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.contracts.schema import Flag, PageQuerySchema, StrictSchema, text, time_of_day, timestamp
-from services.contracts.vocabulary import HELP_CATEGORIES as CATEGORIES, LANGUAGE_CODE, PAGE_LANGUAGES
+from services.contracts.vocabulary import HELP_CATEGORIES as CATEGORIES, LANGUAGE_CODE, PAGE_LANGUAGES, Pattern
 
 
 class ChannelsSchema(StrictSchema):
@@ -122,5 +122,5 @@ class ReceiptsSchema(StrictSchema):
 
 
 class BoardQuerySchema(StrictSchema):
-    week = fields.String(validate=validate.Regexp(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$",
+    week = fields.String(validate=Pattern(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$",
                                                    error="Use a week like 2026-W52."), load_default=None)

@@ -2,7 +2,7 @@
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from services.contracts.vocabulary import (
-    FIRST_YEAR, LANGUAGE_CODE, LAST_YEAR, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, TIME_OF_DAY_PATTERN,
+    FIRST_YEAR, LANGUAGE_CODE, LAST_YEAR, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, TIME_OF_DAY_PATTERN, Pattern,
 )
 
 __all__ = ["StrictSchema", "Flag", "whole_number", "text", "moment", "day", "timestamp", "time_of_day",
@@ -37,7 +37,7 @@ def text(max_length: int, *, required: bool = False, min_length: int = 0, **kwar
 
 def time_of_day(example: str, **kwargs):
     """A time of day, HH:MM."""
-    return fields.String(validate=validate.Regexp(TIME_OF_DAY_PATTERN, error=f"Use a time of day like {example}."),
+    return fields.String(validate=Pattern(TIME_OF_DAY_PATTERN, error=f"Use a time of day like {example}."),
                          **kwargs)
 
 

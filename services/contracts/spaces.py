@@ -2,10 +2,10 @@
 from marshmallow import fields, validate, validates_schema, ValidationError
 
 from services.contracts.schema import Flag, PageQuerySchema, StrictSchema, day, moment, text, timestamp, whole_number
-from services.contracts.vocabulary import TIME_OF_DAY_PATTERN
+from services.contracts.vocabulary import TIME_OF_DAY_PATTERN, Pattern
 
-HHMM = validate.Regexp(TIME_OF_DAY_PATTERN, error="Use a time of day like 08:00 or 22:30.")
-HHMM_OR_MIDNIGHT = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$",
+HHMM = Pattern(TIME_OF_DAY_PATTERN, error="Use a time of day like 08:00 or 22:30.")
+HHMM_OR_MIDNIGHT = Pattern(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$",
                                    error="Use a time of day like 22:30, or 24:00 for midnight.")
 RULE_DEFAULTS = {
     "open_from": "08:00", "open_until": "22:00", "slot_minutes": 30, "min_duration_minutes": 30,

@@ -1,5 +1,16 @@
 """The words every part of the platform shares, defined once."""
-from marshmallow import validate
+from marshmallow import ValidationError, validate
+
+
+class Pattern(validate.Regexp):
+    """A regular expression the whole value must match. Python's `$` also matches before a final newline, so that
+    `validate.Regexp("^[a-z]{2,3}$")` let "de\\n" through; the OpenAPI document's pattern (JSON Schema) does not."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
 
 # The languages with catalogs everywhere (pages, messages, emails); German, the house's common language, first.
 PAGE_LANGUAGES = ("de", "en", "tr", "ar", "ru")
@@ -7,7 +18,7 @@ FALLBACK_LANGUAGE = "de"
 # Written right to left.
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"})
 # A member may speak any language; this is how one is written on the wire.
-LANGUAGE_CODE = validate.Regexp(r"^[a-z]{2,3}$", error="Use a short language code such as de, tr or ar.")
+LANGUAGE_CODE = Pattern(r"^[a-z]{2,3}$", error="Use a short language code such as de, tr or ar.")
 
 # What neighbours ask each other for.
 HELP_CATEGORIES = ("shopping", "accompany", "tech", "translation", "household", "garden", "transport", "other")
