@@ -8,6 +8,7 @@ import pytest
 from tests.support.processes import Platform
 
 BERLIN_WINTER = timezone(timedelta(hours=1))
+SIMULTANEOUS, ROUNDS = 50, 3
 
 
 @pytest.fixture(scope="module")
@@ -125,21 +126,42 @@ def test_the_space_calendar_and_my_feed_are_valid_icalendar(platform, people):
     assert platform.client().get(link.json()["path"]).status_code == 404  # the old link stops working
 
 
-def test_fifty_simultaneous_requests_for_one_slot_give_exactly_one_booking(platform, people):
-    organiser = people["organiser"]
-    room = organiser.post("/api/v1/spaces", json={"name": "Saal", "capacity": 80}).json()
-    token = organiser.session.headers["Authorization"]
-    body = {"space_id": room["id"], "start": at(6, 14), "end": at(6, 16)}
+def all_at_once(platform, token: str, body: dict) -> list[int]:
+    """POST the booking from SIMULTANEOUS clients let go together, each with its connection open and the room
+    read first (so that no request waits for a connection or a cold gateway thread): their statuses."""
+    warm, go, waiting = eventlet.event.Event(), eventlet.event.Event(), [SIMULTANEOUS]
 
-    def attempt(number):
+    def attempt(_number):
         client = platform.client()
         client.session.headers["Authorization"] = token
+        try:
+            assert client.get(f"/api/v1/spaces/{body['space_id']}").status_code == 200
+        finally:
+            waiting[0] -= 1
+            if not waiting[0]:
+                warm.send()
+        go.wait()
         return client.post("/api/v1/bookings", json=body).status_code
 
-    statuses = list(eventlet.GreenPool(50).imap(attempt, range(50)))
-    assert statuses.count(201) == 1 and statuses.count(409) == 49, statuses
-    booked = organiser.get("/api/v1/bookings", params={"space_id": room["id"]}).json()["items"]
-    assert len(booked) == 1
+    pool = eventlet.GreenPool(SIMULTANEOUS)
+    answers = [pool.spawn(attempt, number) for number in range(SIMULTANEOUS)]
+    warm.wait()
+    go.send()
+    return [answer.wait() for answer in answers]
+
+
+def test_fifty_simultaneous_requests_for_one_slot_give_exactly_one_booking(platform, people):
+    """Two spaces processes on one database take the requests, fifty at once, in three rooms one after another.
+    A race, not a forced interleaving (tests/unit/spaces/test_bookings_at_the_same_moment.py forces it): with the
+    claim's version condition dropped for the booked weeks, this test failed in each of three runs."""
+    organiser = people["organiser"]
+    token = organiser.session.headers["Authorization"]
+    for round_ in range(ROUNDS):
+        room = organiser.post("/api/v1/spaces", json={"name": f"Saal {round_}", "capacity": 80}).json()
+        statuses = all_at_once(platform, token, {"space_id": room["id"], "start": at(6, 14), "end": at(6, 16)})
+        assert statuses.count(201) == 1 and statuses.count(409) == SIMULTANEOUS - 1, (round_, statuses)
+        booked = organiser.get("/api/v1/bookings", params={"space_id": room["id"]}).json()["items"]
+        assert len(booked) == 1, (round_, booked)
 
 
 def test_rules_that_cannot_be_are_422_not_a_server_error(platform, people):

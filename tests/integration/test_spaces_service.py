@@ -296,25 +296,6 @@ def test_a_deactivated_members_future_bookings_are_cancelled_by_the_system(call,
     assert cancelled[0]["payload"]["cancelled_by"] == "system"
 
 
-def test_fifty_simultaneous_requests_for_one_slot_with_two_instances_give_exactly_one_booking(
-        container_factory, service_config, call):
-    room = community_room(call)
-    container_factory(SpacesService, service_config).start()  # a second instance on the same queues
-    body = {"space_id": room["id"], "start": tomorrow_at(18), "end": tomorrow_at(20)}
-
-    def attempt(number):
-        with ClusterRpcProxy(service_config, timeout=30) as rpc:
-            try:
-                rpc.spaces.book({**AYSE, "member_id": f"m{number}", "household": f"h{number}"}, body)
-                return "booked"
-            except Conflict:
-                return "clash"
-
-    outcomes = list(eventlet.GreenPool(50).imap(attempt, range(50)))
-    assert outcomes.count("booked") == 1 and outcomes.count("clash") == 49
-    assert Booking.objects(space_id=room["id"], status__in=["confirmed", "pending"]).count() == 1
-
-
 def next_utc_monday() -> datetime:
     today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     return today + timedelta(days=7 - today.weekday() + 7)
