@@ -1,17 +1,38 @@
-"""Who may do what: every endpoint of the gateway against every kind of caller.
+"""Who may do what, and what another house sees: every endpoint of the gateway against every kind of caller.
 
 Callers: anonymous; a resident who owns the thing (`owner`); another resident of the same community
-(`other`); an organiser; a member of another community (`foreign`, an organiser there); a deactivated member.
-A new route without an entry here fails `test_every_route_is_in_the_matrix`.
+(`other`); an organiser; the organiser (`foreign`) and a resident (`stranger`) of a second community, made
+with the command line as programme staff make one; a deactivated member.
+
+Each entry names the answer every caller gets, and what the organiser of the first community reads in the
+answer of the data marked as that community's (names, phones, a household, room names, purposes, help titles
+and descriptions, notice texts: `MARKED`). No answer to the second community's members holds any of it, while
+the organiser's answer to the same call holds what the entry names: the check is shown to be able to fail. A
+new route without an entry here fails `test_every_route_is_in_the_matrix`.
 """
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from gateway.app import create_app
 from tests.support.processes import MEMBER_PASSWORD as PASSWORD
+from tests.support.processes import eventually
 
-ACTORS = ("anonymous", "owner", "other", "organiser", "foreign", "deactivated")
+ACTORS = ("anonymous", "owner", "other", "organiser", "foreign", "stranger", "deactivated")
+OTHER_HOUSE = ("foreign", "stranger")
+
+# The first community's data, as its members enter it (ASCII: JSON answers escape other characters).
+OWNER = {"display_name": "Ottilie Eigenbrodt", "phone": "040 31 41 59", "household": "Haus Ottilie 3",
+         "share_phone": True}
+OTHER = {"display_name": "Anton Andersheim", "phone": "040 27 18 28", "share_phone": True}
+ORGANISER_NAME = "Olga Organiser"  # the first organiser, as tests.support.processes starts the platform
+ROOM, FLAT = "Saal Markiert", "Gaestewohnung Markiert"
+PURPOSE = "Tanztee bei Ottilie"
+HELP = {"title": "Einkauf fuer Ottilie", "description": "Drei Kilo Aepfel vom Wochenmarkt", "category": "shopping"}
+NOTICE = {"title": "Wasserabstellung Markiert", "body": "Am Dienstag kein Wasser im ganzen Haus", "audience": "all"}
+MARKED = (*(OWNER[key] for key in ("display_name", "phone", "household")), OTHER["display_name"], OTHER["phone"],
+          ORGANISER_NAME, ROOM, FLAT, PURPOSE, HELP["title"], HELP["description"], NOTICE["title"], NOTICE["body"])
 
 
 def at(days: int, hour: int) -> str:
@@ -20,34 +41,58 @@ def at(days: int, hour: int) -> str:
 
 
 class World:
-    """Community A with its organiser, the owner, another resident and a deactivated member; community B's
-    organiser; and things owned by the owner, made fresh where a call would use them up."""
+    """Community A with its organiser, the owner, another resident and a deactivated member, and its marked
+    data; community B, made with the command line, with its organiser and a resident; and things owned by the
+    owner, made fresh where a call would use them up. `caller` is the actor a call is made for."""
 
     def __init__(self, platform):
         self.platform = platform
+        self.caller = None
         self.organiser = platform.organiser()
-        self.owner, self.owner_id = self.resident("owner@example.org")
-        self.other, self.other_id = self.resident("other@example.org")
+        self.owner, self.owner_id = self.resident("owner@example.org", **OWNER)
+        self.other, self.other_id = self.resident("other@example.org", **OTHER)
         deactivated, deactivated_id = self.resident("gone@example.org")
         self.organiser.patch(f"/api/v1/members/{deactivated_id}", json={"active": False})
         created = platform.cli("services.members.cli", "create-community", "--name", "Haus Fremd",
                                "--organiser-email", "foreign@example.org", ORGANISER_PASSWORD=PASSWORD)
         assert created.returncode == 0, created.stderr
+        foreign = platform.login("foreign@example.org", PASSWORD)
+        stranger, _ = platform.join(foreign, "stranger@example.org")
         self.clients = {"anonymous": platform.client(), "owner": self.owner, "other": self.other,
-                        "organiser": self.organiser, "foreign": platform.login("foreign@example.org", PASSWORD),
+                        "organiser": self.organiser, "foreign": foreign, "stranger": stranger,
                         "deactivated": deactivated}
-        self.space = self.organiser.post("/api/v1/spaces", json={"name": "Raum", "capacity": 9, "rules": {
+        self.space = self.organiser.post("/api/v1/spaces", json={"name": ROOM, "capacity": 9, "rules": {
             "open_from": "00:00", "open_until": "00:00", "max_days_ahead": 300}}).json()["id"]
-        self.flat = self.organiser.post("/api/v1/spaces", json={"name": "Gästewohnung", "capacity": 2, "rules": {
+        self.flat = self.organiser.post("/api/v1/spaces", json={"name": FLAT, "capacity": 2, "rules": {
             "open_from": "00:00", "open_until": "00:00", "requires_approval": True, "max_days_ahead": 300}}).json()["id"]
         self.hour = 0
-        self.notice = self.organiser.post("/api/v1/notices", json={"title": "Hallo", "body": "Willkommen",
-                                                                   "audience": "all"}).json()["id"]
-        self.feed = self.owner.post("/api/v1/calendar/feed-link").json()["path"]
+        # The notifications service knows the organiser (the first organiser's welcome goes out with the relay)
+        # and the owner before anything is asked of them.
+        for client in (self.organiser, self.owner):
+            assert eventually(lambda c=client: c.get("/api/v1/notifications").json()["items"], seconds=30), \
+                "the notifications service never heard of a member"
+        self.notice = self.organiser.post("/api/v1/notices", json=NOTICE).json()["id"]
+        # Each house's members read their own calendar link; A's callers all read the owner's (the link is the key).
+        self.feeds = {"owner": self.owner.post("/api/v1/calendar/feed-link").json()["path"]}
+        for actor in OTHER_HOUSE:
+            self.feeds[actor] = self.clients[actor].post("/api/v1/calendar/feed-link").json()["path"]
+        # Marked data in every list before the matrix runs: a booking of each room (the flat's asks the
+        # organisers, whose inbox names the owner), a help request, the notice delivered (its receipts name
+        # the members who have not read it).
+        self.booking()
+        self.booking(self.flat)
+        self.help_request()
+        assert eventually(lambda: OWNER["display_name"] in self.organiser.get("/api/v1/notifications").text,
+                          seconds=30), "the owner's request never reached the organiser's inbox"
+        assert eventually(lambda: OWNER["display_name"] in self.organiser.get(
+            f"/api/v1/notices/{self.notice}/receipts").text, seconds=30), "the notice never reached the owner"
 
-    def resident(self, email):
-        client, profile = self.platform.join(self.organiser, email)
-        return client, profile["id"]
+    def resident(self, email, **profile):
+        client, registered = self.platform.join(self.organiser, email, **profile)
+        return client, registered["id"]
+
+    def feed(self) -> str:
+        return self.feeds.get(self.caller, self.feeds["owner"])
 
     def slot(self) -> dict:
         """A free hour, a new one at every call."""
@@ -56,10 +101,11 @@ class World:
         return {"start": at(3 + day, hour), "end": at(3 + day, hour + 1)}
 
     def booking(self, space=None) -> str:
-        return self.owner.post("/api/v1/bookings", json={"space_id": space or self.space, **self.slot()}).json()["id"]
+        return self.owner.post("/api/v1/bookings", json={"space_id": space or self.space, **self.slot(),
+                                                         "purpose": PURPOSE}).json()["id"]
 
     def help_request(self, offered=False, accepted=False) -> tuple[str, str | None]:
-        request_id = self.owner.post("/api/v1/help-requests", json={"title": "Einkauf", "category": "shopping"}).json()["id"]
+        request_id = self.owner.post("/api/v1/help-requests", json=HELP).json()["id"]
         offer_id = None
         if offered or accepted:
             offer_id = self.other.post(f"/api/v1/help-requests/{request_id}/offers", json={"message": "ich"}).json()["id"]
@@ -72,87 +118,111 @@ class World:
 
 
 def expect(default, **exceptions):
-    """Expected status per actor: `default` for the authenticated members of community A unless named."""
+    """Expected status per actor: `default` for the authenticated members unless named; the stranger (a
+    resident of community B) gets what the foreign organiser gets unless named."""
     table = {"anonymous": 401, "deactivated": 401, "owner": default, "other": default, "organiser": default,
              "foreign": default}
     table.update(exceptions)
+    table.setdefault("stranger", table["foreign"])
     return table
 
 
-# (method, rule) -> (how to call it: world -> (path, json), expected statuses)
+NOTHING = ()  # the answer holds none of the marked data, to any caller
+# (method, rule) -> (how to call it: world -> (path, json), expected statuses, the marked data the first
+# community's organiser reads in the answer)
 MATRIX = {
-    ("GET", "/healthz"): (lambda w: ("/healthz", None), dict.fromkeys(ACTORS, 200)),
-    ("GET", "/readyz"): (lambda w: ("/readyz", None), dict.fromkeys(ACTORS, 200)),
-    ("GET", "/metrics"): (lambda w: ("/metrics", None), dict.fromkeys(ACTORS, 200)),
-    ("GET", "/api/openapi.json"): (lambda w: ("/api/openapi.json", None), dict.fromkeys(ACTORS, 200)),
+    ("GET", "/healthz"): (lambda w: ("/healthz", None), dict.fromkeys(ACTORS, 200), NOTHING),
+    ("GET", "/readyz"): (lambda w: ("/readyz", None), dict.fromkeys(ACTORS, 200), NOTHING),
+    ("GET", "/metrics"): (lambda w: ("/metrics", None), dict.fromkeys(ACTORS, 200), NOTHING),
+    ("GET", "/api/openapi.json"): (lambda w: ("/api/openapi.json", None), dict.fromkeys(ACTORS, 200), NOTHING),
     ("POST", "/api/v1/auth/login"): (lambda w: ("/api/v1/auth/login", {"email": f"nobody{w.tick()}@example.org",
                                                                         "password": "wrong"}),
-                                     dict.fromkeys(ACTORS, 401)),
+                                     dict.fromkeys(ACTORS, 401), NOTHING),
     ("POST", "/api/v1/members"): (lambda w: ("/api/v1/members", {
         "invitation_code": "no-such-code", "email": "x@example.org", "password": PASSWORD, "display_name": "X",
-        "preferred_language": "de"}), dict.fromkeys(ACTORS, 404)),
+        "preferred_language": "de"}), dict.fromkeys(ACTORS, 404), NOTHING),
     ("POST", "/api/v1/invitations"): (lambda w: ("/api/v1/invitations", {"email": "n@example.org", "role": "resident"}),
-                                      expect(403, organiser=201, foreign=201)),
-    ("GET", "/api/v1/members"): (lambda w: ("/api/v1/members", None), expect(200)),
-    ("GET", "/api/v1/members/me"): (lambda w: ("/api/v1/members/me", None), expect(200)),
-    ("PATCH", "/api/v1/members/me"): (lambda w: ("/api/v1/members/me", {"languages": ["de", "tr"]}), expect(200)),
-    ("DELETE", "/api/v1/members/me"): (None, "erasure has its own tests; here it would erase the callers"),
-    ("GET", "/api/v1/members/me/export"): (lambda w: ("/api/v1/members/me/export", None), expect(200)),
+                                      expect(403, organiser=201, foreign=201, stranger=403), NOTHING),
+    ("GET", "/api/v1/members"): (lambda w: ("/api/v1/members", None), expect(200),
+                                 (OWNER["display_name"], OWNER["phone"], OTHER["display_name"], OTHER["phone"])),
+    ("GET", "/api/v1/members/me"): (lambda w: ("/api/v1/members/me", None), expect(200), (ORGANISER_NAME,)),
+    ("PATCH", "/api/v1/members/me"): (lambda w: ("/api/v1/members/me", {"languages": ["de", "tr"]}), expect(200),
+                                      (ORGANISER_NAME,)),
+    ("DELETE", "/api/v1/members/me"): (None, "erasure has its own tests; here it would erase the callers", NOTHING),
+    ("GET", "/api/v1/members/me/export"): (lambda w: ("/api/v1/members/me/export", None), expect(200),
+                                           (ORGANISER_NAME, FLAT, NOTICE["title"])),
     ("GET", "/api/v1/members/<member_id>"): (lambda w: (f"/api/v1/members/{w.owner_id}", None),
-                                             expect(200, foreign=404)),
+                                             expect(200, foreign=404),
+                                             (OWNER["display_name"], OWNER["phone"], OWNER["household"])),
     ("PATCH", "/api/v1/members/<member_id>"): (lambda w: (f"/api/v1/members/{w.other_id}", {"household": "H"}),
-                                               expect(403, organiser=200, foreign=404)),
-    ("GET", "/api/v1/members/me/preferences"): (lambda w: ("/api/v1/members/me/preferences", None), expect(200)),
+                                               expect(403, organiser=200, foreign=404, stranger=403), (OTHER["display_name"],)),
+    ("GET", "/api/v1/members/me/preferences"): (lambda w: ("/api/v1/members/me/preferences", None), expect(200),
+                                                NOTHING),
     ("PUT", "/api/v1/members/me/preferences"): (lambda w: ("/api/v1/members/me/preferences",
-                                                           {"channels": {"in_app": True, "email": False}}), expect(200)),
+                                                           {"channels": {"in_app": True, "email": False}}), expect(200),
+                                                NOTHING),
     ("POST", "/api/v1/spaces"): (lambda w: ("/api/v1/spaces", {"name": "Neu", "capacity": 2}),
-                                 expect(403, organiser=201, foreign=201)),
-    ("GET", "/api/v1/spaces"): (lambda w: ("/api/v1/spaces", None), expect(200)),
-    ("GET", "/api/v1/spaces/<space_id>"): (lambda w: (f"/api/v1/spaces/{w.space}", None), expect(200, foreign=404)),
+                                 expect(403, organiser=201, foreign=201, stranger=403), NOTHING),
+    ("GET", "/api/v1/spaces"): (lambda w: ("/api/v1/spaces", None), expect(200), (ROOM, FLAT)),
+    ("GET", "/api/v1/spaces/<space_id>"): (lambda w: (f"/api/v1/spaces/{w.space}", None), expect(200, foreign=404),
+                                           (ROOM,)),
     ("PATCH", "/api/v1/spaces/<space_id>"): (lambda w: (f"/api/v1/spaces/{w.space}", {"capacity": 10}),
-                                             expect(403, organiser=200, foreign=404)),
+                                             expect(403, organiser=200, foreign=404, stranger=403), (ROOM,)),
     ("GET", "/api/v1/spaces/<space_id>/availability"): (
-        lambda w: (f"/api/v1/spaces/{w.space}/availability?date={at(3, 0)[:10]}", None), expect(200, foreign=404)),
+        lambda w: (f"/api/v1/spaces/{w.space}/availability?date={at(3, 0)[:10]}", None), expect(200, foreign=404),
+        NOTHING),
     ("GET", "/api/v1/spaces/<space_id>/calendar.ics"): (lambda w: (f"/api/v1/spaces/{w.space}/calendar.ics", None),
-                                                        expect(200, foreign=404)),
+                                                        expect(200, foreign=404), (ROOM, PURPOSE)),
     ("POST", "/api/v1/bookings"): (lambda w: ("/api/v1/bookings", {"space_id": w.space, **w.slot()}),
-                                   expect(201, foreign=404)),
-    ("GET", "/api/v1/bookings"): (lambda w: ("/api/v1/bookings", None), expect(200)),
+                                   expect(201, foreign=404), (ROOM,)),
+    ("GET", "/api/v1/bookings"): (lambda w: ("/api/v1/bookings", None), expect(200), (ROOM, PURPOSE)),
     ("GET", "/api/v1/bookings/<booking_id>"): (lambda w: (f"/api/v1/bookings/{w.booking()}", None),
-                                               expect(200, foreign=404)),
+                                               expect(200, foreign=404), (ROOM, PURPOSE)),
     ("DELETE", "/api/v1/bookings/<booking_id>"): (lambda w: (f"/api/v1/bookings/{w.booking()}", None),
-                                                  expect(204, other=403, foreign=404)),
+                                                  expect(204, other=403, foreign=404), NOTHING),
     ("POST", "/api/v1/bookings/<booking_id>/approve"): (
-        lambda w: (f"/api/v1/bookings/{w.booking(w.flat)}/approve", None), expect(403, organiser=200, foreign=404)),
+        lambda w: (f"/api/v1/bookings/{w.booking(w.flat)}/approve", None),
+        expect(403, organiser=200, foreign=404, stranger=403),
+        (FLAT, PURPOSE)),
     ("POST", "/api/v1/bookings/<booking_id>/reject"): (
-        lambda w: (f"/api/v1/bookings/{w.booking(w.flat)}/reject", None), expect(403, organiser=200, foreign=404)),
-    ("POST", "/api/v1/calendar/feed-link"): (lambda w: ("/api/v1/calendar/feed-link", None), expect(201)),
-    ("GET", "/api/v1/calendar/<feed_token>.ics"): (lambda w: (w.feed, None), dict.fromkeys(ACTORS, 200)),
+        lambda w: (f"/api/v1/bookings/{w.booking(w.flat)}/reject", None),
+        expect(403, organiser=200, foreign=404, stranger=403),
+        (FLAT, PURPOSE)),
+    ("POST", "/api/v1/calendar/feed-link"): (lambda w: ("/api/v1/calendar/feed-link", None), expect(201), NOTHING),
+    # The first community's callers read the owner's link (whoever holds it may); each member of the other
+    # house reads their own.
+    ("GET", "/api/v1/calendar/<feed_token>.ics"): (lambda w: (w.feed(), None), dict.fromkeys(ACTORS, 200),
+                                                   (ROOM, PURPOSE)),
     ("POST", "/api/v1/help-requests"): (lambda w: ("/api/v1/help-requests", {"title": "Hilfe", "category": "tech"}),
-                                        expect(201)),
-    ("GET", "/api/v1/help-requests"): (lambda w: ("/api/v1/help-requests", None), expect(200)),
+                                        expect(201), NOTHING),
+    ("GET", "/api/v1/help-requests"): (lambda w: ("/api/v1/help-requests", None), expect(200),
+                                       (HELP["title"], OWNER["display_name"])),
     ("GET", "/api/v1/help-requests/<request_id>"): (lambda w: (f"/api/v1/help-requests/{w.help_request()[0]}", None),
-                                                    expect(200, foreign=404)),
+                                                    expect(200, foreign=404),
+                                                    (HELP["title"], HELP["description"], OWNER["display_name"])),
     ("POST", "/api/v1/help-requests/<request_id>/offers"): (
         lambda w: (f"/api/v1/help-requests/{w.help_request()[0]}/offers", {"message": "gern"}),
-        expect(201, owner=403, foreign=404)),
+        expect(201, owner=403, foreign=404), (ORGANISER_NAME,)),
     ("POST", "/api/v1/help-requests/<request_id>/accept"): (
-        lambda w: w.accept_call(), expect(403, owner=200, foreign=404)),
+        lambda w: w.accept_call(), expect(403, owner=200, foreign=404), NOTHING),
     ("POST", "/api/v1/help-requests/<request_id>/complete"): (
         lambda w: (f"/api/v1/help-requests/{w.help_request(accepted=True)[0]}/complete", None),
-        expect(403, owner=200, foreign=404)),
+        expect(403, owner=200, foreign=404), NOTHING),
     ("POST", "/api/v1/help-requests/<request_id>/cancel"): (
         lambda w: (f"/api/v1/help-requests/{w.help_request()[0]}/cancel", None),
-        expect(403, owner=200, organiser=200, foreign=404)),
-    ("GET", "/api/v1/notifications"): (lambda w: ("/api/v1/notifications", None), expect(200)),
+        expect(403, owner=200, organiser=200, foreign=404), (HELP["title"], HELP["description"])),
+    ("GET", "/api/v1/notifications"): (lambda w: ("/api/v1/notifications", None), expect(200),
+                                       (OWNER["display_name"], FLAT, NOTICE["title"])),
     ("POST", "/api/v1/notifications/<notification_id>/read"): (
-        lambda w: (f"/api/v1/notifications/{w.own_notification()}/read", None), expect(404, owner=204)),
+        lambda w: (f"/api/v1/notifications/{w.own_notification()}/read", None), expect(404, owner=204), NOTHING),
     ("POST", "/api/v1/notices"): (lambda w: ("/api/v1/notices", {"title": "T", "body": "B", "audience": "all"}),
-                                  expect(403, organiser=201, foreign=201)),
-    ("GET", "/api/v1/notices"): (lambda w: ("/api/v1/notices", None), expect(200)),
+                                  expect(403, organiser=201, foreign=201, stranger=403), NOTHING),
+    ("GET", "/api/v1/notices"): (lambda w: ("/api/v1/notices", None), expect(200), (NOTICE["title"], NOTICE["body"])),
     ("GET", "/api/v1/notices/<notice_id>/receipts"): (lambda w: (f"/api/v1/notices/{w.notice}/receipts", None),
-                                                      expect(403, organiser=200, foreign=404)),
-    ("GET", "/api/v1/notices/board.html"): (lambda w: ("/api/v1/notices/board.html", None), expect(200)),
+                                                      expect(403, organiser=200, foreign=404, stranger=403),
+                                                      (OWNER["display_name"], OWNER["phone"], OWNER["household"])),
+    ("GET", "/api/v1/notices/board.html"): (lambda w: ("/api/v1/notices/board.html", None), expect(200),
+                                            (NOTICE["title"], NOTICE["body"])),
 }
 
 
@@ -192,15 +262,28 @@ def world(platform):
     return World(platform)
 
 
+def readable(response) -> str:
+    """The answer as text a marked string can be found in: JSON without its escapes, iCalendar unfolded."""
+    if not response.content:
+        return ""
+    if response.headers.get("Content-Type", "").startswith(("application/json", "application/problem+json")):
+        return json.dumps(response.json(), ensure_ascii=False)
+    return response.text.replace("\r\n ", "")
+
+
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda route: f"{route[0]} {route[1]}")
-def test_each_caller_gets_the_expected_answer(world, route):
-    call, expected = MATRIX[route]
+def test_each_caller_gets_the_expected_answer_and_the_other_house_reads_nothing_of_this_one(world, route):
+    call, expected, seen = MATRIX[route]
     if call is None:
         pytest.skip(expected)
     method = route[0]
     answers = {}
     for actor in ACTORS:
+        world.caller = actor
         path, body = call(world)
-        response = world.clients[actor].request(method, path, json=body)
-        answers[actor] = response.status_code
-    assert answers == expected
+        answers[actor] = world.clients[actor].request(method, path, json=body)
+    assert {actor: answer.status_code for actor, answer in answers.items()} == expected
+    organiser_reads = readable(answers["organiser"])
+    assert [mark for mark in seen if mark not in organiser_reads] == [], "the check could not fail"
+    leaked = {actor: [mark for mark in MARKED if mark in readable(answers[actor])] for actor in OTHER_HOUSE}
+    assert leaked == dict.fromkeys(OTHER_HOUSE, []), leaked
