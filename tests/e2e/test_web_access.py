@@ -1,13 +1,16 @@
 """Who may open which web page, and the protections of the pages: every page route × {anonymous, resident,
-organiser}; forms refused without their CSRF token; the session cookie HttpOnly and SameSite=Lax; a deactivated
-member's session ends at once. A new page route without an entry here fails the first test."""
+organiser}; forms refused without their CSRF token; every form that acts on one member's thing refused to
+another resident who posts it with the real ids, changing nothing; the session cookie HttpOnly and
+SameSite=Lax; a deactivated member's session ends at once. A new page route without an entry here fails the
+first test, and a new form with an id in its address without an entry in `OWNED` fails another."""
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
 from gateway.app import create_app
-from tests.support.processes import MEMBER_PASSWORD, ORGANISER
+from tests.support.processes import MEMBER_PASSWORD, ORGANISER, eventually
 
 PUBLIC, MEMBER, ORGANISER_ONLY = "public", "member", "organiser"
 # (method, rule) -> (who may, a concrete path)
@@ -105,6 +108,35 @@ def world(platform):
     return {"ids": ids, "platform": platform}
 
 
+BERLIN_WINTER = timezone(timedelta(hours=1))
+# Forms that act on a thing of one member, by its id in the address: posted with the real ids by residents
+# other than the one it belongs to (and, for organisers' forms, by residents), then by the one it is for, to
+# show that the ids and the data are right. (method, rule) -> (a concrete path, the form's data, who may not,
+# who may). The ids are those of `things` below: Paula's, Hanna being her helper.
+OWNED = {
+    ("POST", "/bookings/<booking_id>/cancel"): ("/bookings/{booking}/cancel", {}, ("ingo", "hanna"), "paula"),
+    ("POST", "/help/<request_id>/accept"): ("/help/{offered}/accept", {"offer_id": "{offer}"}, ("ingo", "hanna"),
+                                            "paula"),
+    ("POST", "/help/<request_id>/complete"): ("/help/{accepted}/complete", {}, ("ingo", "hanna"), "paula"),
+    ("POST", "/help/<request_id>/cancel"): ("/help/{offered}/cancel", {}, ("ingo", "hanna"), "paula"),
+    ("POST", "/inbox/<notification_id>/read"): ("/inbox/{notification}/read", {}, ("ingo", "hanna"), "paula"),
+    # Any neighbour may offer help, but not the one who asks.
+    ("POST", "/help/<request_id>/offer"): ("/help/{offered}/offer", {"message": "Das mache ich selbst"},
+                                           ("paula",), "ingo"),
+    ("POST", "/organise/bookings/<booking_id>/<decision>"): ("/organise/bookings/{pending}/approve", {},
+                                                             ("paula", "ingo"), "organiser"),
+    ("POST", "/organise/spaces/<space_id>"): ("/organise/spaces/{flat}", {
+        "name": "Mein Zimmer", "capacity": "1", "open_from": "08:00", "open_until": "22:00", "slot_minutes": "30",
+        "min_duration_minutes": "30", "max_duration_minutes": "60", "max_days_ahead": "30", "buffer_minutes": "0",
+        "household_quota_minutes_per_week": ""},
+        ("paula", "ingo"), "organiser"),
+}
+# Forms with an id in their address that act on no one member's thing, and why.
+NOT_OWNED = {
+    ("POST", "/rooms/<space_id>/book"): "a room is the house's: every member may book it (the rules decide)",
+}
+
+
 def browsers(platform):
     return {"anonymous": Browser(platform.url),
             "resident": Browser(platform.url).log_in("paula@example.org", MEMBER_PASSWORD),
@@ -142,6 +174,87 @@ def test_each_form_is_refused_without_its_csrf_token_and_to_those_it_is_not_for(
     assert anonymous.status_code == 303 and anonymous.headers["Location"].startswith("/login")
     if who == ORGANISER_ONLY:
         assert clients["resident"].post(path, {}).status_code == 403
+
+
+def test_every_form_with_an_id_in_its_address_is_in_the_ownership_table():
+    with_ids = {route for route in PAGES if route[0] == "POST" and "<" in route[1]}
+    assert with_ids == set(OWNED) | set(NOT_OWNED), "forms with ids and the ownership table differ: " \
+        f"missing {sorted(with_ids - set(OWNED) - set(NOT_OWNED))}, stale {sorted(set(OWNED) - with_ids)}"
+
+
+@pytest.fixture(scope="module")
+def people(world):
+    """Paula's, Hanna's (another resident, who offers Paula help) and Ingo's (another resident) browsers and
+    API clients, and the organiser's."""
+    platform = world["platform"]
+    organiser = platform.organiser()
+    api = {"organiser": organiser, "paula": platform.login("paula@example.org", MEMBER_PASSWORD)}
+    for name in ("hanna", "ingo"):
+        api[name], _ = platform.join(organiser, f"{name}@example.org", display_name=name.title())
+    browsers = {name: Browser(platform.url).log_in(f"{name}@example.org", MEMBER_PASSWORD) for name in api
+                if name != "organiser"}
+    browsers["organiser"] = Browser(platform.url).log_in(ORGANISER["email"], ORGANISER["password"])
+    room = organiser.post("/api/v1/spaces", json={"name": "Hobbyraum", "capacity": 6, "rules": {
+        "open_from": "00:00", "open_until": "00:00"}}).json()["id"]
+    return {"api": api, "browsers": browsers, "room": room, "slots": iter(range(1, 1000))}
+
+
+def things(people) -> dict:
+    """Fresh things of Paula's, made through the API: a booking, a stay waiting for approval, a request with
+    Hanna's offer, one Hanna helps with (accepted), an unread message; and a guest flat of the house."""
+    api = people["api"]
+    paula, hanna, organiser = api["paula"], api["hanna"], api["organiser"]
+    flat = organiser.post("/api/v1/spaces", json={"name": "Gästewohnung", "capacity": 2, "rules": {
+        "open_from": "00:00", "open_until": "00:00", "requires_approval": True}}).json()["id"]
+    start = (datetime.now(BERLIN_WINTER) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0) + \
+        timedelta(hours=next(people["slots"]))
+    span = {"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
+    ids = {"flat": flat,
+           "booking": paula.post("/api/v1/bookings", json={"space_id": people["room"], **span}).json()["id"],
+           "pending": paula.post("/api/v1/bookings", json={"space_id": flat, **span}).json()["id"]}
+    for name in ("offered", "accepted"):
+        ids[name] = paula.post("/api/v1/help-requests", json={"title": f"Hilfe {name}", "category": "shopping"}
+                               ).json()["id"]
+        ids[f"{name}_offer"] = hanna.post(f"/api/v1/help-requests/{ids[name]}/offers",
+                                          json={"message": "Gern"}).json()["id"]
+    ids["offer"] = ids["offered_offer"]
+    accepted = paula.post(f"/api/v1/help-requests/{ids['accepted']}/accept", json={"offer_id": ids["accepted_offer"]})
+    assert accepted.status_code == 200, accepted.text
+    unread = eventually(lambda: paula.get("/api/v1/notifications", params={"unread": "true"}).json()["items"])
+    assert unread, "Paula's messages never arrived"
+    ids["notification"] = unread[0]["id"]
+    return ids
+
+
+def state(people, ids) -> dict:
+    """What the forms of OWNED could change of `ids`, read through the API."""
+    paula, organiser = people["api"]["paula"], people["api"]["organiser"]
+    found = {key: paula.get(f"/api/v1/bookings/{ids[key]}").json()["status"] for key in ("booking", "pending")}
+    for key in ("offered", "accepted"):
+        request = paula.get(f"/api/v1/help-requests/{ids[key]}").json()
+        found[key] = (request["status"], request["accepted_offer_id"], sorted(o["id"] for o in request["offers"]))
+    found["inbox"] = sorted((n["id"], n["read_at"]) for n in paula.get(
+        "/api/v1/notifications", params={"limit": 200}).json()["items"])
+    flat = organiser.get(f"/api/v1/spaces/{ids['flat']}").json()
+    found["flat"] = (flat["name"], flat["capacity"], flat["rules"])
+    return found
+
+
+@pytest.mark.parametrize("route", sorted(OWNED), ids=lambda r: f"{r[0]} {r[1]}")
+def test_a_form_posted_with_real_ids_by_anyone_but_its_owner_is_refused_and_changes_nothing(people, route):
+    template, data, refused_to, allowed_to = OWNED[route]
+    ids = things(people)
+    path, data = template.format(**ids), {key: value.format(**ids) for key, value in data.items()}
+    before = state(people, ids)
+    for poster in refused_to:
+        answer = people["browsers"][poster].post(path, data)
+        assert answer.status_code in (403, 404), (poster, answer.status_code, answer.headers.get("Location"))
+        assert "text/html" in answer.headers["Content-Type"]
+        assert state(people, ids) == before, f"{poster}'s refused form changed something"
+
+    done = people["browsers"][allowed_to].post(path, data)  # the same form, by the one it is for
+    assert done.status_code == 303, (allowed_to, done.status_code, done.text[:300])
+    assert state(people, ids) != before
 
 
 def test_the_session_cookie_is_httponly_and_same_site_lax(world):
