@@ -268,6 +268,8 @@ def remember_help_categories(uow, event: dict) -> None:
 
 def on_member_gone(uow, member_id: str, *, erased: bool, now) -> None:
     repo = uow.repository
+    if erased:  # first: the events of what ends now then carry nothing the member wrote (a title)
+        anonymise(uow, member_id)
     their_offers = repo.offers_of(member_id)
     involved = {stored.id: stored for stored in repo.requests_of(member_id)}
     involved.update({stored.id: stored for stored in repo.requests_by_id([o.request_id for o in their_offers])})
@@ -291,8 +293,6 @@ def on_member_gone(uow, member_id: str, *, erased: bool, now) -> None:
     if neighbour := repo.neighbour(member_id):
         neighbour.active = False
         uow.save_and_commit(neighbour)
-    if erased:
-        anonymise(uow, member_id)
 
 
 def anonymise(uow, member_id: str) -> None:

@@ -9,6 +9,10 @@ from services.common.paging import keyset_page
 from services.notifications.models import ALIAS, Delivery, Notice, Notification, Preferences, Recipient
 
 
+# The kinds of message that name the one who asked for help (`name_of`), with the title of their request.
+ABOUT_THE_REQUESTER = ("help_requested", "help_offer_accepted", "help_completed", "help_cancelled")
+
+
 class NotificationsRepository(Repository):
     alias = ALIAS
     documents = (Recipient, Preferences, Notification, Delivery, Notice)
@@ -31,6 +35,8 @@ class NotificationsRepository(Repository):
             document.objects(id=member_id).delete()
         Notification.objects(member_id=member_id).delete()
         Delivery.objects(member_id=member_id).delete()
+        # Other members' messages about a request the member asked for carry its title, in the member's words.
+        Notification.objects(facts__name_of=member_id, kind__in=ABOUT_THE_REQUESTER).update(set__facts__title="")
 
     def preferences(self, member_id: str) -> Preferences | None:
         return Preferences.objects(id=member_id).first()

@@ -204,6 +204,20 @@ def test_a_deactivated_requester_delivered_twice_cancels_once(call, recorder, ne
     assert len(cancelled) == 1 and cancelled[0]["payload"]["cancelled_by"] == "system"
 
 
+def test_an_erased_requesters_request_ends_without_a_word_of_hers_in_the_event(call, recorder, neighbours,
+                                                                              members_event):
+    request = call("create_request", AYSE, {"title": "Steuerbescheid übersetzen", "category": "translation",
+                                            "description": "Brief vom Finanzamt"})
+    offer = call("offer", BORA, request["id"], {"message": "Ich kann Deutsch"})
+    call("accept", AYSE, request["id"], {"offer_id": offer["id"]})
+    with entrypoint_waiter(recorder, "cancelled"):
+        members_event("member.erased", {"member_id": "ayse"})
+    cancelled = heard("help.cancelled")
+    assert [event["payload"]["helper_id"] for event in cancelled] == ["bora"]  # the helper is told, in no words of hers
+    assert cancelled[0]["payload"]["title"] == "—"
+    assert call("get_request", BORA, request["id"])["title"] == "—"
+
+
 def test_a_repeat_after_a_killed_attempt_returns_that_request_instead_of_asking_twice(call):
     body = {"title": "Einkauf für Frau Kaya", "category": "shopping"}
     first = call("create_request", AYSE, body, idempotency_key="k-1")

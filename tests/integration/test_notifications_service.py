@@ -279,6 +279,25 @@ def test_erasure_removes_a_members_notifications_and_preferences(notifications, 
     assert Notification.objects(member_id="ayse").count() == 0
 
 
+def test_erasure_takes_the_members_words_out_of_other_members_messages(notifications, service_config):
+    for person in (AYSE, BORA):
+        join(notifications, service_config, person, f"{person['member_id']}@example.org")
+    asked = {"request_id": "r1", "requester_id": "ayse", "title": "Steuerbescheid übersetzen",
+             "category": "translation", "helper_id": "bora"}
+    offered = {**asked, "request_id": "r2", "requester_id": "bora", "title": "Fahrt zum Arzt", "helper_id": "ayse"}
+    deliver(notifications, service_config, "help", "help.requested", "help_requested", {**asked, "audience": ["bora"]})
+    deliver(notifications, service_config, "help", "help.accepted", "help_accepted", asked)
+    deliver(notifications, service_config, "help", "help.offered", "help_offered", offered)
+
+    def bora_reads():
+        return "\n".join(f"{item['title']} {item['body']}" for item in hook(notifications, "inbox", BORA, {})["items"])
+
+    assert bora_reads().count("Steuerbescheid übersetzen") == 2 and "Ayşe" in bora_reads()
+    deliver(notifications, service_config, "members", "member.erased", "member_erased", {"member_id": "ayse"})
+    assert "Steuerbescheid übersetzen" not in bora_reads() and "Ayşe" not in bora_reads()
+    assert "Fahrt zum Arzt" in bora_reads()  # his own request, which she offered to help with, keeps its title
+
+
 def test_a_repeat_after_a_killed_attempt_returns_that_notice_instead_of_publishing_it_twice(notifications,
                                                                                             service_config):
     join(notifications, service_config, AYSE, "ayse@example.org")
