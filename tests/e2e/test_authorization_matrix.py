@@ -10,19 +10,18 @@ and descriptions, notice texts: `MARKED`). No answer to the second community's m
 the organiser's answer to the same call holds what the entry names: the check is shown to be able to fail. A
 new route without an entry here fails `test_every_route_is_in_the_matrix`.
 """
-import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from gateway.app import create_app
 from tests.support.processes import MEMBER_PASSWORD as PASSWORD
-from tests.support.processes import eventually
+from tests.support.processes import eventually, readable
 
 ACTORS = ("anonymous", "owner", "other", "organiser", "foreign", "stranger", "deactivated")
 OTHER_HOUSE = ("foreign", "stranger")
 
-# The first community's data, as its members enter it (ASCII: JSON answers escape other characters).
+# The first community's data, as its members enter it.
 OWNER = {"display_name": "Ottilie Eigenbrodt", "phone": "040 31 41 59", "household": "Haus Ottilie 3",
          "share_phone": True}
 OTHER = {"display_name": "Anton Andersheim", "phone": "040 27 18 28", "share_phone": True}
@@ -260,15 +259,6 @@ def test_every_route_is_in_the_matrix():
 @pytest.fixture(scope="module")
 def world(platform):
     return World(platform)
-
-
-def readable(response) -> str:
-    """The answer as text a marked string can be found in: JSON without its escapes, iCalendar unfolded."""
-    if not response.content:
-        return ""
-    if response.headers.get("Content-Type", "").startswith(("application/json", "application/problem+json")):
-        return json.dumps(response.json(), ensure_ascii=False)
-    return response.text.replace("\r\n ", "")
 
 
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda route: f"{route[0]} {route[1]}")

@@ -1,6 +1,7 @@
 """The platform as processes for end-to-end tests: services under `nameko run`, the gateway under gunicorn,
 on a RabbitMQ virtual host of their own and databases of their own on the session's database server, and one
 HTTP client helper to talk to it."""
+import json
 import os
 import signal
 import socket
@@ -212,6 +213,16 @@ class Client:
 
     def delete(self, path, **kwargs):
         return self.request("DELETE", path, **kwargs)
+
+
+def readable(response: requests.Response) -> str:
+    """An answer as text to look for what people entered in: JSON without its escapes (ä, not \\u00e4),
+    iCalendar with its folded lines joined."""
+    if not response.content:
+        return ""
+    if response.headers.get("Content-Type", "").startswith(("application/json", "application/problem+json")):
+        return json.dumps(response.json(), ensure_ascii=False)
+    return response.text.replace("\r\n ", "")
 
 
 def eventually(check, seconds: float = 60, interval: float = 0.2):
