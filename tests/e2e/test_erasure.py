@@ -73,11 +73,13 @@ def test_after_erasure_no_viewer_finds_anything_personal_of_the_member_that_they
     flat = organiser.post("/api/v1/spaces", json={"name": "Gästewohnung", "capacity": 4, "rules": {
         "open_from": "00:00", "open_until": "00:00", "max_duration_minutes": 2880,
         "requires_approval": True}}).json()
+    bookings = []
     for space, start, hours, purpose in ((room, soon(4, 10), 2, ROOM_PURPOSE), (flat, soon(5, 0), 24, STAY_PURPOSE)):
         booked = leaving.post("/api/v1/bookings", json={"space_id": space["id"], "start": start.isoformat(),
                                                         "end": (start + timedelta(hours=hours)).isoformat(),
                                                         "purpose": purpose})
         assert booked.status_code == 201, booked.text
+        bookings.append(booked.json()["id"])
     feed = leaving.post("/api/v1/calendar/feed-link").json()["path"]
 
     own = leaving.post("/api/v1/help-requests", json=HER_REQUEST).json()
@@ -111,6 +113,9 @@ def test_after_erasure_no_viewer_finds_anything_personal_of_the_member_that_they
                                        (NAME, PHONE, HOUSEHOLD, "leonie@example.org")),
         ("organiser", "bookings"): (lambda: organiser.get("/api/v1/bookings", params={"limit": 200}),
                                     (ROOM_PURPOSE, STAY_PURPOSE)),
+        ("organiser", "her bookings, one by one"): (
+            lambda: "\n".join(readable(organiser.get(f"/api/v1/bookings/{booking}")) for booking in bookings),
+            (ROOM_PURPOSE, STAY_PURPOSE)),
         ("organiser", "the room's calendar"): (lambda: organiser.get(f"/api/v1/spaces/{room['id']}/calendar.ics"),
                                                (ROOM_PURPOSE,)),
         ("organiser", "help requests"): (lambda: organiser.get("/api/v1/help-requests", params={"limit": 200}),
@@ -153,5 +158,6 @@ def test_after_erasure_no_viewer_finds_anything_personal_of_the_member_that_they
     assert leaving.delete("/api/v1/members/me").status_code == 202
 
     assert eventually(lambda: not shown(), seconds=30), shown()
+    assert platform.client().get(feed).status_code == 404  # her calendar link is forgotten, not just empty
     # Anonymous traces stay: her request is still there by id.
     assert organiser.get(f"/api/v1/help-requests/{own['id']}").status_code == 200
