@@ -65,7 +65,8 @@ translations: install
 clean:
 	rm -rf $(VENV) .run test-artifacts node_modules
 
-## Faults that take the local RabbitMQ down and bring it back (not part of `make test`).
+## Faults under load: services killed, a broker node of the test's own restarted (both in `make test` too), and the
+## database server killed and stopped (only here: over a minute of outages). The machine's RabbitMQ is not touched.
 chaos: install
 	$(PY) -m pytest tests/chaos --override-ini="addopts=--import-mode=importlib -p no:cacheprovider"
 

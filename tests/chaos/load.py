@@ -41,6 +41,31 @@ PROBLEM = "application/problem+json"
 REPLY_QUEUES = "rpc.reply-"
 
 
+class Worker(threading.Thread):
+    """A thread of the load whose failure fails the test: `finish` raises what it raised (an uncaught exception
+    in a plain thread is only printed, and the test would go on without its load)."""
+
+    def __init__(self, target, *args):
+        super().__init__(target=target, args=args, daemon=True)
+        self.failure: BaseException | None = None
+
+    def run(self):
+        try:
+            super().run()
+        except BaseException as failure:  # raised again in the test's own thread
+            self.failure = failure
+
+
+def finish(workers: list[Worker], timeout: float) -> None:
+    """Wait for the workers; fail if one is still running or failed."""
+    for worker in workers:
+        worker.join(timeout=timeout)
+    assert not [worker for worker in workers if worker.is_alive()], "the load did not finish"
+    for worker in workers:
+        if worker.failure is not None:
+            raise AssertionError(f"a thread of the load failed: {worker.failure!r}") from worker.failure
+
+
 def log_dir(name: str) -> Path:
     """Where a chaos test's platform writes its logs: test-artifacts/logs/<name>."""
     folder = ARTIFACTS / "logs" / name
@@ -203,9 +228,9 @@ class Load:
         self.ledger, self.community = ledger, place
         self.help_requests: list[tuple[str, str]] = []  # (request id, its owner)
         self.stopping = threading.Event()
-        self.threads = [threading.Thread(target=self.resident, args=(client, profile["id"], n))
+        self.threads = [Worker(self.resident, client, profile["id"], n)
                         for n, (client, profile) in enumerate(place.residents)]
-        self.threads.append(threading.Thread(target=self.organiser, args=(place.organiser, place.organiser_id, 99)))
+        self.threads.append(Worker(self.organiser, place.organiser, place.organiser_id, 99))
         self.started = None
 
     def start(self) -> "Load":
@@ -222,9 +247,7 @@ class Load:
     def stop(self) -> float:
         """Stop the load and wait for the threads; the seconds it ran."""
         self.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=120)
-        assert not any(thread.is_alive() for thread in self.threads), "the load did not finish"
+        finish(self.threads, timeout=120)
         return time.monotonic() - self.started
 
     def resident(self, client, me, seed):
@@ -371,9 +394,10 @@ def inbox_effects(members, ledger) -> dict:
                         for entry in entries)
         return all(found[key] >= count for key, count in expected.items())
 
-    eventually(every_effect_arrived, seconds=60, interval=1)
+    arrived = bool(eventually(every_effect_arrived, seconds=60, interval=1))
     found = Counter((member, entry["kind"], entry["link"]) for member, entries in inboxes.items() for entry in entries)
-    return {"missing_effects": sorted(key for key, count in expected.items() if found[key] < count),
+    return {"effects_arrived": arrived,
+            "missing_effects": sorted(key for key, count in expected.items() if found[key] < count),
             "duplicates": [(member, key, count) for member, entries in inboxes.items()
                            for key, count in Counter((e["kind"], e["link"], e["title"], e["body"])
                                                      for e in entries).items() if count > 1]}
@@ -420,7 +444,7 @@ def assert_audit(found: dict, ledger: Ledger, details: dict) -> None:
     assert not found["stored_twice"], found["stored_twice"]
     assert found["queues_drained"], found["queues"]
     assert found["parked"] == 0, found["queues"]
-    assert not found["missing_effects"], found["missing_effects"][:20]
+    assert found["effects_arrived"] and not found["missing_effects"], found["missing_effects"][:20]
     assert not found["duplicates"], found["duplicates"][:20]
     assert not found["overlaps"], found["overlaps"]
     assert ledger.server_errors() == 0, details["statuses"]

@@ -42,7 +42,7 @@ from tests.chaos.load import (
     BERLIN_WINTER, PROBLEM, Ledger, Load, assert_audit, audit, audit_details, audit_figures, community, log_dir,
     report,
 )
-from tests.support.processes import RABBIT_API, SERVICES, Platform, eventually
+from tests.support.processes import SERVICES, Platform, eventually
 
 pytestmark = pytest.mark.chaos
 
@@ -105,7 +105,8 @@ def broker_ports(pid: int) -> set[int]:
 def service_connections(platform) -> dict[str, dict]:
     """The services' AMQP connections on the platform's vhost, by the broker's name for them."""
     process_of_port = {port: key for key, pid in service_processes(platform).items() for port in broker_ports(pid)}
-    response = requests.get(f"{RABBIT_API}/api/vhosts/{quote(platform.vhost, safe='')}/connections", timeout=10)
+    response = requests.get(f"{platform.rabbit_api}/api/vhosts/{quote(platform.vhost, safe='')}/connections",
+                            timeout=10)
     response.raise_for_status()
     return {c["name"]: {"process": process_of_port[c["peer_port"]], "connected_at": c.get("connected_at"),
                         "heartbeat": c.get("timeout")}
@@ -200,8 +201,8 @@ def test_the_database_server_dies_under_load_requests_answer_503_and_everything_
             fault["probes while down"] = probe_while_down(platform, place.organiser)
             # The outage lasts until the load has met it, and long enough that a service whose event loop it
             # blocked would miss its heartbeats: this is the fault, not a wait for an event.
-            eventually(lambda: ledger.between(down, float("inf"))[503] >= 5
-                       and time.monotonic() - down >= OUTAGE_SECONDS, seconds=60)
+            assert eventually(lambda: ledger.between(down, float("inf"))[503] >= 5
+                              and time.monotonic() - down >= OUTAGE_SECONDS, seconds=60), "the load met no outage"
             restarting = time.monotonic()
             database.start()
             back = time.monotonic()

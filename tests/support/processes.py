@@ -38,16 +38,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def create_vhost(vhost: str) -> str:
-    """A RabbitMQ virtual host of a test's own; returns its AMQP URI."""
-    requests.put(f"{RABBIT_API}/api/vhosts/{quote(vhost, safe='')}", timeout=10).raise_for_status()
-    requests.put(f"{RABBIT_API}/api/permissions/{quote(vhost, safe='')}/guest",
+def create_vhost(vhost: str, api: str = RABBIT_API, amqp_base: str = AMQP_BASE) -> str:
+    """A RabbitMQ virtual host of a test's own, through the management API at `api`; returns its AMQP URI."""
+    requests.put(f"{api}/api/vhosts/{quote(vhost, safe='')}", timeout=10).raise_for_status()
+    requests.put(f"{api}/api/permissions/{quote(vhost, safe='')}/guest",
                  json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=10).raise_for_status()
-    return f"{AMQP_BASE}/{quote(vhost, safe='')}"
+    return f"{amqp_base}/{quote(vhost, safe='')}"
 
 
-def delete_vhost(vhost: str) -> None:
-    requests.delete(f"{RABBIT_API}/api/vhosts/{quote(vhost, safe='')}", timeout=10)
+def delete_vhost(vhost: str, api: str = RABBIT_API) -> None:
+    requests.delete(f"{api}/api/vhosts/{quote(vhost, safe='')}", timeout=10)
 
 
 class Site:
@@ -80,8 +80,12 @@ class Site:
 
 
 class Platform(Site):
-    def __init__(self, log_dir: Path, database_uri: str, instances: dict[str, int] | None = None, **extra_env):
+    """`amqp_base` and `rabbit_api` name the broker (the machine's by default, or a test's own node)."""
+
+    def __init__(self, log_dir: Path, database_uri: str, instances: dict[str, int] | None = None, *,
+                 amqp_base: str = AMQP_BASE, rabbit_api: str = RABBIT_API, **extra_env):
         self.instances = instances or {}
+        self.rabbit_api = rabbit_api
         self.database_uri = database_uri
         self.databases = database_names(fresh_prefix("e2e"))
         self.vhost = f"e2e-{uuid.uuid4().hex[:8]}"
@@ -91,7 +95,7 @@ class Platform(Site):
         self.processes: dict[str, subprocess.Popen] = {}
         self.env = {
             **os.environ,
-            "AMQP_URI": f"{AMQP_BASE}/{quote(self.vhost, safe='')}",
+            "AMQP_URI": f"{amqp_base}/{quote(self.vhost, safe='')}",
             "MONGODB_URI": database_uri,
             **self.databases,
             "GATEWAY_PORT": str(self.port),
@@ -107,7 +111,7 @@ class Platform(Site):
 
     # -- life cycle ------------------------------------------------------------------------------------
     def start(self) -> "Platform":
-        create_vhost(self.vhost)
+        create_vhost(self.vhost, self.rabbit_api)
         for name in SERVICES:
             self.start_service(name, self.instances.get(name, 1))
         self._spawn("gateway", [str(BIN / "gunicorn"), "--config", "gateway/gunicorn_conf.py",
@@ -117,7 +121,7 @@ class Platform(Site):
 
     def stop(self) -> None:
         self.stop_processes()
-        delete_vhost(self.vhost)
+        delete_vhost(self.vhost, self.rabbit_api)
         drop_databases(self.database_uri, *self.databases.values())
 
     def stop_processes(self) -> None:
@@ -157,7 +161,7 @@ class Platform(Site):
 
     def queues(self) -> list[dict]:
         """The vhost's queues as the management API reports them (its figures lag by a few seconds)."""
-        response = requests.get(f"{RABBIT_API}/api/queues/{quote(self.vhost, safe='')}", timeout=10)
+        response = requests.get(f"{self.rabbit_api}/api/queues/{quote(self.vhost, safe='')}", timeout=10)
         response.raise_for_status()
         return response.json()
 
