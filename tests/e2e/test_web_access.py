@@ -1,8 +1,10 @@
 """Who may open which web page, and the protections of the pages: every page route × {anonymous, resident,
 organiser}; forms refused without their CSRF token; every form that acts on one member's thing refused to
-another resident who posts it with the real ids, changing nothing; the session cookie HttpOnly and
-SameSite=Lax; a deactivated member's session ends at once. A new page route without an entry here fails the
-first test, and a new form with an id in its address without an entry in `OWNED` fails another."""
+another resident who posts it with the real ids, changing nothing; no page shows the organiser or a resident of
+another house anything of this one; the session cookie HttpOnly and SameSite=Lax; a deactivated member's session
+ends at once. A new page route without an entry here fails the first test, a page without an entry in
+`SHOWN_TO_THE_ORGANISER` or a form with an id in its address without one in `OWNED` fails another."""
+import html
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -101,6 +103,9 @@ def world(platform):
     organiser = platform.organiser()
     space = organiser.post("/api/v1/spaces", json={"name": "Werkstatt", "capacity": 4}).json()
     resident, _ = platform.join(organiser, "paula@example.org", display_name="Paula")
+    # The notice reaches the organiser too once the notifications service knows them (the first organiser's
+    # welcome goes out with the outbox relay).
+    assert eventually(lambda: organiser.get("/api/v1/notifications").json()["items"], seconds=30)
     notice = organiser.post("/api/v1/notices", json={"title": "Hoffest", "body": "Samstag im Hof.", "audience": "all"})
     ids = {"space": space["id"], "booking": "unknown-booking", "notice": notice.json()["id"],
            "request": resident.post("/api/v1/help-requests", json={"title": "Leiter halten",
@@ -134,6 +139,34 @@ OWNED = {
 # Forms with an id in their address that act on no one member's thing, and why.
 NOT_OWNED = {
     ("POST", "/rooms/<space_id>/book"): "a room is the house's: every member may book it (the rules decide)",
+}
+
+
+# The first house's data as its pages show it (Paula's name and request, the notice, the room, the organiser's
+# name); the second house's organiser and resident open every page at the same address and see none of it.
+MARKED = ("Paula", "Leiter halten", "Hoffest", "Samstag im Hof", "Werkstatt", "Olga Organiser")
+# (method, rule) of each page -> what of MARKED the first house's organiser sees there: the check can fail.
+SHOWN_TO_THE_ORGANISER = {
+    ("GET", "/login"): (), ("GET", "/join"): (),
+    ("GET", "/"): ("Olga Organiser",),
+    ("GET", "/profile"): ("Olga Organiser",),
+    ("GET", "/rooms"): ("Werkstatt",),
+    ("GET", "/rooms/<space_id>"): ("Werkstatt",),
+    ("GET", "/bookings"): (),  # the organiser's own bookings: none
+    ("GET", "/help"): ("Leiter halten",),
+    ("GET", "/help/new"): (),
+    ("GET", "/help/<request_id>"): ("Leiter halten", "Paula"),
+    ("GET", "/inbox"): ("Olga Organiser",),
+    ("GET", "/notices"): ("Hoffest", "Samstag im Hof"),
+    ("GET", "/board"): ("Hoffest", "Samstag im Hof"),
+    ("GET", "/organise"): ("Hoffest",),
+    ("GET", "/organise/invite"): (),
+    ("GET", "/organise/spaces"): ("Werkstatt",),
+    ("GET", "/organise/spaces/new"): (),
+    ("GET", "/organise/spaces/<space_id>"): ("Werkstatt",),
+    ("GET", "/organise/approvals"): (),
+    ("GET", "/organise/notices/new"): (),
+    ("GET", "/organise/notices/<notice_id>"): ("Hoffest", "Paula"),
 }
 
 
@@ -176,10 +209,39 @@ def test_each_form_is_refused_without_its_csrf_token_and_to_those_it_is_not_for(
         assert clients["resident"].post(path, {}).status_code == 403
 
 
+def test_every_page_says_what_of_the_house_it_shows():
+    assert set(SHOWN_TO_THE_ORGANISER) == {route for route in PAGES if route[0] == "GET"}
+
+
+@pytest.mark.parametrize("route", sorted(SHOWN_TO_THE_ORGANISER), ids=lambda r: f"{r[0]} {r[1]}")
+def test_no_page_shows_a_member_of_another_house_anything_of_this_one(world, houses, route):
+    path = PAGES[route][1].format(**world["ids"])
+    seen = html.unescape(houses["organiser"].get(path).text)
+    assert [mark for mark in SHOWN_TO_THE_ORGANISER[route] if mark not in seen] == [], "the check could not fail"
+    for name in ("foreign", "stranger"):
+        answer = houses[name].get(path)
+        leaked = [mark for mark in MARKED if mark in html.unescape(answer.text)]
+        assert leaked == [], (name, answer.status_code, leaked)
+
+
 def test_every_form_with_an_id_in_its_address_is_in_the_ownership_table():
     with_ids = {route for route in PAGES if route[0] == "POST" and "<" in route[1]}
     assert with_ids == set(OWNED) | set(NOT_OWNED), "forms with ids and the ownership table differ: " \
         f"missing {sorted(with_ids - set(OWNED) - set(NOT_OWNED))}, stale {sorted(set(OWNED) - with_ids)}"
+
+
+@pytest.fixture(scope="module")
+def houses(world):
+    """A second community made with the command line: its organiser and a resident, logged in; and the first
+    house's organiser."""
+    platform = world["platform"]
+    created = platform.cli("services.members.cli", "create-community", "--name", "Haus Fremd",
+                           "--organiser-email", "fremd@example.org", ORGANISER_PASSWORD=MEMBER_PASSWORD)
+    assert created.returncode == 0, created.stderr
+    platform.join(platform.login("fremd@example.org", MEMBER_PASSWORD), "fremde@example.org")
+    return {"foreign": Browser(platform.url).log_in("fremd@example.org", MEMBER_PASSWORD),
+            "stranger": Browser(platform.url).log_in("fremde@example.org", MEMBER_PASSWORD),
+            "organiser": Browser(platform.url).log_in(ORGANISER["email"], ORGANISER["password"])}
 
 
 @pytest.fixture(scope="module")
