@@ -40,7 +40,7 @@ def work(repo) -> UnitOfWork:
 
 @pytest.fixture
 def repo():
-    memory_store.connect("spaces", f"quota_{uuid.uuid4().hex[:8]}")
+    memory_store.connect("spaces", f"same_moment_{uuid.uuid4().hex[:8]}")
     for document in SpacesRepository.documents:
         document.ensure_indexes()
     yield SpacesRepository()
@@ -72,7 +72,7 @@ def made_while_claiming(repo, monkeypatch, booking: dict, actor: dict) -> dict:
 
     def claim_after_the_other_booking(*args, **kwargs):
         if not interleaved:
-            interleaved["started"] = True
+            interleaved["started"] = True  # before: the other booking's own claim comes through here too
             interleaved.update(commands.book(work(repo), actor, booking, NOW))
         return claim(*args, **kwargs)
 
