@@ -1,0 +1,186 @@
+"""Input validation and output shapes of the care service ("Safe at home": the daily check-in, alerts and the
+emergency sheet; the gateway documents its API with them)."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from services.contracts.schema import PageQuerySchema, StrictSchema, day, text, time_of_day, timestamp
+
+# The bounds and defaults of the API contract ("Safe at home" in API.md).
+GRACE_MINUTES = validate.Range(min=0, max=240)
+ESCALATION_MINUTES = validate.Range(min=1, max=240)
+DEFAULT_GRACE_MINUTES, DEFAULT_ESCALATION_MINUTES = 60, 30
+MAX_BUDDIES, MAX_READERS, MAX_CONTACTS = 3, 10, 10
+
+TODAY_STATUSES = ("due", "done", "missed", "away", "off")
+ALERT_STATUSES = ("open", "acknowledged", "resolved")
+OUTCOMES = ("fine", "needed_help", "emergency_services")
+BUDDY_REQUEST_STATUSES = ("asked", "accepted", "declined", "withdrawn")
+
+member_id = text(200, min_length=1)
+PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()/.-]{2,29}$", error="Use digits, spaces and + ( ) / - only.")
+
+
+# -- the daily check-in ---------------------------------------------------------------------------------------
+class CheckInSettingsRequestSchema(StrictSchema):
+    enabled = fields.Boolean(required=True)
+    daily_by = time_of_day("10:00", required=True, metadata={
+        "description": "By when the resident checks in each day, in the community's time zone."})
+    grace_minutes = fields.Integer(load_default=DEFAULT_GRACE_MINUTES, validate=GRACE_MINUTES, metadata={
+        "description": "Minutes after daily_by before an alert is raised."})
+    escalation_minutes = fields.Integer(load_default=DEFAULT_ESCALATION_MINUTES, validate=ESCALATION_MINUTES,
+                                        metadata={"description": "Minutes between telling one buddy and the next."})
+    buddies = fields.List(member_id, required=True, validate=validate.Length(max=MAX_BUDDIES), metadata={
+        "description": "1 to 3 neighbours, in the order they are to be told; each must accept."})
+
+    @validates_schema
+    def a_buddy_when_switched_on(self, data, **kwargs):
+        if data.get("enabled") and not data.get("buddies"):
+            raise ValidationError("Name at least one neighbour as a buddy.", field_name="buddies")
+
+
+class BuddySchema(StrictSchema):
+    member_id = fields.String(required=True)
+    display_name = fields.String(allow_none=True)
+    accepted = fields.Boolean(required=True)
+    status = fields.String(validate=validate.OneOf(BUDDY_REQUEST_STATUSES))
+
+
+class TodaySchema(StrictSchema):
+    day = fields.String(metadata={"format": "date"})
+    status = fields.String(required=True, validate=validate.OneOf(TODAY_STATUSES))
+    done_at = timestamp(allow_none=True)
+
+
+class AwaySchema(StrictSchema):
+    from_ = day(data_key="from", attribute="from", required=True)
+    until = day(required=True)
+
+    @validates_schema
+    def in_order(self, data, **kwargs):
+        if "from" in data and "until" in data and data["until"] < data["from"]:
+            raise ValidationError("The last day away must not be before the first.", field_name="until")
+
+
+class CheckInSettingsSchema(StrictSchema):
+    enabled = fields.Boolean(required=True)
+    daily_by = fields.String(allow_none=True, metadata={"example": "10:00"})
+    grace_minutes = fields.Integer()
+    escalation_minutes = fields.Integer()
+    buddies = fields.List(fields.Nested(BuddySchema), required=True)
+    today = fields.Nested(TodaySchema, required=True)
+    away = fields.Nested(AwaySchema, allow_none=True)
+
+
+class CheckInRequestSchema(StrictSchema):
+    """"I am fine today": nothing to say but that."""
+
+
+class CheckInSchema(StrictSchema):
+    at = timestamp(required=True)
+
+
+class BuddyRequestSchema(StrictSchema):
+    id = fields.String(required=True)
+    member_id = fields.String(required=True, metadata={"description": "The resident who asks."})
+    display_name = fields.String(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(BUDDY_REQUEST_STATUSES))
+
+
+class BuddyRequestListSchema(StrictSchema):
+    items = fields.List(fields.Nested(BuddyRequestSchema), required=True)
+    next = fields.String(allow_none=True, required=True)
+
+
+# -- alerts ---------------------------------------------------------------------------------------------------
+class AlertListQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(ALERT_STATUSES))
+
+
+class TimelineEntrySchema(StrictSchema):
+    at = timestamp(required=True)
+    step = fields.String(required=True, metadata={"description": "raised, notified, acknowledged or resolved"})
+    who = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+
+
+class AlertSchema(StrictSchema):
+    id = fields.String(required=True)
+    member_id = fields.String(required=True)
+    display_name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    household = fields.String(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(ALERT_STATUSES))
+    day = fields.String(metadata={"format": "date", "description": "The day whose check-in was missed."})
+    deadline = timestamp()
+    raised_at = timestamp(required=True)
+    acknowledged_by = fields.String(allow_none=True)
+    acknowledged_at = timestamp(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolved_at = timestamp(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={
+        "description": "fine, needed_help, emergency_services; checked_in (a late check-in), member_left"})
+    note = fields.String(allow_none=True)
+    timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
+    actions = fields.List(fields.String(), metadata={"description": "What the viewer may do now."})
+
+
+class AlertListSchema(StrictSchema):
+    items = fields.List(fields.Nested(AlertSchema), required=True)
+    next = fields.String(allow_none=True, required=True)
+
+
+class ResolveSchema(StrictSchema):
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    note = text(1000, allow_none=True)
+
+
+# -- the emergency sheet --------------------------------------------------------------------------------------
+class ContactSchema(StrictSchema):
+    name = text(100, required=True, min_length=1)
+    phone = fields.String(required=True, validate=PHONE)
+    relation = text(60, load_default="")
+
+
+class DoctorSchema(StrictSchema):
+    name = text(100, required=True, min_length=1)
+    phone = fields.String(allow_none=True, validate=PHONE)
+
+
+class EmergencySheetRequestSchema(StrictSchema):
+    contacts = fields.List(fields.Nested(ContactSchema), load_default=list,
+                           validate=validate.Length(max=MAX_CONTACTS))
+    doctor = fields.Nested(DoctorSchema, allow_none=True, load_default=None)
+    medication_location = text(500, allow_none=True, load_default=None)
+    allergies = text(1000, allow_none=True, load_default=None)
+    key_holder = text(200, allow_none=True, load_default=None)
+    notes = text(2000, allow_none=True, load_default=None)
+    readers = fields.List(member_id, load_default=list, validate=validate.Length(max=MAX_READERS), metadata={
+        "description": "Who may read the sheet at any time; whoever looks after an open alert may too."})
+
+
+class EmergencySheetSchema(StrictSchema):
+    member_id = fields.String(required=True)
+    contacts = fields.List(fields.Nested(ContactSchema), required=True)
+    doctor = fields.Nested(DoctorSchema, allow_none=True)
+    medication_location = fields.String(allow_none=True)
+    allergies = fields.String(allow_none=True)
+    key_holder = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    readers = fields.List(fields.String(), required=True)
+    updated_at = timestamp(allow_none=True)
+
+
+class SheetReadSchema(StrictSchema):
+    at = timestamp(required=True)
+    member_id = fields.String(required=True, metadata={"description": "Who read the sheet."})
+    display_name = fields.String(allow_none=True)
+    during_alert = fields.Boolean(required=True)
+
+
+class SheetReadListSchema(StrictSchema):
+    items = fields.List(fields.Nested(SheetReadSchema), required=True)
+    next = fields.String(allow_none=True, required=True)
+
+
+class SheetReadQuerySchema(PageQuerySchema):
+    pass
