@@ -1,6 +1,8 @@
 """The one time helper: aware UTC now, and the wire format of timestamps (ISO 8601 with `Z`)."""
 from datetime import datetime, timezone
 
+from nameko.extensions import DependencyProvider
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -25,3 +27,14 @@ def parse_iso(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("timestamp has no offset")
     return as_utc(moment)
+
+
+class Clock(DependencyProvider):
+    """The time for a worker, as a function: `self.clock()` is aware UTC now.
+
+    A service that reckons with deadlines takes its `now` from here, so that a test can put a clock it sets in
+    its place (`nameko.testing.services.replace_dependencies(container, clock=...)`) and drive the deadlines of
+    days and weeks without waiting for them."""
+
+    def get_dependency(self, worker_ctx):
+        return utcnow
