@@ -15,6 +15,7 @@ PUBLISHED = {
     "help": ("help.requested", "help.offered", "help.accepted", "help.completed", "help.cancelled", "help.expired",
              "help.reopened"),
     "notifications": ("preferences.updated", "notice.published", "notification.delivered"),
+    "care": ("checkin.recorded", "alert.raised", "alert.escalated", "alert.acknowledged", "alert.resolved"),
 }
 
 # Renamed event types, old name → new. The publisher uses the new name only; a consumer of the new one still
@@ -29,6 +30,7 @@ SUBSCRIBED = {
     "spaces": _MEMBER_LIFE,
     "help": (*_MEMBERS, "preferences.updated"),
     "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"], "booking.reminder_due"),
+    "care": _MEMBERS,
 }
 
 

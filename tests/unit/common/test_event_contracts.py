@@ -4,13 +4,14 @@ import pytest
 from nameko.containers import ServiceContainer
 from nameko.events import EventHandler
 
+from services.care.service import CareService
 from services.contracts.events import PUBLISHED, RENAMED, SUBSCRIBED, event_queues, handler_name, publisher_of
 from services.help.service import HelpService
 from services.members.service import MembersService
 from services.notifications.service import NotificationsService
 from services.spaces.service import SpacesService
 
-SERVICES = (MembersService, SpacesService, HelpService, NotificationsService)
+SERVICES = (MembersService, SpacesService, HelpService, NotificationsService, CareService)
 
 
 def handlers(service_class) -> list[EventHandler]:

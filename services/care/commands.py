@@ -1,0 +1,597 @@
+"""What the care service does, as plain functions over the repository, the outbox and `now`.
+
+The rules (deadlines, escalation, who may read the sheet) are in `domain`; here they meet the stored settings,
+check-ins, alerts and sheets and the neighbours copied from the members service's events.
+
+How one missed day raises exactly one alert, whatever the number of instances and timer runs (`watch`):
+1. A settings document whose `due_at` (the deadline of `due_day`) has passed is looked at: if the day is missed,
+   a *pending* alert is stored under the id `member:day`; ids are unique, so a second instance storing the same
+   day's alert fails and moves on. Only then does `due_day` move to the next day, conditionally on it still
+   being the day read (an instance that dies in between leaves the day to the next timer run).
+2. A pending alert is raised by its first step: the day is looked at again (a check-in may have come in since),
+   then the alert is saved conditionally on the version read, with its `alert.raised` event in the same write.
+   Of two instances taking the same step, one saves and publishes; the other's save fails and it moves on.
+A check-in stores itself first and then settles every unresolved alert of the resident; the timer stores the
+alert first and then looks for check-ins. So of a check-in and a deadline at the same moment, at least one sees
+the other: the alert is never left open after a check-in (cancelled while pending, resolved with an all-clear
+once raised).
+"""
+import contextlib
+import uuid
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.care import domain, events
+from services.care.models import Alert, BuddyRequest, CheckIn, CheckInSettings, EmergencySheet, Neighbour, SheetRead
+from services.common.clock import as_utc, isoformat_z
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.schemas import load
+from services.contracts.care import (
+    DEFAULT_ESCALATION_MINUTES, DEFAULT_GRACE_MINUTES, AlertListQuerySchema, AwaySchema, CheckInRequestSchema,
+    CheckInSettingsRequestSchema, EmergencySheetRequestSchema, ResolveSchema, SheetReadQuerySchema,
+)
+from services.contracts.vocabulary import DEFAULT_TIMEZONE
+
+# How many settings or alerts one timer run takes at a time, and how many such batches at most.
+BATCH = 200
+MAX_BATCHES = 50
+# A change of an alert that lost a race with another change is tried again this often before giving up.
+ATTEMPTS = 5
+EXPORTED_CHECK_INS = timedelta(days=90)
+
+
+@contextlib.contextmanager
+def domain_errors():
+    """The domain's refusals as the errors that cross the wire."""
+    try:
+        yield
+    except domain.InvalidSettings as error:
+        raise Invalid("Some fields are not valid.", errors=error.errors)
+    except domain.NotAllowed as error:
+        raise Forbidden(str(error))
+    except domain.IllegalTransition as error:
+        raise Conflict(str(error), extra={"current_status": error.current_status})
+
+
+# -- between stored and domain ------------------------------------------------------------------------------
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def schedule_of(settings: CheckInSettings | None) -> domain.Schedule | None:
+    if settings is None or not settings.daily_by:
+        return None
+    return domain.Schedule(domain.parse_time_of_day(settings.daily_by), settings.grace_minutes or 0,
+                           _zone(settings.timezone))
+
+
+def away_of(settings: CheckInSettings | None) -> list[domain.AwayRange]:
+    if settings is None or not settings.away_from or not settings.away_until:
+        return []
+    return [domain.AwayRange(date.fromisoformat(settings.away_from), date.fromisoformat(settings.away_until))]
+
+
+def _utc(moment):
+    return as_utc(moment) if moment is not None else None
+
+
+def to_domain(stored: Alert) -> domain.Alert:
+    return domain.Alert(
+        id=stored.id, member_id=stored.member_id, day=date.fromisoformat(stored.day),
+        deadline=as_utc(stored.deadline), buddies=tuple(stored.buddies), escalation_minutes=stored.escalation_minutes,
+        status=stored.status, raised_at=_utc(stored.raised_at), steps_done=stored.steps_done,
+        alerted=list(stored.alerted), acknowledged_by=stored.acknowledged_by,
+        acknowledged_at=_utc(stored.acknowledged_at), resolved_by=stored.resolved_by,
+        resolved_at=_utc(stored.resolved_at), outcome=stored.outcome, note=stored.note,
+        timeline=[domain.TimelineEntry(as_utc(e["at"]), e["step"], e.get("who"), e.get("outcome"))
+                  for e in stored.timeline],
+    )
+
+
+ALERT_FIELDS = ("status", "raised_at", "steps_done", "alerted", "acknowledged_by", "acknowledged_at", "resolved_by",
+                "resolved_at", "outcome", "note")
+
+
+def copy_back(alert: domain.Alert, stored: Alert) -> None:
+    for name in ALERT_FIELDS:
+        setattr(stored, name, getattr(alert, name))
+    stored.timeline = [{key: value for key, value in (("at", e.at), ("step", e.step), ("who", e.who),
+                                                      ("outcome", e.outcome)) if value is not None}
+                       for e in alert.timeline]
+    stored.next_step_at = domain.next_step_at(alert)
+
+
+def request_to_domain(stored: BuddyRequest) -> domain.BuddyRequest:
+    return domain.BuddyRequest(id=stored.id, member_id=stored.member_id, buddy_id=stored.buddy_id,
+                               status=stored.status)
+
+
+def accepted_buddies(repo, settings: CheckInSettings) -> list[str]:
+    return domain.accepted_in_order(
+        settings.buddies, [request_to_domain(r) for r in repo.requests_of(settings.id)],
+        repo.active_in_community(settings.community_id, settings.buddies))
+
+
+def checked_in_on(repo, member_id: str, day: date, schedule: domain.Schedule):
+    """The last check-in that counts for `day`, or None."""
+    return repo.last_check_in_between(member_id, *domain.check_in_window(day, schedule))
+
+
+def _name(neighbours: dict, member_id: str | None) -> str | None:
+    neighbour = neighbours.get(member_id) if member_id else None
+    return neighbour.display_name if neighbour else None
+
+
+# -- the daily check-in ----------------------------------------------------------------------------------------
+def settings_view(repo, member_id: str, settings: CheckInSettings | None, now: datetime) -> dict:
+    schedule = schedule_of(settings)
+    enabled = bool(settings and settings.enabled)
+    today = {"day": None, "status": domain.OFF, "done_at": None}
+    if schedule is not None:
+        day = domain.current_day(now, schedule)
+        done = checked_in_on(repo, member_id, day, schedule)
+        today = {"day": day.isoformat(), "done_at": isoformat_z(done.at) if done else None,
+                 "status": domain.day_status(day, now, schedule, enabled=enabled, away=away_of(settings),
+                                             checked_in=done is not None)}
+    buddies = []
+    if settings is not None and settings.buddies:
+        requests = {r.buddy_id: r for r in repo.requests_of(member_id)}
+        neighbours = repo.neighbours_by_id(settings.buddies)
+        for buddy in settings.buddies:
+            request, neighbour = requests.get(buddy), neighbours.get(buddy)
+            status = request.status if request else domain.ASKED
+            buddies.append({"member_id": buddy, "display_name": neighbour.display_name if neighbour else None,
+                            "accepted": status == domain.ACCEPTED and bool(neighbour and neighbour.active),
+                            "status": status})
+    away = away_of(settings)
+    return {
+        "enabled": enabled,
+        "daily_by": settings.daily_by if settings else None,
+        "grace_minutes": settings.grace_minutes if settings and settings.grace_minutes is not None
+        else DEFAULT_GRACE_MINUTES,
+        "escalation_minutes": settings.escalation_minutes if settings and settings.escalation_minutes
+        else DEFAULT_ESCALATION_MINUTES,
+        "buddies": buddies,
+        "today": today,
+        "away": {"from": away[0].start.isoformat(), "until": away[0].until.isoformat()} if away else None,
+    }
+
+
+def get_settings(repo, actor: dict, now: datetime) -> dict:
+    return settings_view(repo, actor["member_id"], repo.settings(actor["member_id"]), now)
+
+
+def _settings_for(repo, actor: dict) -> CheckInSettings:
+    return repo.settings(actor["member_id"]) or CheckInSettings(
+        id=actor["member_id"], community_id=actor["community_id"],
+        timezone=actor.get("timezone") or DEFAULT_TIMEZONE)
+
+
+def set_settings(repo, actor: dict, body: dict, now: datetime) -> dict:
+    """Switch the daily check-in on or off, set its time and name the buddies. Newly named buddies are asked;
+    those no longer named are withdrawn; a neighbour who declined is not asked again by saving the same list."""
+    data = load(CheckInSettingsRequestSchema, body)
+    member_id = actor["member_id"]
+    with domain_errors():
+        domain.check_buddies(member_id, data["buddies"], enabled=data["enabled"],
+                             neighbours=repo.active_in_community(actor["community_id"], data["buddies"]))
+    settings = _settings_for(repo, actor)
+    settings.timezone = actor.get("timezone") or settings.timezone
+    settings.enabled = data["enabled"]
+    settings.daily_by = data["daily_by"]
+    settings.grace_minutes = data["grace_minutes"]
+    settings.escalation_minutes = data["escalation_minutes"]
+    settings.buddies = list(data["buddies"])
+    _reschedule(settings, now)
+    settings.updated_at = now
+    repo.save_settings(settings)
+    _ask_buddies(repo, settings, now)
+    return settings_view(repo, member_id, settings, now)
+
+
+def _reschedule(settings: CheckInSettings, now: datetime) -> None:
+    """The next day to look at: the first whose time still lies ahead, never a day looked at already."""
+    schedule = schedule_of(settings)
+    if not settings.enabled or schedule is None:
+        settings.due_at = None
+        return
+    day = domain.first_due_day(now, schedule)
+    if settings.due_day and settings.due_at is not None:
+        day = max(day, date.fromisoformat(settings.due_day))
+    settings.due_day, settings.due_at = day.isoformat(), domain.deadline(day, schedule)
+
+
+def _ask_buddies(repo, settings: CheckInSettings, now: datetime) -> None:
+    named = set(settings.buddies)
+    existing = {r.buddy_id: r for r in repo.requests_of(settings.id)}
+    for buddy in settings.buddies:
+        request = existing.get(buddy)
+        if request is None:
+            repo.save_request(BuddyRequest(id=f"{settings.id}:{buddy}", community_id=settings.community_id,
+                                           member_id=settings.id, buddy_id=buddy, status=domain.ASKED,
+                                           asked_at=now))
+        elif request.status == domain.WITHDRAWN:
+            request.status, request.asked_at, request.answered_at = domain.ASKED, now, None
+            repo.save_request(request)
+    for buddy, request in existing.items():
+        if buddy not in named and request.status != domain.WITHDRAWN:
+            request.status = domain.WITHDRAWN
+            repo.save_request(request)
+
+
+def set_away(repo, actor: dict, body: dict, now: datetime) -> dict:
+    data = load(AwaySchema, body)
+    settings = _settings_for(repo, actor)
+    if data["until"] < domain.local_day(now, _zone(settings.timezone)):
+        raise Invalid("These days have passed already.", errors={"until": ["The last day away lies in the past."]})
+    settings.away_from, settings.away_until = data["from"].isoformat(), data["until"].isoformat()
+    settings.updated_at = now
+    repo.save_settings(settings)
+    return settings_view(repo, actor["member_id"], settings, now)
+
+
+def clear_away(repo, actor: dict, now: datetime) -> None:
+    settings = repo.settings(actor["member_id"])
+    if settings is not None and (settings.away_from or settings.away_until):
+        settings.away_from = settings.away_until = None
+        settings.updated_at = now
+        repo.save_settings(settings)
+
+
+def check_in(repo, outbox, actor: dict, body, now: datetime) -> dict:
+    """"I am fine today". Stored first, then every unresolved alert about the resident is settled (see the
+    module's docstring for why in this order)."""
+    load(CheckInRequestSchema, body if body is not None else {})
+    stored = CheckIn(id=str(uuid.uuid4()), community_id=actor["community_id"], member_id=actor["member_id"], at=now)
+    stored.record(events.check_in_recorded(stored, now))
+    repo.add_check_in(stored)
+    settled = settle_alerts(repo, actor["member_id"], now, domain.settle_by_check_in)
+    outbox.send(stored, *settled)
+    return {"at": isoformat_z(now)}
+
+
+def settle_alerts(repo, member_id: str, now: datetime, settle) -> list[Alert]:
+    """Settle every unresolved alert about the member with `settle` (a domain function); returns the stored
+    alerts that carry an event to publish. A change that lost a race (a step taken at the same moment) is made
+    again on what won: an alert must not stay open."""
+    changed = []
+    for stored in repo.unresolved_alerts_about(member_id):
+        for _ in range(ATTEMPTS):
+            alert = to_domain(stored)
+            tell = settle(alert, now=now)
+            copy_back(alert, stored)
+            if tell:
+                stored.record(events.alert_resolved(stored, now))
+            if repo.save_alert(stored):
+                if tell:
+                    changed.append(stored)
+                break
+            stored = repo.alert(stored.id)
+            if stored is None or stored.status not in domain.UNRESOLVED:
+                break
+        else:
+            raise Conflict("An alert about you changed several times in a moment. Please check in again.")
+    return changed
+
+
+# -- buddies ---------------------------------------------------------------------------------------------------
+def _request_view(request: BuddyRequest, neighbours: dict) -> dict:
+    return {"id": request.id, "member_id": request.member_id, "display_name": _name(neighbours, request.member_id),
+            "status": request.status}
+
+
+def buddy_requests(repo, actor: dict) -> dict:
+    requests = [r for r in repo.requests_to(actor["member_id"]) if r.status != domain.WITHDRAWN]
+    neighbours = repo.neighbours_by_id({r.member_id for r in requests})
+    return {"items": [_request_view(r, neighbours) for r in requests], "next": None}
+
+
+def answer_buddy_request(repo, actor: dict, request_id, *, accept: bool, now: datetime) -> dict:
+    stored = repo.buddy_request(actor["community_id"], request_id) if isinstance(request_id, str) else None
+    if stored is None:
+        raise NotFound("There is no such buddy request in your community.")
+    request = request_to_domain(stored)
+    with domain_errors():
+        changed = domain.answer(request, actor_id=actor["member_id"], accept=accept)
+    if changed:
+        stored.status, stored.answered_at = request.status, now
+        repo.save_request(stored)
+    return _request_view(stored, repo.neighbours_by_id([stored.member_id]))
+
+
+# -- the timer: deadlines and escalation --------------------------------------------------------------------------
+def watch(repo, outbox, now: datetime, batch: int = BATCH) -> dict:
+    """What the timer does every few seconds in every instance: look at the deadlines that passed, then take
+    the alert steps that are due. Returns what it did (for tests and logs)."""
+    looked_at = stored = 0
+    for _ in range(MAX_BATCHES):
+        due = repo.due_settings(now, batch)
+        for settings in due:
+            looked_at += 1
+            stored += look_at_deadline(repo, settings, now)
+        if len(due) < batch:
+            break
+    steps = 0
+    for _ in range(MAX_BATCHES):
+        due = repo.alerts_with_due_steps(now, batch)
+        for alert in due:
+            steps += take_due_steps(repo, outbox, alert, now)
+        if len(due) < batch:
+            break
+    return {"deadlines": looked_at, "alerts": stored, "steps": steps}
+
+
+def look_at_deadline(repo, settings: CheckInSettings, now: datetime) -> int:
+    """The deadline of `settings.due_day` has passed: store the day's pending alert if it was missed, then move
+    on to the next day. Returns 1 if this call stored an alert."""
+    schedule = schedule_of(settings)
+    if schedule is None or not settings.due_day:
+        repo.stop_settings(settings.id)
+        return 0
+    day = date.fromisoformat(settings.due_day)
+    accepted = accepted_buddies(repo, settings)
+    reason = domain.why_no_alert(day, enabled=settings.enabled, away=away_of(settings),
+                                 checked_in=checked_in_on(repo, settings.id, day, schedule) is not None,
+                                 accepted_buddies=accepted)
+    added = 0
+    if reason is None:
+        alert = domain.new_alert(settings.id, day, schedule, accepted, settings.escalation_minutes)
+        stored = Alert(id=alert.id, community_id=settings.community_id, member_id=alert.member_id,
+                       day=alert.day.isoformat(), deadline=alert.deadline, status=alert.status,
+                       buddies=list(alert.buddies), escalation_minutes=alert.escalation_minutes,
+                       next_step_at=domain.next_step_at(alert))
+        added = int(repo.add_alert(stored))
+    following = day + timedelta(days=1)
+    repo.advance_due_day(settings.id, day.isoformat(), following.isoformat(), domain.deadline(following, schedule))
+    return added
+
+
+def take_due_steps(repo, outbox, stored: Alert, now: datetime) -> int:
+    """Take every step of the alert that is due by `now` (several if the timer was away for a while). Returns
+    how many steps this call took; a step another instance took first ends it."""
+    taken = 0
+    while True:
+        alert = to_domain(stored)
+        if not domain.step_due(alert, now):
+            return taken
+        if alert.status == domain.PENDING and not _still_missed(repo, alert, now):
+            copy_back(alert, stored)
+            repo.save_alert(stored)
+            return taken
+        step = alert.steps_done
+        organisers = repo.organisers(stored.community_id) if step >= len(alert.buddies) else []
+        told = domain.take_step(alert, organisers=organisers, now=now)
+        copy_back(alert, stored)
+        stored.record(events.alert_stepped(stored, told, step, repo.neighbour(stored.member_id), now))
+        if not repo.save_alert(stored):
+            return taken
+        outbox.send(stored)
+        taken += 1
+
+
+def _still_missed(repo, alert: domain.Alert, now: datetime) -> bool:
+    """Look at the day again before anyone is told: a check-in, away days or switching off since the alert was
+    stored call it off (`alert` is then cancelled)."""
+    settings = repo.settings(alert.member_id)
+    schedule = schedule_of(settings)
+    checked_in = schedule is not None and checked_in_on(repo, alert.member_id, alert.day, schedule) is not None
+    reason = domain.why_no_alert(alert.day, enabled=bool(settings and settings.enabled), away=away_of(settings),
+                                 checked_in=checked_in, accepted_buddies=alert.buddies)
+    if reason is not None:
+        domain.call_off(alert, reason=reason, now=now)
+        return False
+    return True
+
+
+# -- alerts ------------------------------------------------------------------------------------------------------
+def alert_view(stored: Alert, actor: dict, neighbours: dict) -> dict:
+    alert = to_domain(stored)
+    resident = neighbours.get(stored.member_id)
+    is_organiser = actor["role"] == "organiser"
+    return {
+        "id": stored.id, "member_id": stored.member_id,
+        "display_name": resident.display_name if resident else None,
+        "phone": resident.phone if resident else None,
+        "household": resident.household if resident else None,
+        "status": stored.status, "day": stored.day, "deadline": isoformat_z(stored.deadline),
+        "raised_at": isoformat_z(stored.raised_at),
+        "acknowledged_by": stored.acknowledged_by, "acknowledged_at": isoformat_z(stored.acknowledged_at),
+        "resolved_by": stored.resolved_by, "resolved_at": isoformat_z(stored.resolved_at),
+        "outcome": stored.outcome, "note": stored.note,
+        "timeline": [{"at": isoformat_z(e.at), "step": e.step, "who": e.who, "display_name": _name(neighbours, e.who),
+                      "outcome": e.outcome} for e in alert.timeline],
+        "actions": domain.actions(alert, viewer_id=actor["member_id"], viewer_is_organiser=is_organiser),
+    }
+
+
+def _people_of(alerts) -> set[str]:
+    return {a.member_id for a in alerts} | {who for a in alerts for e in a.timeline if (who := e.get("who"))}
+
+
+def _shown_alert(repo, actor: dict, alert_id) -> Alert:
+    stored = repo.community_alert(actor["community_id"], alert_id) if isinstance(alert_id, str) else None
+    if stored is None or stored.status not in domain.SHOWN:
+        raise NotFound("There is no such alert in your community.")
+    return stored
+
+
+def get_alert(repo, actor: dict, alert_id) -> dict:
+    stored = _shown_alert(repo, actor, alert_id)
+    if not domain.may_view(to_domain(stored), viewer_id=actor["member_id"],
+                           viewer_is_organiser=actor["role"] == "organiser"):
+        raise Forbidden("Only those told about this alert, and organisers, can see it.")
+    return alert_view(stored, actor, repo.neighbours_by_id(_people_of([stored])))
+
+
+def list_alerts(repo, actor: dict, query: dict) -> dict:
+    """Organisers: every alert of the community; anyone else: the alerts they were told about. Newest first."""
+    data = load(AlertListQuerySchema, query)
+    alerted = None if actor["role"] == "organiser" else actor["member_id"]
+    page, next_cursor = repo.list_alerts(actor["community_id"], alerted=alerted, status=data.get("status"),
+                                         limit=data["limit"], cursor=data["cursor"])
+    neighbours = repo.neighbours_by_id(_people_of(page))
+    return {"items": [alert_view(stored, actor, neighbours) for stored in page], "next": next_cursor}
+
+
+def _change_alert(repo, outbox, actor: dict, alert_id, change, now: datetime) -> dict:
+    """Apply `change(alert)` (a domain transition returning whether it changed anything) and store it with its
+    event; made again on the newer alert when a timer step won the race for the same version."""
+    for _ in range(ATTEMPTS):
+        stored = _shown_alert(repo, actor, alert_id)
+        alert = to_domain(stored)
+        with domain_errors():
+            changed = change(alert)
+        if not changed:
+            return get_alert(repo, actor, alert_id)
+        copy_back(alert, stored)
+        stored.record(events.alert_acknowledged(stored, now) if alert.status == domain.ACKNOWLEDGED
+                      else events.alert_resolved(stored, now))
+        if repo.save_alert(stored):
+            outbox.send(stored)
+            return alert_view(stored, actor, repo.neighbours_by_id(_people_of([stored])))
+    raise Conflict("This alert changed a moment ago. Please look again.")
+
+
+def acknowledge(repo, outbox, actor: dict, alert_id, now: datetime) -> dict:
+    return _change_alert(repo, outbox, actor, alert_id,
+                         lambda alert: domain.acknowledge(alert, actor_id=actor["member_id"], now=now), now)
+
+
+def resolve(repo, outbox, actor: dict, alert_id, body: dict, now: datetime) -> dict:
+    data = load(ResolveSchema, body)
+
+    def change(alert):
+        domain.resolve(alert, actor_id=actor["member_id"], actor_is_organiser=actor["role"] == "organiser",
+                       outcome=data["outcome"], note=data.get("note"), now=now)
+        return True
+
+    return _change_alert(repo, outbox, actor, alert_id, change, now)
+
+
+# -- the emergency sheet -----------------------------------------------------------------------------------------
+def sheet_view(member_id: str, sheet: EmergencySheet | None) -> dict:
+    if sheet is None:
+        return {"member_id": member_id, "contacts": [], "doctor": None, "medication_location": None,
+                "allergies": None, "key_holder": None, "notes": None, "readers": [], "updated_at": None}
+    return {"member_id": member_id, "contacts": list(sheet.contacts), "doctor": sheet.doctor or None,
+            "medication_location": sheet.medication_location, "allergies": sheet.allergies,
+            "key_holder": sheet.key_holder, "notes": sheet.notes, "readers": list(sheet.readers),
+            "updated_at": isoformat_z(sheet.updated_at)}
+
+
+def get_own_sheet(repo, actor: dict) -> dict:
+    return sheet_view(actor["member_id"], repo.sheet(actor["member_id"]))
+
+
+def set_sheet(repo, actor: dict, body: dict, now: datetime) -> dict:
+    data = load(EmergencySheetRequestSchema, body)
+    with domain_errors():
+        domain.check_readers(actor["member_id"], data["readers"],
+                             neighbours=repo.active_in_community(actor["community_id"], data["readers"]))
+    sheet = repo.sheet(actor["member_id"]) or EmergencySheet(id=actor["member_id"],
+                                                             community_id=actor["community_id"])
+    sheet.contacts = data["contacts"]
+    sheet.doctor = data["doctor"]
+    for name in ("medication_location", "allergies", "key_holder", "notes"):
+        setattr(sheet, name, (data[name] or "").strip() or None)
+    sheet.readers = list(data["readers"])
+    sheet.updated_at = now
+    repo.save_sheet(sheet)
+    return sheet_view(actor["member_id"], sheet)
+
+
+def read_sheet(repo, actor: dict, member_id, now: datetime) -> dict:
+    """Another member's sheet, for a reader they named or the one looking after an alert about them; every such
+    read is recorded and shown to the resident."""
+    if member_id == actor["member_id"]:
+        return get_own_sheet(repo, actor)
+    resident = repo.neighbour(member_id) if isinstance(member_id, str) else None
+    if resident is None or resident.community_id != actor["community_id"]:
+        raise NotFound("There is no such member in your community.")
+    sheet = repo.sheet(member_id)
+    access = domain.sheet_access(reader_id=actor["member_id"], resident_id=member_id,
+                                 readers=sheet.readers if sheet else [],
+                                 alerts=[to_domain(a) for a in repo.unresolved_alerts_about(member_id)])
+    if not access.allowed:
+        raise Forbidden("Only the readers this neighbour named, and whoever looks after an alert about them, can "
+                        "read their emergency sheet.")
+    if sheet is None:
+        raise NotFound("This neighbour has no emergency sheet.")
+    repo.add_read(SheetRead(id=str(uuid.uuid4()), community_id=actor["community_id"], member_id=member_id,
+                            reader_id=actor["member_id"], at=now, during_alert=access.during_alert,
+                            alert_id=access.alert_id))
+    return sheet_view(member_id, sheet)
+
+
+def _read_view(read: SheetRead, neighbours: dict) -> dict:
+    return {"at": isoformat_z(read.at), "member_id": read.reader_id, "display_name": _name(neighbours, read.reader_id),
+            "during_alert": read.during_alert}
+
+
+def sheet_reads(repo, actor: dict, query: dict) -> dict:
+    data = load(SheetReadQuerySchema, query)
+    page, next_cursor = repo.reads_of(actor["member_id"], limit=data["limit"], cursor=data["cursor"])
+    neighbours = repo.neighbours_by_id({read.reader_id for read in page})
+    return {"items": [_read_view(read, neighbours) for read in page], "next": next_cursor}
+
+
+# -- members coming and going ----------------------------------------------------------------------------------------
+def remember_member(repo, event: dict) -> None:
+    profile = event["payload"]
+    neighbour = repo.neighbour(profile["member_id"]) or Neighbour(id=profile["member_id"])
+    neighbour.community_id = event["community_id"]
+    for name in ("display_name", "phone", "household", "role", "preferred_language", "timezone"):
+        if name in profile:
+            setattr(neighbour, name, profile[name])
+    neighbour.active = profile.get("active", True)
+    repo.save_neighbour(neighbour)
+
+
+def on_member_gone(repo, outbox, member_id: str, *, erased: bool, now: datetime) -> None:
+    """A deactivated or erased resident: the check-in stops, their alerts close, their sheet is erased; as a
+    buddy they no longer count. Erasure removes everything else about them too, leaving anonymous traces (ids
+    and times) in others' alert timelines and sheet-read lists. Repeatable: a second delivery changes nothing."""
+    repo.stop_settings(member_id)
+    outbox.send(*settle_alerts(repo, member_id, now, domain.close_for_member_gone))
+    repo.forget_sheet(member_id)
+    repo.withdraw_requests_to(member_id)
+    if neighbour := repo.neighbour(member_id):
+        neighbour.active = False
+        repo.save_neighbour(neighbour)
+    if erased:
+        repo.forget_settings(member_id)
+        repo.forget_check_ins(member_id)
+        repo.forget_requests(member_id)
+        repo.forget_reads_of(member_id)
+        repo.blank_alert_notes(member_id)
+        repo.drop_buddy_everywhere(member_id)
+        repo.drop_reader_everywhere(member_id)
+        repo.forget_neighbour(member_id)
+
+
+def export(repo, actor: dict, now: datetime) -> dict:
+    """Everything the care service holds about the member: settings, check-ins of the last 90 days, the alerts
+    about them, their sheet and who read it, the buddy requests they made and received, the sheets they read."""
+    member_id = actor["member_id"]
+    alerts = repo.alerts_about(member_id)
+    reads = repo.all_reads_of(member_id)
+    neighbours = repo.neighbours_by_id({r.reader_id for r in reads})
+    return {
+        "check_in": settings_view(repo, member_id, repo.settings(member_id), now),
+        "check_ins": [{"at": isoformat_z(c.at)} for c in repo.check_ins_since(member_id, now - EXPORTED_CHECK_INS)],
+        "buddy_requests_made": [{"id": r.id, "buddy_id": r.buddy_id, "status": r.status}
+                                for r in repo.requests_of(member_id)],
+        "buddy_requests_received": [{"id": r.id, "member_id": r.member_id, "status": r.status}
+                                    for r in repo.requests_to(member_id)],
+        "alerts": [{"id": a.id, "day": a.day, "status": a.status, "raised_at": isoformat_z(a.raised_at),
+                    "resolved_at": isoformat_z(a.resolved_at), "outcome": a.outcome, "note": a.note,
+                    "timeline": [{**e, "at": isoformat_z(e["at"])} for e in a.timeline]}
+                   for a in alerts if a.status in domain.SHOWN],
+        "emergency_sheet": sheet_view(member_id, repo.sheet(member_id)),
+        "emergency_sheet_reads": [_read_view(read, neighbours) for read in reads],
+        "emergency_sheets_read": [{"member_id": read.member_id, "at": isoformat_z(read.at),
+                                   "during_alert": read.during_alert} for read in repo.reads_by(member_id)],
+    }

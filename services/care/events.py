@@ -1,0 +1,44 @@
+"""Events the care service publishes (version 1 of each).
+
+The alert events name whom to tell (`notify`) and everyone told so far (`alerted`), so that the notifications
+service needs no copy of the buddies; they carry the resident's name, flat and phone as the care service knows
+them, because the people told need them to ring the doorbell or call (the resident named them as buddies).
+"""
+from datetime import datetime
+
+from services.common.clock import isoformat_z
+from services.common.events import new_event
+
+
+def check_in_recorded(check_in, now: datetime) -> dict:
+    return new_event("checkin.recorded", community_id=check_in.community_id, occurred_at=now,
+                     payload={"member_id": check_in.member_id, "at": isoformat_z(check_in.at)})
+
+
+def _alert_facts(alert) -> dict:
+    return {"alert_id": alert.id, "member_id": alert.member_id, "day": alert.day, "status": alert.status}
+
+
+def _resident(neighbour) -> dict:
+    return {"display_name": neighbour.display_name if neighbour else None,
+            "household": neighbour.household if neighbour else None,
+            "phone": neighbour.phone if neighbour else None}
+
+
+def alert_stepped(alert, notify: list[str], step: int, resident, now: datetime) -> dict:
+    """The first step raises the alert (`alert.raised`); each later one escalates it (`alert.escalated`)."""
+    type_ = "alert.raised" if step == 0 else "alert.escalated"
+    payload = {**_alert_facts(alert), **_resident(resident), "step": step, "notify": notify,
+               "alerted": list(alert.alerted), "deadline": isoformat_z(alert.deadline)}
+    return new_event(type_, community_id=alert.community_id, payload=payload, occurred_at=now)
+
+
+def alert_acknowledged(alert, now: datetime) -> dict:
+    return new_event("alert.acknowledged", community_id=alert.community_id, occurred_at=now, payload={
+        **_alert_facts(alert), "acknowledged_by": alert.acknowledged_by, "alerted": list(alert.alerted)})
+
+
+def alert_resolved(alert, now: datetime) -> dict:
+    return new_event("alert.resolved", community_id=alert.community_id, occurred_at=now, payload={
+        **_alert_facts(alert), "resolved_by": alert.resolved_by, "outcome": alert.outcome,
+        "alerted": list(alert.alerted)})

@@ -1,0 +1,126 @@
+"""MongoEngine documents of the care database. Every document carries its community."""
+from mongoengine import (
+    BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField,
+)
+
+from services.common.outbox import OutboxDocument
+
+ALIAS = "care"
+
+
+class Neighbour(Document):
+    """What the care service keeps of a member, from the members service's events: names for buddies and
+    timelines, phone and flat for the alert, who the organisers are."""
+
+    id = StringField(primary_key=True)  # the member id
+    community_id = StringField(required=True)
+    display_name = StringField()
+    phone = StringField()
+    household = StringField()
+    role = StringField(default="resident")
+    preferred_language = StringField()
+    timezone = StringField()
+    active = BooleanField(default=True)
+    meta = {"db_alias": ALIAS, "collection": "neighbours", "indexes": [("community_id", "role", "active")]}
+
+
+class CheckInSettings(Document):
+    """A resident's daily check-in. `due_day` is the next day whose deadline the timer has to look at and
+    `due_at` that deadline (None while switched off): the timer reads only the settings whose deadline passed."""
+
+    id = StringField(primary_key=True)  # the resident's member id
+    community_id = StringField(required=True)
+    enabled = BooleanField(default=False)
+    daily_by = StringField()
+    grace_minutes = IntField()
+    escalation_minutes = IntField()
+    buddies = ListField(StringField())  # in the order they are told
+    timezone = StringField(required=True)
+    due_day = StringField()  # YYYY-MM-DD
+    due_at = DateTimeField()
+    away_from = StringField()  # YYYY-MM-DD, both included
+    away_until = StringField()
+    updated_at = DateTimeField()
+    version = IntField(default=0)  # two simultaneous changes: one wins, the other is told to look again
+    meta = {"db_alias": ALIAS, "collection": "checkin_settings", "indexes": ["due_at", "buddies"]}
+
+
+class BuddyRequest(Document):
+    id = StringField(primary_key=True)  # f"{member_id}:{buddy_id}": one request per resident and neighbour
+    community_id = StringField(required=True)
+    member_id = StringField(required=True)  # the resident who asks
+    buddy_id = StringField(required=True)
+    status = StringField(required=True)  # asked, accepted, declined, withdrawn
+    asked_at = DateTimeField(required=True)
+    answered_at = DateTimeField()
+    meta = {"db_alias": ALIAS, "collection": "buddy_requests", "indexes": [("buddy_id", "-asked_at"), "member_id"]}
+
+
+class CheckIn(OutboxDocument):
+    """One "I am fine", announced by checkin.recorded."""
+
+    id = StringField(primary_key=True)
+    community_id = StringField(required=True)
+    member_id = StringField(required=True)
+    at = DateTimeField(required=True)
+    meta = {"db_alias": ALIAS, "collection": "checkins", "indexes": [("member_id", "at")]}
+
+
+class Alert(OutboxDocument):
+    """The alert of one missed day: its id is f"{member_id}:{day}", so a day can have one alert only, however
+    many instances notice it. Every change is conditional on `version`: two instances taking the same step, or a
+    step and an acknowledgement at the same moment, cannot both succeed."""
+
+    id = StringField(primary_key=True)
+    community_id = StringField(required=True)
+    member_id = StringField(required=True)
+    day = StringField(required=True)  # YYYY-MM-DD
+    deadline = DateTimeField(required=True)
+    status = StringField(required=True)  # pending, open, acknowledged, resolved, cancelled
+    buddies = ListField(StringField())
+    escalation_minutes = IntField(required=True)
+    raised_at = DateTimeField()
+    steps_done = IntField(default=0)
+    next_step_at = DateTimeField()  # kept for the timer's query; None when no step is due any more
+    alerted = ListField(StringField())
+    acknowledged_by = StringField()
+    acknowledged_at = DateTimeField()
+    resolved_by = StringField()
+    resolved_at = DateTimeField()
+    outcome = StringField()
+    note = StringField()
+    timeline = ListField(DictField())
+    version = IntField(default=0)
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "alerts",
+        "indexes": [("status", "next_step_at"), ("member_id", "status"), ("community_id", "raised_at"),
+                    ("alerted", "raised_at")],
+    }
+
+
+class EmergencySheet(Document):
+    id = StringField(primary_key=True)  # the resident's member id
+    community_id = StringField(required=True)
+    contacts = ListField(DictField())
+    doctor = DictField(default=None)
+    medication_location = StringField()
+    allergies = StringField()
+    key_holder = StringField()
+    notes = StringField()
+    readers = ListField(StringField())
+    updated_at = DateTimeField()
+    meta = {"db_alias": ALIAS, "collection": "emergency_sheets", "indexes": ["readers"]}
+
+
+class SheetRead(Document):
+    """Somebody read a resident's emergency sheet; shown to the resident."""
+
+    id = StringField(primary_key=True)
+    community_id = StringField(required=True)
+    member_id = StringField(required=True)  # whose sheet
+    reader_id = StringField(required=True)
+    at = DateTimeField(required=True)
+    during_alert = BooleanField(default=False)
+    alert_id = StringField()
+    meta = {"db_alias": ALIAS, "collection": "sheet_reads", "indexes": [("member_id", "at"), "reader_id"]}

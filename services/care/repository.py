@@ -1,0 +1,177 @@
+"""The care database, narrowed to the questions the service asks. Every query a member's request leads to
+names its community; the timer's queries find what is due across communities."""
+from datetime import datetime
+
+from mongoengine import NotUniqueError, Q
+from mongoengine.errors import SaveConditionError
+
+from services.common.errors import Conflict
+from services.common.mongo import Repository
+from services.common.paging import keyset_page
+from services.care.models import ALIAS, Alert, BuddyRequest, CheckIn, CheckInSettings, EmergencySheet, Neighbour, SheetRead
+
+
+class CareRepository(Repository):
+    alias = ALIAS
+    documents = (Neighbour, CheckInSettings, BuddyRequest, CheckIn, Alert, EmergencySheet, SheetRead)
+
+    # -- neighbours ---------------------------------------------------------------------------------------
+    def neighbour(self, member_id: str) -> Neighbour | None:
+        return Neighbour.objects(id=member_id).first()
+
+    def neighbours_by_id(self, ids) -> dict[str, Neighbour]:
+        return {n.id: n for n in Neighbour.objects(id__in=[i for i in ids if i])}
+
+    def active_in_community(self, community_id: str, ids) -> list[str]:
+        return list(Neighbour.objects(community_id=community_id, id__in=list(ids), active=True).scalar("id"))
+
+    def organisers(self, community_id: str) -> list[str]:
+        return list(Neighbour.objects(community_id=community_id, role="organiser", active=True).scalar("id"))
+
+    def save_neighbour(self, neighbour: Neighbour) -> None:
+        neighbour.save()
+
+    def forget_neighbour(self, member_id: str) -> None:
+        Neighbour.objects(id=member_id).delete()
+
+    # -- settings -----------------------------------------------------------------------------------------
+    def settings(self, member_id: str) -> CheckInSettings | None:
+        return CheckInSettings.objects(id=member_id).first()
+
+    def save_settings(self, settings: CheckInSettings) -> None:
+        """Store a change only if nobody changed the settings since they were read."""
+        read_at = settings.version
+        settings.version = read_at + 1
+        try:
+            if read_at == 0 and not CheckInSettings.objects(id=settings.id).count():
+                settings.save(force_insert=True)
+            else:
+                settings.save(save_condition={"version": read_at})
+        except (SaveConditionError, NotUniqueError):
+            raise Conflict("Your check-in settings were changed a moment ago. Please look again.")
+
+    def due_settings(self, now: datetime, limit: int) -> list[CheckInSettings]:
+        return list(CheckInSettings.objects(due_at__lte=now).order_by("due_at").limit(limit))
+
+    def advance_due_day(self, member_id: str, day: str, next_day: str, next_due_at: datetime) -> bool:
+        """Move on from `day`, unless another instance (or a change of the settings) has done so already."""
+        return bool(CheckInSettings.objects(id=member_id, due_day=day).update_one(
+            set__due_day=next_day, set__due_at=next_due_at))
+
+    def stop_settings(self, member_id: str) -> None:
+        CheckInSettings.objects(id=member_id).update_one(set__enabled=False, set__due_at=None)
+
+    def forget_settings(self, member_id: str) -> None:
+        CheckInSettings.objects(id=member_id).delete()
+
+    def drop_buddy_everywhere(self, member_id: str) -> None:
+        CheckInSettings.objects(buddies=member_id).update(pull__buddies=member_id)
+
+    # -- buddy requests -----------------------------------------------------------------------------------
+    def buddy_request(self, community_id: str, request_id: str) -> BuddyRequest | None:
+        return BuddyRequest.objects(community_id=community_id, id=request_id).first()
+
+    def requests_of(self, member_id: str) -> list[BuddyRequest]:
+        return list(BuddyRequest.objects(member_id=member_id))
+
+    def requests_to(self, buddy_id: str) -> list[BuddyRequest]:
+        return list(BuddyRequest.objects(buddy_id=buddy_id).order_by("-asked_at"))
+
+    def save_request(self, request: BuddyRequest) -> None:
+        request.save()
+
+    def withdraw_requests_to(self, buddy_id: str) -> None:
+        BuddyRequest.objects(buddy_id=buddy_id).update(set__status="withdrawn")
+
+    def forget_requests(self, member_id: str) -> None:
+        BuddyRequest.objects(Q(member_id=member_id) | Q(buddy_id=member_id)).delete()
+
+    # -- check-ins ----------------------------------------------------------------------------------------
+    def add_check_in(self, check_in: CheckIn) -> None:
+        check_in.save(force_insert=True)
+
+    def last_check_in_between(self, member_id: str, start: datetime, end: datetime) -> CheckIn | None:
+        return CheckIn.objects(member_id=member_id, at__gte=start, at__lte=end).order_by("-at").first()
+
+    def check_ins_since(self, member_id: str, since: datetime) -> list[CheckIn]:
+        return list(CheckIn.objects(member_id=member_id, at__gte=since).order_by("-at"))
+
+    def forget_check_ins(self, member_id: str) -> None:
+        CheckIn.objects(member_id=member_id).delete()
+
+    # -- alerts -------------------------------------------------------------------------------------------
+    def add_alert(self, alert: Alert) -> bool:
+        """Store a new alert; False if the day has one already (another instance stored it)."""
+        try:
+            alert.save(force_insert=True)
+            return True
+        except NotUniqueError:
+            return False
+
+    def alert(self, alert_id: str) -> Alert | None:
+        return Alert.objects(id=alert_id).first()
+
+    def community_alert(self, community_id: str, alert_id: str) -> Alert | None:
+        return Alert.objects(community_id=community_id, id=alert_id).first()
+
+    def save_alert(self, alert: Alert) -> bool:
+        """Store a change if nobody changed the alert since it was read; False otherwise."""
+        read_at = alert.version
+        alert.version = read_at + 1
+        try:
+            alert.save(save_condition={"version": read_at})
+            return True
+        except SaveConditionError:
+            alert.version = read_at
+            return False
+
+    def alerts_with_due_steps(self, now: datetime, limit: int) -> list[Alert]:
+        return list(Alert.objects(status__in=("pending", "open"), next_step_at__lte=now)
+                    .order_by("next_step_at").limit(limit))
+
+    def unresolved_alerts_about(self, member_id: str) -> list[Alert]:
+        return list(Alert.objects(member_id=member_id, status__in=("pending", "open", "acknowledged")))
+
+    def alerts_about(self, member_id: str) -> list[Alert]:
+        return list(Alert.objects(member_id=member_id).order_by("-deadline"))
+
+    def list_alerts(self, community_id: str, *, alerted: str | None, status: str | None, limit: int,
+                    cursor: str | None):
+        query = Alert.objects(community_id=community_id, status__in=("open", "acknowledged", "resolved"))
+        if alerted:
+            query = query.filter(alerted=alerted)
+        if status:
+            query = query.filter(status=status)
+        return keyset_page(query, field="raised_at", kind=datetime, limit=limit, cursor=cursor, newest_first=True)
+
+    def blank_alert_notes(self, member_id: str) -> None:
+        Alert.objects(member_id=member_id).update(set__note=None)
+
+    # -- the emergency sheet ------------------------------------------------------------------------------
+    def sheet(self, member_id: str) -> EmergencySheet | None:
+        return EmergencySheet.objects(id=member_id).first()
+
+    def save_sheet(self, sheet: EmergencySheet) -> None:
+        sheet.save()
+
+    def forget_sheet(self, member_id: str) -> None:
+        EmergencySheet.objects(id=member_id).delete()
+
+    def drop_reader_everywhere(self, member_id: str) -> None:
+        EmergencySheet.objects(readers=member_id).update(pull__readers=member_id)
+
+    def add_read(self, read: SheetRead) -> None:
+        read.save(force_insert=True)
+
+    def reads_of(self, member_id: str, *, limit: int, cursor: str | None):
+        return keyset_page(SheetRead.objects(member_id=member_id), field="at", kind=datetime, limit=limit,
+                           cursor=cursor, newest_first=True)
+
+    def all_reads_of(self, member_id: str) -> list[SheetRead]:
+        return list(SheetRead.objects(member_id=member_id).order_by("-at"))
+
+    def reads_by(self, reader_id: str) -> list[SheetRead]:
+        return list(SheetRead.objects(reader_id=reader_id).order_by("-at"))
+
+    def forget_reads_of(self, member_id: str) -> None:
+        SheetRead.objects(member_id=member_id).delete()
