@@ -25,11 +25,13 @@ RENAMED = {"booking.reminder_due": "booking.reminder_came_due"}
 
 _MEMBER_LIFE = ("member.deactivated", "member.erased")
 _MEMBERS = ("member.joined", "member.updated", *_MEMBER_LIFE)
+# The care service's events that tell people something (checkin.recorded tells nobody).
+ALERTS = ("alert.raised", "alert.escalated", "alert.acknowledged", "alert.resolved")
 
 SUBSCRIBED = {
     "spaces": _MEMBER_LIFE,
     "help": (*_MEMBERS, "preferences.updated"),
-    "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"], "booking.reminder_due"),
+    "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"], "booking.reminder_due", *ALERTS),
     "care": _MEMBERS,
 }
 

@@ -86,7 +86,7 @@ def handle_event(uow, event: dict, now) -> list[str]:
     entries = [{
         "_id": f"{event['event_id']}:{p.member_id}:{p.kind}", "community_id": event["community_id"],
         "member_id": p.member_id, "kind": p.kind, "facts": p.facts, "link": p.link, "notice_id": None,
-        "urgent": False, "created_at": now, "read_at": None,
+        "urgent": p.urgent, "created_at": now, "read_at": None,
     } for p in planned]
     new = set(repo.add_notifications(entries))
     plan_emails(repo, [e for e in entries if e["_id"] in new], now)
@@ -419,3 +419,4 @@ def export(uow, actor: dict) -> dict:
 
 def erase(uow, member_id: str) -> None:
     uow.repository.forget_member(member_id)
+    uow.repository.forget_alert_contacts_about(member_id)

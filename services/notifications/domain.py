@@ -45,6 +45,7 @@ class Planned:
     kind: str
     facts: dict = field(default_factory=dict)
     link: str | None = None
+    urgent: bool = False  # quiet hours and the daily digest do not hold it back
 
 
 def plan(event: dict, *, organisers: list[str]) -> list[Planned]:
@@ -132,6 +133,37 @@ def _welcome(payload, organisers):
     return [Planned(payload["member_id"], "welcome", {"name_of": payload["member_id"]}, "/")]
 
 
+# An alert of the daily check-in is urgent from first to last message: whoever was woken at 03:00 must also hear
+# at once that someone is looking after it, or that all is well.
+def _alert_facts(payload: dict) -> dict:
+    return {"name_of": payload.get("member_id"), "alert_id": payload.get("alert_id")}
+
+
+def _alert_link(payload: dict) -> str:
+    return f"/alerts/{payload.get('alert_id')}"
+
+
+def _alert_told(payload, organisers):
+    """alert.raised and alert.escalated: those told at this step, with the resident's flat and phone."""
+    facts = {**_alert_facts(payload), "flat": payload.get("household"), "phone": payload.get("phone")}
+    return [Planned(member, "checkin_alert", facts, _alert_link(payload), urgent=True)
+            for member in payload.get("notify", [])]
+
+
+def _alert_acknowledged(payload, organisers):
+    by = payload.get("acknowledged_by")
+    return [Planned(member, "checkin_alert_acknowledged", _alert_facts(payload), _alert_link(payload), urgent=True)
+            for member in payload.get("alerted", []) if member != by]
+
+
+def _alert_resolved(payload, organisers):
+    """By a late check-in: the all-clear to everyone told. By a person: everyone else told hears it is closed."""
+    by = payload.get("resolved_by")
+    kind = "checkin_all_clear" if payload.get("outcome") == "checked_in" else "checkin_alert_closed"
+    return [Planned(member, kind, _alert_facts(payload), _alert_link(payload), urgent=True)
+            for member in payload.get("alerted", []) if member != by]
+
+
 PLANNERS = {
     "member.joined": _welcome,
     "booking.confirmed": _to_booker("booking_confirmed"),
@@ -147,6 +179,10 @@ PLANNERS = {
     "help.cancelled": _help_cancelled,
     "help.expired": _to_requester("help_expired"),
     "help.reopened": _to_requester("help_reopened"),
+    "alert.raised": _alert_told,
+    "alert.escalated": _alert_told,
+    "alert.acknowledged": _alert_acknowledged,
+    "alert.resolved": _alert_resolved,
 }
 
 

@@ -2,7 +2,8 @@
 
 The wording lives in gettext catalogs, one per language, in `translations/<lang>/LC_MESSAGES/messages.po`;
 the msgids are the English source with named placeholders (`{space}`, `{when}`, `{name}`, `{title}`,
-`{category}`). The .po files are read and compiled in memory on first use, so there are no .mo files to build.
+`{category}`, `{flat}`, `{phone}`). The .po files are read and compiled in memory on first use, so there are no
+.mo files to build.
 
 German is the community's common language, so German is the fallback twice over: a member whose language has
 no catalog (Polish, Farsi, ...) reads German, and a msgid that is missing, empty or fuzzy in a catalog is shown
@@ -124,6 +125,25 @@ _WORDINGS: dict[str, Wording] = {
         N_("Unfortunately {name} can no longer help you. Your request is open again, "
            "so other neighbours can offer their help.\nYour request: {title}"),
         ("name", "title")),
+    # The daily check-in. {flat} and {phone} are the resident's; "—" where unknown.
+    "checkin_alert": Wording(
+        N_("Please check on {name}"),
+        N_("{name} has not said today that all is well. Please check on them now: ring the doorbell or call.\n"
+           "Flat: {flat}\nPhone: {phone}\n"
+           "Then open the alert and press \"I am looking after it\", so the others know."),
+        ("name",)),
+    "checkin_alert_acknowledged": Wording(
+        N_("Someone is looking after {name}"),
+        N_("A neighbour is now looking after {name}. You do not need to do anything. Thank you."),
+        ("name",)),
+    "checkin_all_clear": Wording(
+        N_("All clear: {name} is fine"),
+        N_("{name} has now said that all is well. You do not need to do anything. Thank you for being there."),
+        ("name",)),
+    "checkin_alert_closed": Wording(
+        N_("Alert closed: {name}"),
+        N_("The alert about {name} has been closed. You do not need to do anything. Thank you."),
+        ("name",)),
 }
 KINDS = tuple(_WORDINGS)
 
@@ -187,8 +207,8 @@ def render(kind: str, language: str | None, facts: Mapping[str, object], tz: tzi
 
 def _placeholder_values(facts: Mapping[str, object], language: str, tz: tzinfo,
                         translations: NullTranslations) -> dict[str, str]:
-    values = {}
-    for fact in ("name", "title", "space"):
+    values = {"flat": "—", "phone": "—"}  # an alert names them where the resident's profile has them
+    for fact in ("name", "title", "space", "flat", "phone"):
         if facts.get(fact) not in (None, ""):
             text = str(facts[fact])
             values[fact] = f"{_ISOLATE}{text}{_POP_ISOLATE}" if text_direction(language) == "rtl" else text

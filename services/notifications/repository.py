@@ -38,6 +38,11 @@ class NotificationsRepository(Repository):
         # Other members' messages about a request the member asked for carry its title, in the member's words.
         Notification.objects(facts__name_of=member_id, kind__in=ABOUT_THE_REQUESTER).update(set__facts__title="")
 
+    def forget_alert_contacts_about(self, member_id: str) -> None:
+        """Erasure: the flat and phone an alert about the member named leave the inboxes of those told."""
+        Notification._get_collection().update_many({"kind": "checkin_alert", "facts.name_of": member_id},
+                                                   {"$unset": {"facts.flat": "", "facts.phone": ""}})
+
     def preferences(self, member_id: str) -> Preferences | None:
         return Preferences.objects(id=member_id).first()
 

@@ -32,6 +32,13 @@ class FakeNotificationsRepository(FakeRepository):
                 if document.member_id == member_id:
                     self.forget(kind, document.pk)
 
+    def forget_alert_contacts_about(self, member_id: str) -> None:
+        for entry in self.all(Notification):
+            if entry.kind == "checkin_alert" and entry.facts.get("name_of") == member_id:
+                entry.facts.pop("flat", None)
+                entry.facts.pop("phone", None)
+                self.update(entry)
+
     def preferences(self, member_id: str) -> Preferences | None:
         return self.stored(Preferences, member_id)
 
