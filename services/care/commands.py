@@ -307,12 +307,12 @@ def watch(repo, outbox, now: datetime, batch: int = BATCH) -> dict:
     """What the timer does every few seconds in every instance: look at the deadlines that passed, then take
     the alert steps that are due. Returns what it did (for tests and logs)."""
     looked_at = stored = 0
-    for _ in range(MAX_BATCHES):
+    for _ in range(MAX_BATCHES):  # again while some are due: a resident's next day may be past too
         due = repo.due_settings(now, batch)
         for settings in due:
             looked_at += 1
             stored += look_at_deadline(repo, settings, now)
-        if len(due) < batch:
+        if not due:
             break
     steps = 0
     for _ in range(MAX_BATCHES):
