@@ -71,9 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     metrics.register(app)
     app.before_request(require_json_bodies)
 
-    from gateway.api import auth, help, members, notifications, operations, spaces
+    from gateway.api import auth, care, help, members, notifications, operations, spaces
 
-    for blueprint in (operations.blp, auth.blp, members.blp, spaces.blp, help.blp, notifications.blp):
+    for blueprint in (operations.blp, auth.blp, members.blp, spaces.blp, help.blp, notifications.blp, care.blp):
         api.register_blueprint(blueprint)
 
     from gateway import web

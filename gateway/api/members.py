@@ -12,7 +12,7 @@ from services.contracts.schema import PageQuerySchema
 blp = Blueprint("members", __name__, url_prefix="/api/v1", description="Members, invitations and profiles")
 
 # Services that hold personal data, asked in turn for an export. Later services join this list.
-EXPORTING_SERVICES = ("members", "spaces", "help", "notifications")
+EXPORTING_SERVICES = ("members", "spaces", "help", "notifications", "care")
 
 
 class ExportSchema(Schema):

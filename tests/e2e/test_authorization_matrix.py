@@ -115,6 +115,14 @@ class World:
     def own_notification(self) -> str:
         return self.owner.get("/api/v1/notifications").json()["items"][0]["id"]
 
+    def buddy_request(self) -> str:
+        """The owner asks the other resident to be a buddy (again, should a call have withdrawn it); its id."""
+        asked = self.owner.put("/api/v1/members/me/check-in", json={"enabled": False, "daily_by": "10:00",
+                                                                     "buddies": [self.other_id]})
+        assert asked.status_code == 200, asked.text
+        return next(r["id"] for r in self.other.get("/api/v1/check-in/buddy-requests").json()["items"]
+                    if r["member_id"] == self.owner_id)
+
 
 def expect(default, **exceptions):
     """Expected status per actor: `default` for the authenticated members unless named; the stranger (a
@@ -222,6 +230,37 @@ MATRIX = {
                                                       (OWNER["display_name"], OWNER["phone"], OWNER["household"])),
     ("GET", "/api/v1/notices/board.html"): (lambda w: ("/api/v1/notices/board.html", None), expect(200),
                                             (NOTICE["title"], NOTICE["body"])),
+    ("GET", "/api/v1/members/me/check-in"): (lambda w: ("/api/v1/members/me/check-in", None), expect(200), NOTHING),
+    ("PUT", "/api/v1/members/me/check-in"): (lambda w: ("/api/v1/members/me/check-in", {
+        "enabled": False, "daily_by": "10:00", "buddies": []}), expect(200), NOTHING),
+    ("POST", "/api/v1/check-ins"): (lambda w: ("/api/v1/check-ins", {}), expect(201), NOTHING),
+    ("PUT", "/api/v1/members/me/away"): (lambda w: ("/api/v1/members/me/away", {"from": at(3, 0)[:10],
+                                                                                 "until": at(4, 0)[:10]}),
+                                         expect(200), NOTHING),
+    ("DELETE", "/api/v1/members/me/away"): (lambda w: ("/api/v1/members/me/away", None), expect(204), NOTHING),
+    ("GET", "/api/v1/check-in/buddy-requests"): (lambda w: ("/api/v1/check-in/buddy-requests", None), expect(200), NOTHING),
+    ("POST", "/api/v1/check-in/buddy-requests/<request_id>/accept"): (
+        lambda w: (f"/api/v1/check-in/buddy-requests/{w.buddy_request()}/accept", None),
+        expect(403, other=200, foreign=404), NOTHING),
+    ("POST", "/api/v1/check-in/buddy-requests/<request_id>/decline"): (
+        lambda w: (f"/api/v1/check-in/buddy-requests/{w.buddy_request()}/decline", None),
+        expect(403, other=200, foreign=404), NOTHING),
+    ("GET", "/api/v1/alerts"): (lambda w: ("/api/v1/alerts", None), expect(200), NOTHING),
+    # A real alert needs a missed deadline: who may see and act on one is tested with the care service
+    # (tests/integration/test_care_service.py); here, an alert nobody has is unknown to everyone.
+    ("GET", "/api/v1/alerts/<alert_id>"): (lambda w: ("/api/v1/alerts/nobody:2026-12-01", None), expect(404), NOTHING),
+    ("POST", "/api/v1/alerts/<alert_id>/acknowledge"): (
+        lambda w: ("/api/v1/alerts/nobody:2026-12-01/acknowledge", None), expect(404), NOTHING),
+    ("POST", "/api/v1/alerts/<alert_id>/resolve"): (
+        lambda w: ("/api/v1/alerts/nobody:2026-12-01/resolve", {"outcome": "fine"}), expect(404), NOTHING),
+    ("GET", "/api/v1/members/me/emergency-sheet"): (lambda w: ("/api/v1/members/me/emergency-sheet", None),
+                                                    expect(200), NOTHING),
+    ("PUT", "/api/v1/members/me/emergency-sheet"): (lambda w: ("/api/v1/members/me/emergency-sheet", {
+        "contacts": [{"name": "Deniz", "phone": "0171 555", "relation": "Sohn"}], "readers": []}), expect(200), NOTHING),
+    ("GET", "/api/v1/members/me/emergency-sheet/reads"): (
+        lambda w: ("/api/v1/members/me/emergency-sheet/reads", None), expect(200), NOTHING),
+    ("GET", "/api/v1/members/<member_id>/emergency-sheet"): (
+        lambda w: (f"/api/v1/members/{w.owner_id}/emergency-sheet", None), expect(403, owner=200, foreign=404), NOTHING),
 }
 
 
