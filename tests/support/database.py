@@ -13,7 +13,7 @@ import pymongo
 
 from scripts.embedded_db import EmbeddedDatabase
 
-SERVICES = ("members", "spaces", "help", "notifications")
+SERVICES = ("members", "spaces", "help", "notifications", "care")
 
 
 def database_server(folder: Path):

@@ -29,6 +29,7 @@ SERVICES = {
     "help": ("services/help/config.yml", "services.help.service:HelpService"),
     "notifications": ("services/notifications/config.yml",
                       "services.notifications.service:NotificationsService"),
+    "care": ("services/care/config.yml", "services.care.service:CareService"),
 }
 
 
