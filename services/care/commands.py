@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.care import domain, events
-from services.care.models import Alert, BuddyRequest, CheckIn, CheckInSettings, EmergencySheet, Neighbour, SheetRead
+from services.care.models import Alert, BuddyRequest, CheckIn, CheckInSettings, EmergencySheet, Housemate, SheetRead
 from services.common.clock import as_utc, isoformat_z
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.schemas import load
@@ -541,7 +541,7 @@ def sheet_reads(repo, actor: dict, query: dict) -> dict:
 # -- members coming and going ----------------------------------------------------------------------------------------
 def remember_member(repo, event: dict) -> None:
     profile = event["payload"]
-    neighbour = repo.neighbour(profile["member_id"]) or Neighbour(id=profile["member_id"])
+    neighbour = repo.neighbour(profile["member_id"]) or Housemate(id=profile["member_id"])
     neighbour.community_id = event["community_id"]
     for name in ("display_name", "phone", "household", "role", "preferred_language", "timezone"):
         if name in profile:

@@ -8,9 +8,14 @@ from services.common.outbox import OutboxDocument
 ALIAS = "care"
 
 
-class Neighbour(Document):
+class Housemate(Document):
     """What the care service keeps of a member, from the members service's events: names for buddies and
-    timelines, phone and flat for the alert, who the organisers are."""
+    timelines, phone and flat for the alert, who the organisers are.
+
+    Not called `Neighbour` like the help service's copy: MongoEngine keeps one registry of documents by class
+    name per process, and of two documents with one name only the last imported has its cached collection reset
+    when its connection closes (seen in the tests, where services share a process: "Cannot use MongoClient after
+    close")."""
 
     id = StringField(primary_key=True)  # the member id
     community_id = StringField(required=True)

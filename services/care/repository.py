@@ -8,31 +8,33 @@ from mongoengine.errors import SaveConditionError
 from services.common.errors import Conflict
 from services.common.mongo import Repository
 from services.common.paging import keyset_page
-from services.care.models import ALIAS, Alert, BuddyRequest, CheckIn, CheckInSettings, EmergencySheet, Neighbour, SheetRead
+from services.care.models import (
+    ALIAS, Alert, BuddyRequest, CheckIn, CheckInSettings, EmergencySheet, Housemate, SheetRead,
+)
 
 
 class CareRepository(Repository):
     alias = ALIAS
-    documents = (Neighbour, CheckInSettings, BuddyRequest, CheckIn, Alert, EmergencySheet, SheetRead)
+    documents = (Housemate, CheckInSettings, BuddyRequest, CheckIn, Alert, EmergencySheet, SheetRead)
 
     # -- neighbours ---------------------------------------------------------------------------------------
-    def neighbour(self, member_id: str) -> Neighbour | None:
-        return Neighbour.objects(id=member_id).first()
+    def neighbour(self, member_id: str) -> Housemate | None:
+        return Housemate.objects(id=member_id).first()
 
-    def neighbours_by_id(self, ids) -> dict[str, Neighbour]:
-        return {n.id: n for n in Neighbour.objects(id__in=[i for i in ids if i])}
+    def neighbours_by_id(self, ids) -> dict[str, Housemate]:
+        return {n.id: n for n in Housemate.objects(id__in=[i for i in ids if i])}
 
     def active_in_community(self, community_id: str, ids) -> list[str]:
-        return list(Neighbour.objects(community_id=community_id, id__in=list(ids), active=True).scalar("id"))
+        return list(Housemate.objects(community_id=community_id, id__in=list(ids), active=True).scalar("id"))
 
     def organisers(self, community_id: str) -> list[str]:
-        return list(Neighbour.objects(community_id=community_id, role="organiser", active=True).scalar("id"))
+        return list(Housemate.objects(community_id=community_id, role="organiser", active=True).scalar("id"))
 
-    def save_neighbour(self, neighbour: Neighbour) -> None:
+    def save_neighbour(self, neighbour: Housemate) -> None:
         neighbour.save()
 
     def forget_neighbour(self, member_id: str) -> None:
-        Neighbour.objects(id=member_id).delete()
+        Housemate.objects(id=member_id).delete()
 
     # -- settings -----------------------------------------------------------------------------------------
     def settings(self, member_id: str) -> CheckInSettings | None:

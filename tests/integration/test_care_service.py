@@ -159,7 +159,10 @@ def all_heard(recorder, dispatch, type_: str) -> list[dict]:
     sent after them through the same queue, and it arrives last."""
     marker = new_event(type_, community_id="marker", occurred_at=datetime.now(timezone.utc),
                        payload={"notify": [], "alerted": []})
-    arrived = lambda worker, result, exc: any(e["event_id"] == marker["event_id"] for e in AlertRecorder.heard)  # noqa: E731
+
+    def arrived(worker, result, exc):
+        return any(e["event_id"] == marker["event_id"] for e in AlertRecorder.heard)
+
     with entrypoint_waiter(recorder, type_.replace(".", "_"), callback=arrived, timeout=20):
         dispatch("care", type_, marker)
     return heard(type_)
