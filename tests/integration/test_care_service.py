@@ -1,5 +1,6 @@
 """The care service ("Safe at home") in real Nameko containers on the real RabbitMQ, with the notifications service
 telling people, and a clock the test sets instead of waiting for deadlines."""
+import contextlib
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -338,6 +339,44 @@ def test_a_deactivated_resident_stops_checking_in_their_alert_closes_and_their_s
         call(care, "read_sheet", BORA, "ayse")
     clock.advance(days=1)
     assert watch(care)[0] == {"deadlines": 0, "alerts": 0, "steps": 0}
+
+
+def erase(care, notifications, dispatch, member_id, *also_waiting_for):
+    erased = new_event("member.erased", community_id=COMMUNITY, occurred_at=datetime.now(timezone.utc),
+                       payload={"member_id": member_id})
+    with contextlib.ExitStack() as waiting:
+        for waiter in (entrypoint_waiter(care, "member_erased"), entrypoint_waiter(notifications, "member_erased"),
+                       *(entrypoint_waiter(notifications, handler) for handler in also_waiting_for)):
+            waiting.enter_context(waiter)
+        dispatch("members", "member.erased", erased)
+
+
+def test_erasure_leaves_no_check_in_data_and_takes_the_flat_and_phone_out_of_the_alerts_told(
+        clock, care, notifications, dispatch, house):
+    switch_on(care)
+    call(care, "set_sheet", AYSE, {"contacts": [], "allergies": "Penicillin", "readers": ["cem"]})
+    call(care, "set_sheet", CEM, {"contacts": [], "readers": ["bora"]})
+    call(care, "read_sheet", CEM, "ayse")
+    clock.set(berlin(DAY, 10, 30))
+    with entrypoint_waiter(notifications, "alert_raised"):
+        watch(care)
+    assert "040 111" in inbox(notifications, BORA)[0]["body"]
+
+    erase(care, notifications, dispatch, "ayse", "alert_resolved")
+
+    export = call(care, "export_member", AYSE)
+    assert export["check_in"]["enabled"] is False and export["check_in"]["buddies"] == []
+    assert export["check_ins"] == [] and export["emergency_sheet"]["contacts"] == []
+    assert export["emergency_sheet"]["allergies"] is None and export["emergency_sheet_reads"] == []
+    (alert,) = call(care, "list_alerts", OLGA, {})["items"]
+    assert (alert["status"], alert["outcome"], alert["display_name"], alert["phone"]) == (
+        "resolved", "member_left", None, None)
+    told = inbox(notifications, BORA)[-1]
+    assert told["kind"] == "checkin_alert" and "Ayşe" not in told["title"] + told["body"]
+    assert "040 111" not in told["body"] and "Haus B" not in told["body"]
+
+    erase(care, notifications, dispatch, "bora")
+    assert call(care, "get_own_sheet", CEM)["readers"] == []  # an erased member reads no sheet any more
 
 
 def test_the_export_holds_settings_check_ins_alerts_and_sheet_reads(clock, care, notifications, house):
