@@ -60,6 +60,13 @@ class AwaySchema(StrictSchema):
             raise ValidationError("The last day away must not be before the first.", field_name="until")
 
 
+class AwayDaysSchema(StrictSchema):
+    """Days away as the service answers them (dates as strings, like every time on the wire)."""
+
+    from_ = fields.String(data_key="from", attribute="from", required=True, metadata={"format": "date"})
+    until = fields.String(required=True, metadata={"format": "date"})
+
+
 class CheckInSettingsSchema(StrictSchema):
     enabled = fields.Boolean(required=True)
     daily_by = fields.String(allow_none=True, metadata={"example": "10:00"})
@@ -67,7 +74,7 @@ class CheckInSettingsSchema(StrictSchema):
     escalation_minutes = fields.Integer()
     buddies = fields.List(fields.Nested(BuddySchema), required=True)
     today = fields.Nested(TodaySchema, required=True)
-    away = fields.Nested(AwaySchema, allow_none=True)
+    away = fields.Nested(AwayDaysSchema, allow_none=True)
 
 
 class CheckInRequestSchema(StrictSchema):

@@ -29,7 +29,8 @@ class CareService:
 
 SETTINGS = {"enabled": True, "daily_by": "10:00", "grace_minutes": 60, "escalation_minutes": 30,
             "buddies": [{"member_id": "bora", "display_name": "Bora", "accepted": False, "status": "asked"}],
-            "today": {"day": "2026-12-01", "status": "due", "done_at": None}, "away": None}
+            "today": {"day": "2026-12-01", "status": "due", "done_at": None},
+            "away": {"from": "2026-12-24", "until": "2026-12-27"}}
 ANSWERS = {"set_settings": SETTINGS, "get_settings": SETTINGS, "check_in": {"at": "2026-12-01T08:00:00Z"},
            "set_away": SETTINGS, "clear_away": None}
 
