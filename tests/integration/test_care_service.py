@@ -135,8 +135,22 @@ def house(care, notifications, dispatch):
             "member_id": someone["member_id"], "display_name": someone["display_name"], "phone": someone["phone"],
             "household": someone["household"], "role": someone["role"], "preferred_language": "de",
             "timezone": "Europe/Berlin", "languages": ["de"], "email": None, "active": True})
-        with entrypoint_waiter(care, "member_joined"), entrypoint_waiter(notifications, "member_joined"):
+        with entrypoint_waiter(care, "member_joined", callback=handled(event)), \
+                entrypoint_waiter(notifications, "member_joined", callback=handled(event)):
             dispatch("members", "member.joined", event)
+
+
+def succeeded(worker_ctx, result, exc_info):
+    """An entrypoint_waiter callback: the worker finished without an error (a handler that found the database
+    busy gives its event back to the queue, and the next delivery is the one to wait for)."""
+    return exc_info is None
+
+
+def handled(event):
+    """An entrypoint_waiter callback: this event's handler finished without an error."""
+    def done(worker_ctx, result, exc_info):
+        return succeeded(worker_ctx, result, exc_info) and worker_ctx.args[0].get("event_id") == event["event_id"]
+    return done
 
 
 def call(container, method, *args, **kwargs):
@@ -186,7 +200,7 @@ def test_one_missed_deadline_raises_one_alert_and_one_message_per_step_with_two_
     second = start_care(container_factory, config, clock)
 
     clock.set(berlin(DAY, 10, 30))  # 10:00 + 30 minutes of grace
-    with entrypoint_waiter(notifications, "alert_raised"):
+    with entrypoint_waiter(notifications, "alert_raised", callback=succeeded):
         first_runs = watch(care, second)
     raised = all_heard(recorder, dispatch, "alert.raised")
     assert len(raised) == 1 and raised[0]["payload"]["notify"] == ["bora"]
@@ -200,7 +214,7 @@ def test_one_missed_deadline_raises_one_alert_and_one_message_per_step_with_two_
     assert watch(care, second) == [{"deadlines": 0, "alerts": 0, "steps": 0}] * 2  # nothing due before 10:45
 
     clock.advance(minutes=15)
-    with entrypoint_waiter(notifications, "alert_escalated"):
+    with entrypoint_waiter(notifications, "alert_escalated", callback=succeeded):
         watch(care, second)
     escalated = all_heard(recorder, dispatch, "alert.escalated")
     assert [e["payload"]["notify"] for e in escalated] == [["cem"]]
@@ -208,7 +222,7 @@ def test_one_missed_deadline_raises_one_alert_and_one_message_per_step_with_two_
     assert len(inbox(notifications, BORA)) == 1
 
     alert_id = raised[0]["payload"]["alert_id"]
-    with entrypoint_waiter(notifications, "alert_acknowledged"):
+    with entrypoint_waiter(notifications, "alert_acknowledged", callback=succeeded):
         looked_after = call(care, "acknowledge_alert", CEM, alert_id)
     assert looked_after["status"] == "acknowledged" and looked_after["acknowledged_by"] == "cem"
     assert [m["kind"] for m in inbox(notifications, BORA)] == ["checkin_alert_acknowledged", "checkin_alert"]
@@ -229,7 +243,7 @@ def test_one_missed_deadline_raises_one_alert_and_one_message_per_step_with_two_
         ("raised", None), ("notified", "bora"), ("notified", "cem"), ("acknowledged", "cem")]
     assert seen["display_name"] == "Ayşe Kaya" and seen["phone"] == "040 111"
 
-    with entrypoint_waiter(notifications, "alert_resolved"):
+    with entrypoint_waiter(notifications, "alert_resolved", callback=succeeded):
         call(care, "resolve_alert", CEM, alert_id, {"outcome": "fine", "note": "Sie hatte das Handy verlegt."})
     assert inbox(notifications, BORA)[0]["kind"] == "checkin_alert_closed"
     with pytest.raises(Forbidden):
@@ -244,12 +258,12 @@ def test_a_late_check_in_resolves_the_alert_and_everyone_told_gets_the_all_clear
         clock, care, notifications, recorder, dispatch, house):
     switch_on(care)
     clock.set(berlin(DAY, 10, 31))
-    with entrypoint_waiter(notifications, "alert_raised"):
+    with entrypoint_waiter(notifications, "alert_raised", callback=succeeded):
         watch(care)
     assert call(care, "get_settings", AYSE)["today"]["status"] == "missed"
 
     clock.set(berlin(DAY, 10, 50))
-    with entrypoint_waiter(notifications, "alert_resolved"):
+    with entrypoint_waiter(notifications, "alert_resolved", callback=succeeded):
         assert call(care, "check_in", AYSE, {}) == {"at": "2026-12-01T09:50:00Z"}
 
     (resolved,) = all_heard(recorder, dispatch, "alert.resolved")
@@ -312,7 +326,7 @@ def test_on_the_night_the_clocks_go_back_a_0230_deadline_raises_one_alert(clock,
     call(care, "accept_buddy_request", BORA, "ayse:bora")
 
     clock.set(datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc))  # 02:30 summer time, the first of the two
-    with entrypoint_waiter(notifications, "alert_raised"):
+    with entrypoint_waiter(notifications, "alert_raised", callback=succeeded):
         assert watch(care)[0]["alerts"] == 1
     clock.set(datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc))  # 02:30 winter time: the same day, no second
     assert watch(care)[0] == {"deadlines": 0, "alerts": 0, "steps": 0}
@@ -324,12 +338,13 @@ def test_a_deactivated_resident_stops_checking_in_their_alert_closes_and_their_s
     switch_on(care)
     call(care, "set_sheet", AYSE, {"contacts": [], "readers": ["bora"]})
     clock.set(berlin(DAY, 10, 30))
-    with entrypoint_waiter(notifications, "alert_raised"):
+    with entrypoint_waiter(notifications, "alert_raised", callback=succeeded):
         watch(care)
 
     gone = new_event("member.deactivated", community_id=COMMUNITY, occurred_at=datetime.now(timezone.utc),
                      payload={"member_id": "ayse"})
-    with entrypoint_waiter(notifications, "alert_resolved"), entrypoint_waiter(care, "member_deactivated"):
+    with entrypoint_waiter(notifications, "alert_resolved", callback=succeeded), \
+            entrypoint_waiter(care, "member_deactivated", callback=handled(gone)):
         dispatch("members", "member.deactivated", gone)
 
     (alert,) = call(care, "list_alerts", OLGA, {})["items"]
@@ -345,8 +360,10 @@ def erase(care, notifications, dispatch, member_id, *also_waiting_for):
     erased = new_event("member.erased", community_id=COMMUNITY, occurred_at=datetime.now(timezone.utc),
                        payload={"member_id": member_id})
     with contextlib.ExitStack() as waiting:
-        for waiter in (entrypoint_waiter(care, "member_erased"), entrypoint_waiter(notifications, "member_erased"),
-                       *(entrypoint_waiter(notifications, handler) for handler in also_waiting_for)):
+        for waiter in (entrypoint_waiter(care, "member_erased", callback=handled(erased)),
+                       entrypoint_waiter(notifications, "member_erased", callback=handled(erased)),
+                       *(entrypoint_waiter(notifications, handler, callback=succeeded)
+                         for handler in also_waiting_for)):
             waiting.enter_context(waiter)
         dispatch("members", "member.erased", erased)
 
@@ -358,7 +375,7 @@ def test_erasure_leaves_no_check_in_data_and_takes_the_flat_and_phone_out_of_the
     call(care, "set_sheet", CEM, {"contacts": [], "readers": ["bora"]})
     call(care, "read_sheet", CEM, "ayse")
     clock.set(berlin(DAY, 10, 30))
-    with entrypoint_waiter(notifications, "alert_raised"):
+    with entrypoint_waiter(notifications, "alert_raised", callback=succeeded):
         watch(care)
     assert "040 111" in inbox(notifications, BORA)[0]["body"]
 
@@ -385,7 +402,7 @@ def test_the_export_holds_settings_check_ins_alerts_and_sheet_reads(clock, care,
     call(care, "check_in", AYSE, {})
     call(care, "read_sheet", BORA, "ayse")
     clock.set(berlin(DAY + timedelta(days=1), 10, 30))
-    with entrypoint_waiter(notifications, "alert_raised"):
+    with entrypoint_waiter(notifications, "alert_raised", callback=succeeded):
         watch(care)
 
     export = call(care, "export_member", AYSE)
