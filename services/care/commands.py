@@ -1,7 +1,8 @@
 """What the care service does, as plain functions over the repository, the outbox and `now`.
 
 The rules (deadlines, escalation, who may read the sheet) are in `domain`; here they meet the stored settings,
-check-ins, alerts and sheets and the neighbours copied from the members service's events.
+check-ins, alerts and sheets and the neighbours copied from the members service's events. The domain's refusals
+become the errors that cross the wire in one place, `wire_errors`.
 
 How one missed day raises exactly one alert, whatever the number of instances and timer runs (`watch`):
 1. A settings document whose `due_at` (the deadline of `due_day`) has passed is looked at: if the day is missed,
@@ -16,7 +17,6 @@ alert first and then looks for check-ins. So of a check-in and a deadline at the
 the other: the alert is never left open after a check-in (cancelled while pending, resolved with an all-clear
 once raised).
 """
-import contextlib
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from services.care import domain, events
 from services.care.models import Alert, BuddyRequest, CheckIn, CheckInSettings, EmergencySheet, Housemate, SheetRead
 from services.common.clock import as_utc, isoformat_z
-from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound, WireErrors
 from services.common.schemas import load
 from services.contracts.care import (
     DEFAULT_ESCALATION_MINUTES, DEFAULT_GRACE_MINUTES, AlertListQuerySchema, AwaySchema, CheckInRequestSchema,
@@ -39,18 +39,11 @@ MAX_BATCHES = 50
 ATTEMPTS = 5
 EXPORTED_CHECK_INS = timedelta(days=90)
 
-
-@contextlib.contextmanager
-def domain_errors():
-    """The domain's refusals as the errors that cross the wire."""
-    try:
-        yield
-    except domain.InvalidSettings as error:
-        raise Invalid("Some fields are not valid.", errors=error.errors)
-    except domain.NotAllowed as error:
-        raise Forbidden(str(error))
-    except domain.IllegalTransition as error:
-        raise Conflict(str(error), extra={"current_status": error.current_status})
+wire_errors = WireErrors({
+    domain.InvalidSettings: lambda invalid: Invalid(invalid.message, errors=invalid.errors),
+    domain.NotAllowed: Forbidden,
+    domain.IllegalTransition: lambda illegal: Conflict(str(illegal), extra={"current_status": illegal.current_status}),
+})
 
 
 # -- between stored and domain ------------------------------------------------------------------------------
@@ -170,14 +163,14 @@ def _settings_for(repo, actor: dict) -> CheckInSettings:
         timezone=actor.get("timezone") or DEFAULT_TIMEZONE)
 
 
+@wire_errors
 def set_settings(repo, actor: dict, body: dict, now: datetime) -> dict:
     """Switch the daily check-in on or off, set its time and name the buddies. Newly named buddies are asked;
     those no longer named are withdrawn; a neighbour who declined is not asked again by saving the same list."""
     data = load(CheckInSettingsRequestSchema, body)
     member_id = actor["member_id"]
-    with domain_errors():
-        domain.check_buddies(member_id, data["buddies"], enabled=data["enabled"],
-                             neighbours=repo.active_in_community(actor["community_id"], data["buddies"]))
+    domain.check_buddies(member_id, data["buddies"], enabled=data["enabled"],
+                         neighbours=repo.active_in_community(actor["community_id"], data["buddies"]))
     settings = _settings_for(repo, actor)
     settings.timezone = actor.get("timezone") or settings.timezone
     settings.enabled = data["enabled"]
@@ -222,11 +215,12 @@ def _ask_buddies(repo, settings: CheckInSettings, now: datetime) -> None:
             repo.save_request(request)
 
 
+@wire_errors
 def set_away(repo, actor: dict, body: dict, now: datetime) -> dict:
     data = load(AwaySchema, body)
     settings = _settings_for(repo, actor)
-    if data["until"] < domain.local_day(now, _zone(settings.timezone)):
-        raise Invalid("These days have passed already.", errors={"until": ["The last day away lies in the past."]})
+    domain.check_away(domain.AwayRange(data["from"], data["until"]),
+                      today=domain.local_day(now, _zone(settings.timezone)))
     settings.away_from, settings.away_until = data["from"].isoformat(), data["until"].isoformat()
     settings.updated_at = now
     repo.save_settings(settings)
@@ -289,14 +283,13 @@ def buddy_requests(repo, actor: dict) -> dict:
     return {"items": [_request_view(r, neighbours) for r in requests], "next": None}
 
 
+@wire_errors
 def answer_buddy_request(repo, actor: dict, request_id, *, accept: bool, now: datetime) -> dict:
     stored = repo.buddy_request(actor["community_id"], request_id) if isinstance(request_id, str) else None
     if stored is None:
         raise NotFound("There is no such buddy request in your community.")
     request = request_to_domain(stored)
-    with domain_errors():
-        changed = domain.answer(request, actor_id=actor["member_id"], accept=accept)
-    if changed:
+    if domain.answer(request, actor_id=actor["member_id"], accept=accept):
         stored.status, stored.answered_at = request.status, now
         repo.save_request(stored)
     return _request_view(stored, repo.neighbours_by_id([stored.member_id]))
@@ -418,11 +411,11 @@ def _shown_alert(repo, actor: dict, alert_id) -> Alert:
     return stored
 
 
+@wire_errors
 def get_alert(repo, actor: dict, alert_id) -> dict:
     stored = _shown_alert(repo, actor, alert_id)
-    if not domain.may_view(to_domain(stored), viewer_id=actor["member_id"],
-                           viewer_is_organiser=actor["role"] == "organiser"):
-        raise Forbidden("Only those told about this alert, and organisers, can see it.")
+    domain.check_may_view(to_domain(stored), viewer_id=actor["member_id"],
+                          viewer_is_organiser=actor["role"] == "organiser")
     return alert_view(stored, actor, repo.neighbours_by_id(_people_of([stored])))
 
 
@@ -436,15 +429,14 @@ def list_alerts(repo, actor: dict, query: dict) -> dict:
     return {"items": [alert_view(stored, actor, neighbours) for stored in page], "next": next_cursor}
 
 
+@wire_errors
 def _change_alert(repo, outbox, actor: dict, alert_id, change, now: datetime) -> dict:
     """Apply `change(alert)` (a domain transition returning whether it changed anything) and store it with its
     event; made again on the newer alert when a timer step won the race for the same version."""
     for _ in range(ATTEMPTS):
         stored = _shown_alert(repo, actor, alert_id)
         alert = to_domain(stored)
-        with domain_errors():
-            changed = change(alert)
-        if not changed:
+        if not change(alert):
             return get_alert(repo, actor, alert_id)
         copy_back(alert, stored)
         stored.record(events.alert_acknowledged(stored, now) if alert.status == domain.ACKNOWLEDGED
@@ -486,11 +478,11 @@ def get_own_sheet(repo, actor: dict) -> dict:
     return sheet_view(actor["member_id"], repo.sheet(actor["member_id"]))
 
 
+@wire_errors
 def set_sheet(repo, actor: dict, body: dict, now: datetime) -> dict:
     data = load(EmergencySheetRequestSchema, body)
-    with domain_errors():
-        domain.check_readers(actor["member_id"], data["readers"],
-                             neighbours=repo.active_in_community(actor["community_id"], data["readers"]))
+    domain.check_readers(actor["member_id"], data["readers"],
+                         neighbours=repo.active_in_community(actor["community_id"], data["readers"]))
     sheet = repo.sheet(actor["member_id"]) or EmergencySheet(id=actor["member_id"],
                                                              community_id=actor["community_id"])
     sheet.contacts = data["contacts"]
@@ -503,6 +495,7 @@ def set_sheet(repo, actor: dict, body: dict, now: datetime) -> dict:
     return sheet_view(actor["member_id"], sheet)
 
 
+@wire_errors
 def read_sheet(repo, actor: dict, member_id, now: datetime) -> dict:
     """Another member's sheet, for a reader they named or the one looking after an alert about them; every such
     read is recorded and shown to the resident."""
@@ -515,9 +508,7 @@ def read_sheet(repo, actor: dict, member_id, now: datetime) -> dict:
     access = domain.sheet_access(reader_id=actor["member_id"], resident_id=member_id,
                                  readers=sheet.readers if sheet else [],
                                  alerts=[to_domain(a) for a in repo.unresolved_alerts_about(member_id)])
-    if not access.allowed:
-        raise Forbidden("Only the readers this neighbour named, and whoever looks after an alert about them, can "
-                        "read their emergency sheet.")
+    domain.check_may_read(access)
     if sheet is None:
         raise NotFound("This neighbour has no emergency sheet.")
     repo.add_read(SheetRead(id=str(uuid.uuid4()), community_id=actor["community_id"], member_id=member_id,

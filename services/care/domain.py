@@ -18,7 +18,8 @@ Plain data and plain functions: no Nameko, no MongoEngine, no clock (callers pas
 I/O. Transitions mutate the `Alert` or `BuddyRequest` they are given; storing it and publishing the matching
 event is the service's job.
 
-Every error derives from `CareError`. The service turns them into the shared wire errors:
+Every error derives from `CareError`. The service's one mapping (`commands.wire_errors`) turns them into the
+shared wire errors:
     InvalidSettings   -> Invalid   (422, `errors` maps field -> messages)
     NotAllowed        -> Forbidden (403)
     IllegalTransition -> Conflict  (409, carries `current_status`)
@@ -78,10 +79,12 @@ class IllegalTransition(CareError):
 
 
 class InvalidSettings(CareError):
-    """Settings or a sheet break a rule; `errors` maps each field at fault to its messages (422)."""
+    """Settings or a sheet break a rule; `errors` maps each field at fault to its messages (422). `message` is
+    the sentence for them all (the wire's `detail`)."""
 
-    def __init__(self, errors: Mapping[str, list[str]]):
+    def __init__(self, errors: Mapping[str, list[str]], message: str = "Some fields are not valid."):
         self.errors = {name: list(messages) for name, messages in errors.items()}
+        self.message = message
         first = next(iter(self.errors))
         super().__init__(f"{first}: {self.errors[first][0]}")
 
@@ -210,6 +213,13 @@ def current_day(now: datetime, schedule: Schedule) -> date:
     today = local_day(now, schedule.tz)
     yesterday = today - timedelta(days=1)
     return yesterday if _aware(now) < deadline(yesterday, schedule) else today
+
+
+def check_away(away: AwayRange, *, today: date) -> None:
+    """Away days are set ahead (or for today): a stretch that is over already is refused."""
+    if away.until < today:
+        raise InvalidSettings({"until": ["The last day away lies in the past."]},
+                              message="These days have passed already.")
 
 
 def is_away(day: date, away: Iterable[AwayRange]) -> bool:
@@ -354,6 +364,11 @@ def may_view(alert: Alert, *, viewer_id: str, viewer_is_organiser: bool) -> bool
     return alert.status in SHOWN and (viewer_is_organiser or viewer_id in alert.alerted)
 
 
+def check_may_view(alert: Alert, *, viewer_id: str, viewer_is_organiser: bool) -> None:
+    if not may_view(alert, viewer_id=viewer_id, viewer_is_organiser=viewer_is_organiser):
+        raise NotAllowed("Only those told about this alert, and organisers, can see it.")
+
+
 def actions(alert: Alert, *, viewer_id: str, viewer_is_organiser: bool) -> list[str]:
     """What the viewer may do with the alert now (for the pages)."""
     found = []
@@ -436,6 +451,12 @@ def sheet_access(*, reader_id: str, resident_id: str, readers: Iterable[str], al
     if reader_id in set(readers):
         return Access(True)
     return Access(False)
+
+
+def check_may_read(access: Access) -> None:
+    if not access.allowed:
+        raise NotAllowed("Only the readers this neighbour named, and whoever looks after an alert about them, can "
+                         "read their emergency sheet.")
 
 
 # --- helpers ------------------------------------------------------------------------------------------------

@@ -142,6 +142,12 @@ class TestAwayDays:
     def test_one_day_away_is_a_range_of_one(self):
         assert domain.is_away(date(2026, 12, 24), [AwayRange(date(2026, 12, 24), date(2026, 12, 24))])
 
+    def test_away_days_are_set_ahead_or_for_today_never_for_days_past(self):
+        domain.check_away(AwayRange(date(2026, 11, 30), date(2026, 12, 1)), today=date(2026, 12, 1))
+        with pytest.raises(domain.InvalidSettings) as refused:
+            domain.check_away(AwayRange(date(2026, 11, 28), date(2026, 11, 30)), today=date(2026, 12, 1))
+        assert list(refused.value.errors) == ["until"] and refused.value.message == "These days have passed already."
+
 
 class TestWhetherAMissedDayRaisesAnAlert:
     DAY = date(2026, 12, 1)

@@ -134,6 +134,14 @@ class TestAcknowledgeAndResolve:
         assert domain.actions(found, viewer_id="olga", viewer_is_organiser=True) == ["resolve"]
         assert domain.actions(found, viewer_id="cem", viewer_is_organiser=False) == []
 
+    def test_those_told_and_organisers_see_it_nobody_else(self):
+        found = self.raised()
+
+        domain.check_may_view(found, viewer_id="bora", viewer_is_organiser=False)
+        domain.check_may_view(found, viewer_id="olga", viewer_is_organiser=True)
+        with pytest.raises(domain.NotAllowed):
+            domain.check_may_view(found, viewer_id="cem", viewer_is_organiser=False)
+
 
 class TestCheckInSettlesAlerts:
     def test_a_check_in_before_anyone_was_told_cancels_it_quietly(self):

@@ -32,6 +32,8 @@ def test_a_named_reader_may_read_it_at_any_time():
 @pytest.mark.parametrize("reader", ["olga", "bora", "zora"])
 def test_nobody_else_may_without_an_alert_organisers_included(reader):
     assert access(reader, readers=["dana"]).allowed is False
+    with pytest.raises(domain.NotAllowed):
+        domain.check_may_read(access(reader, readers=["dana"]))
 
 
 def test_being_told_about_an_alert_is_not_enough():
