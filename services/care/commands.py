@@ -1,4 +1,4 @@
-"""What the care service does, as plain functions over the repository, the outbox and `now`.
+"""What the care service does, as plain functions over a unit of work (its repository and outbox) and `now`.
 
 The rules (deadlines, escalation, who may read the sheet) are in `domain`; here they meet the stored settings,
 check-ins, alerts and sheets and the neighbours copied from the members service's events. The domain's refusals
@@ -8,11 +8,13 @@ How one missed day raises exactly one alert, whatever the number of instances an
 1. A settings document whose `due_at` (the deadline of `due_day`) has passed is looked at: if the day is missed,
    a *pending* alert is stored under the id `member:day`; ids are unique, so a second instance storing the same
    day's alert fails and moves on. Only then does `due_day` move to the next day, conditionally on it still
-   being the day read (an instance that dies in between leaves the day to the next timer run).
+   being the day read (an instance that dies in between leaves the day to the next timer run). Both are
+   conditional operations of the repository that take effect at once: their answers steer the timer.
 2. A pending alert is raised by its first step: the day is looked at again (a check-in may have come in since),
-   then the alert is saved conditionally on the version read, with its `alert.raised` event in the same write.
-   Of two instances taking the same step, one saves and publishes; the other's save fails and it moves on.
-A check-in stores itself first and then settles every unresolved alert of the resident; the timer stores the
+   then the alert is written by a unit of work, conditionally on the version read (the repository's write rule
+   for alerts), with its `alert.raised` event in the same write. Of two instances taking the same step, one
+   commits and publishes; the other's commit is refused and it moves on.
+A check-in commits itself first and then settles every unresolved alert of the resident; the timer stores the
 alert first and then looks for check-ins. So of a check-in and a deadline at the same moment, at least one sees
 the other: the alert is never left open after a check-in (cancelled while pending, resolved with an all-clear
 once raised).
@@ -153,25 +155,41 @@ def settings_view(repo, member_id: str, settings: CheckInSettings | None, now: d
     }
 
 
-def get_settings(repo, actor: dict, now: datetime) -> dict:
+def get_settings(uow, actor: dict, now: datetime) -> dict:
+    repo = uow.repository
     return settings_view(repo, actor["member_id"], repo.settings(actor["member_id"]), now)
 
 
-def _settings_for(repo, actor: dict) -> CheckInSettings:
-    return repo.settings(actor["member_id"]) or CheckInSettings(
-        id=actor["member_id"], community_id=actor["community_id"],
-        timezone=actor.get("timezone") or DEFAULT_TIMEZONE)
+def _settings_for(repo, actor: dict) -> tuple[CheckInSettings, bool]:
+    """The member's settings, and whether they are new (not stored yet)."""
+    stored = repo.settings(actor["member_id"])
+    if stored is not None:
+        return stored, False
+    return CheckInSettings(id=actor["member_id"], community_id=actor["community_id"],
+                           timezone=actor.get("timezone") or DEFAULT_TIMEZONE), True
+
+
+def _write_settings(uow, settings: CheckInSettings, new: bool, *, asked=(), changed=()) -> None:
+    """The settings first (if somebody changed them meanwhile, none of it is written), then the buddy requests
+    they add and change."""
+    with uow:
+        (uow.add if new else uow.save)(settings)
+        uow.add(*asked)
+        uow.save(*changed)
+        uow.commit()
 
 
 @wire_errors
-def set_settings(repo, actor: dict, body: dict, now: datetime) -> dict:
+def set_settings(uow, actor: dict, body: dict, now: datetime) -> dict:
     """Switch the daily check-in on or off, set its time and name the buddies. Newly named buddies are asked;
-    those no longer named are withdrawn; a neighbour who declined is not asked again by saving the same list."""
+    those no longer named are withdrawn; a neighbour who declined is not asked again by saving the same list.
+    One unit of work: the settings and the buddy requests they change."""
+    repo = uow.repository
     data = load(CheckInSettingsRequestSchema, body)
     member_id = actor["member_id"]
     domain.check_buddies(member_id, data["buddies"], enabled=data["enabled"],
                          neighbours=repo.active_in_community(actor["community_id"], data["buddies"]))
-    settings = _settings_for(repo, actor)
+    settings, new = _settings_for(repo, actor)
     settings.timezone = actor.get("timezone") or settings.timezone
     settings.enabled = data["enabled"]
     settings.daily_by = data["daily_by"]
@@ -180,8 +198,8 @@ def set_settings(repo, actor: dict, body: dict, now: datetime) -> dict:
     settings.buddies = list(data["buddies"])
     _reschedule(settings, now)
     settings.updated_at = now
-    repo.save_settings(settings)
-    _ask_buddies(repo, settings, now)
+    asked, changed = _ask_buddies(repo, settings, now)
+    _write_settings(uow, settings, new, asked=asked, changed=changed)
     return settings_view(repo, member_id, settings, now)
 
 
@@ -197,78 +215,84 @@ def _reschedule(settings: CheckInSettings, now: datetime) -> None:
     settings.due_day, settings.due_at = day.isoformat(), domain.deadline(day, schedule)
 
 
-def _ask_buddies(repo, settings: CheckInSettings, now: datetime) -> None:
+def _ask_buddies(repo, settings: CheckInSettings, now: datetime) -> tuple[list[BuddyRequest], list[BuddyRequest]]:
+    """The buddy requests the settings' list of buddies adds (neighbours asked for the first time) and changes
+    (withdrawn ones asked again, those no longer named withdrawn)."""
     named = set(settings.buddies)
     existing = {r.buddy_id: r for r in repo.requests_of(settings.id)}
+    asked, changed = [], []
     for buddy in settings.buddies:
         request = existing.get(buddy)
         if request is None:
-            repo.save_request(BuddyRequest(id=f"{settings.id}:{buddy}", community_id=settings.community_id,
-                                           member_id=settings.id, buddy_id=buddy, status=domain.ASKED,
-                                           asked_at=now))
+            asked.append(BuddyRequest(id=f"{settings.id}:{buddy}", community_id=settings.community_id,
+                                      member_id=settings.id, buddy_id=buddy, status=domain.ASKED, asked_at=now))
         elif request.status == domain.WITHDRAWN:
             request.status, request.asked_at, request.answered_at = domain.ASKED, now, None
-            repo.save_request(request)
+            changed.append(request)
     for buddy, request in existing.items():
         if buddy not in named and request.status != domain.WITHDRAWN:
             request.status = domain.WITHDRAWN
-            repo.save_request(request)
+            changed.append(request)
+    return asked, changed
 
 
 @wire_errors
-def set_away(repo, actor: dict, body: dict, now: datetime) -> dict:
+def set_away(uow, actor: dict, body: dict, now: datetime) -> dict:
     data = load(AwaySchema, body)
-    settings = _settings_for(repo, actor)
+    settings, new = _settings_for(uow.repository, actor)
     domain.check_away(domain.AwayRange(data["from"], data["until"]),
                       today=domain.local_day(now, _zone(settings.timezone)))
     settings.away_from, settings.away_until = data["from"].isoformat(), data["until"].isoformat()
     settings.updated_at = now
-    repo.save_settings(settings)
-    return settings_view(repo, actor["member_id"], settings, now)
+    _write_settings(uow, settings, new)
+    return settings_view(uow.repository, actor["member_id"], settings, now)
 
 
-def clear_away(repo, actor: dict, now: datetime) -> None:
-    settings = repo.settings(actor["member_id"])
+def clear_away(uow, actor: dict, now: datetime) -> None:
+    settings = uow.repository.settings(actor["member_id"])
     if settings is not None and (settings.away_from or settings.away_until):
         settings.away_from = settings.away_until = None
         settings.updated_at = now
-        repo.save_settings(settings)
+        uow.save_and_commit(settings)
 
 
-def check_in(repo, outbox, actor: dict, body, now: datetime) -> dict:
-    """"I am fine today". Stored first, then every unresolved alert about the resident is settled (see the
+def check_in(uow, actor: dict, body, now: datetime) -> dict:
+    """"I am fine today". Committed first, then every unresolved alert about the resident is settled (see the
     module's docstring for why in this order)."""
     load(CheckInRequestSchema, body if body is not None else {})
     stored = CheckIn(id=str(uuid.uuid4()), community_id=actor["community_id"], member_id=actor["member_id"], at=now)
     stored.record(events.check_in_recorded(stored, now))
-    repo.add_check_in(stored)
-    settled = settle_alerts(repo, actor["member_id"], now, domain.settle_by_check_in)
-    outbox.send(stored, *settled)
+    with uow:
+        uow.add(stored)
+        uow.commit()
+    settle_alerts(uow, actor["member_id"], now, domain.settle_by_check_in)
     return {"at": isoformat_z(now)}
 
 
-def settle_alerts(repo, member_id: str, now: datetime, settle) -> list[Alert]:
-    """Settle every unresolved alert about the member with `settle` (a domain function); returns the stored
-    alerts that carry an event to publish. A change that lost a race (a step taken at the same moment) is made
-    again on what won: an alert must not stay open."""
-    changed = []
-    for stored in repo.unresolved_alerts_about(member_id):
+def settle_alerts(uow, member_id: str, now: datetime, settle) -> int:
+    """Settle every unresolved alert about the member with `settle` (a domain function), each in a unit of work
+    of its own; returns how many were settled. A change that lost a race (a step taken at the same moment) is
+    made again on what won: an alert must not stay open."""
+    settled = 0
+    for stored in uow.repository.unresolved_alerts_about(member_id):
         for _ in range(ATTEMPTS):
             alert = to_domain(stored)
             tell = settle(alert, now=now)
             copy_back(alert, stored)
             if tell:
                 stored.record(events.alert_resolved(stored, now))
-            if repo.save_alert(stored):
-                if tell:
-                    changed.append(stored)
-                break
-            stored = repo.alert(stored.id)
-            if stored is None or stored.status not in domain.UNRESOLVED:
-                break
+            try:
+                uow.save_and_commit(stored)
+            except Conflict:  # changed since it was read: settle what is stored now
+                stored = uow.repository.alert(stored.id)
+                if stored is None or stored.status not in domain.UNRESOLVED:
+                    break
+                continue
+            settled += 1
+            break
         else:
             raise Conflict("An alert about you changed several times in a moment. Please check in again.")
-    return changed
+    return settled
 
 
 # -- buddies ---------------------------------------------------------------------------------------------------
@@ -277,28 +301,31 @@ def _request_view(request: BuddyRequest, neighbours: dict) -> dict:
             "status": request.status}
 
 
-def buddy_requests(repo, actor: dict) -> dict:
+def buddy_requests(uow, actor: dict) -> dict:
+    repo = uow.repository
     requests = [r for r in repo.requests_to(actor["member_id"]) if r.status != domain.WITHDRAWN]
     neighbours = repo.neighbours_by_id({r.member_id for r in requests})
     return {"items": [_request_view(r, neighbours) for r in requests], "next": None}
 
 
 @wire_errors
-def answer_buddy_request(repo, actor: dict, request_id, *, accept: bool, now: datetime) -> dict:
+def answer_buddy_request(uow, actor: dict, request_id, *, accept: bool, now: datetime) -> dict:
+    repo = uow.repository
     stored = repo.buddy_request(actor["community_id"], request_id) if isinstance(request_id, str) else None
     if stored is None:
         raise NotFound("There is no such buddy request in your community.")
     request = request_to_domain(stored)
     if domain.answer(request, actor_id=actor["member_id"], accept=accept):
         stored.status, stored.answered_at = request.status, now
-        repo.save_request(stored)
+        uow.save_and_commit(stored)
     return _request_view(stored, repo.neighbours_by_id([stored.member_id]))
 
 
 # -- the timer: deadlines and escalation --------------------------------------------------------------------------
-def watch(repo, outbox, now: datetime, batch: int = BATCH) -> dict:
+def watch(uow, now: datetime, batch: int = BATCH) -> dict:
     """What the timer does every few seconds in every instance: look at the deadlines that passed, then take
     the alert steps that are due. Returns what it did (for tests and logs)."""
+    repo = uow.repository
     looked_at = stored = 0
     for _ in range(MAX_BATCHES):  # again while some are due: a resident's next day may be past too
         due = repo.due_settings(now, batch)
@@ -311,7 +338,7 @@ def watch(repo, outbox, now: datetime, batch: int = BATCH) -> dict:
     for _ in range(MAX_BATCHES):
         due = repo.alerts_with_due_steps(now, batch)
         for alert in due:
-            steps += take_due_steps(repo, outbox, alert, now)
+            steps += take_due_steps(uow, alert, now)
         if len(due) < batch:
             break
     return {"deadlines": looked_at, "alerts": stored, "steps": steps}
@@ -342,9 +369,11 @@ def look_at_deadline(repo, settings: CheckInSettings, now: datetime) -> int:
     return added
 
 
-def take_due_steps(repo, outbox, stored: Alert, now: datetime) -> int:
-    """Take every step of the alert that is due by `now` (several if the timer was away for a while). Returns
-    how many steps this call took; a step another instance took first ends it."""
+def take_due_steps(uow, stored: Alert, now: datetime) -> int:
+    """Take every step of the alert that is due by `now` (several if the timer was away for a while), each in a
+    unit of work of its own whose event goes out when the timer's run ends. Returns how many steps this call
+    took; a step another instance took first (its commit is refused) ends it."""
+    repo = uow.repository
     taken = 0
     while True:
         alert = to_domain(stored)
@@ -352,16 +381,20 @@ def take_due_steps(repo, outbox, stored: Alert, now: datetime) -> int:
             return taken
         if alert.status == domain.PENDING and not _still_missed(repo, alert, now):
             copy_back(alert, stored)
-            repo.save_alert(stored)
+            try:
+                uow.save_and_commit(stored)
+            except Conflict:
+                pass  # another instance called it off, or raised it, a moment ago
             return taken
         step = alert.steps_done
         organisers = repo.organisers(stored.community_id) if step >= len(alert.buddies) else []
         told = domain.take_step(alert, organisers=organisers, now=now)
         copy_back(alert, stored)
         stored.record(events.alert_stepped(stored, told, step, repo.neighbour(stored.member_id), now))
-        if not repo.save_alert(stored):
-            return taken
-        outbox.send(stored)
+        try:
+            uow.save_and_commit(stored)
+        except Conflict:
+            return taken  # another instance took this step first
         taken += 1
 
 
@@ -412,15 +445,17 @@ def _shown_alert(repo, actor: dict, alert_id) -> Alert:
 
 
 @wire_errors
-def get_alert(repo, actor: dict, alert_id) -> dict:
+def get_alert(uow, actor: dict, alert_id) -> dict:
+    repo = uow.repository
     stored = _shown_alert(repo, actor, alert_id)
     domain.check_may_view(to_domain(stored), viewer_id=actor["member_id"],
                           viewer_is_organiser=actor["role"] == "organiser")
     return alert_view(stored, actor, repo.neighbours_by_id(_people_of([stored])))
 
 
-def list_alerts(repo, actor: dict, query: dict) -> dict:
+def list_alerts(uow, actor: dict, query: dict) -> dict:
     """Organisers: every alert of the community; anyone else: the alerts they were told about. Newest first."""
+    repo = uow.repository
     data = load(AlertListQuerySchema, query)
     alerted = None if actor["role"] == "organiser" else actor["member_id"]
     page, next_cursor = repo.list_alerts(actor["community_id"], alerted=alerted, status=data.get("status"),
@@ -430,29 +465,32 @@ def list_alerts(repo, actor: dict, query: dict) -> dict:
 
 
 @wire_errors
-def _change_alert(repo, outbox, actor: dict, alert_id, change, now: datetime) -> dict:
-    """Apply `change(alert)` (a domain transition returning whether it changed anything) and store it with its
+def _change_alert(uow, actor: dict, alert_id, change, now: datetime) -> dict:
+    """Apply `change(alert)` (a domain transition returning whether it changed anything) and commit it with its
     event; made again on the newer alert when a timer step won the race for the same version."""
+    repo = uow.repository
     for _ in range(ATTEMPTS):
         stored = _shown_alert(repo, actor, alert_id)
         alert = to_domain(stored)
         if not change(alert):
-            return get_alert(repo, actor, alert_id)
+            return get_alert(uow, actor, alert_id)
         copy_back(alert, stored)
         stored.record(events.alert_acknowledged(stored, now) if alert.status == domain.ACKNOWLEDGED
                       else events.alert_resolved(stored, now))
-        if repo.save_alert(stored):
-            outbox.send(stored)
-            return alert_view(stored, actor, repo.neighbours_by_id(_people_of([stored])))
+        try:
+            uow.save_and_commit(stored)
+        except Conflict:
+            continue  # a step or another answer came first: look again
+        return alert_view(stored, actor, repo.neighbours_by_id(_people_of([stored])))
     raise Conflict("This alert changed a moment ago. Please look again.")
 
 
-def acknowledge(repo, outbox, actor: dict, alert_id, now: datetime) -> dict:
-    return _change_alert(repo, outbox, actor, alert_id,
+def acknowledge(uow, actor: dict, alert_id, now: datetime) -> dict:
+    return _change_alert(uow, actor, alert_id,
                          lambda alert: domain.acknowledge(alert, actor_id=actor["member_id"], now=now), now)
 
 
-def resolve(repo, outbox, actor: dict, alert_id, body: dict, now: datetime) -> dict:
+def resolve(uow, actor: dict, alert_id, body: dict, now: datetime) -> dict:
     data = load(ResolveSchema, body)
 
     def change(alert):
@@ -460,7 +498,7 @@ def resolve(repo, outbox, actor: dict, alert_id, body: dict, now: datetime) -> d
                        outcome=data["outcome"], note=data.get("note"), now=now)
         return True
 
-    return _change_alert(repo, outbox, actor, alert_id, change, now)
+    return _change_alert(uow, actor, alert_id, change, now)
 
 
 # -- the emergency sheet -----------------------------------------------------------------------------------------
@@ -474,12 +512,13 @@ def sheet_view(member_id: str, sheet: EmergencySheet | None) -> dict:
             "updated_at": isoformat_z(sheet.updated_at)}
 
 
-def get_own_sheet(repo, actor: dict) -> dict:
-    return sheet_view(actor["member_id"], repo.sheet(actor["member_id"]))
+def get_own_sheet(uow, actor: dict) -> dict:
+    return sheet_view(actor["member_id"], uow.repository.sheet(actor["member_id"]))
 
 
 @wire_errors
-def set_sheet(repo, actor: dict, body: dict, now: datetime) -> dict:
+def set_sheet(uow, actor: dict, body: dict, now: datetime) -> dict:
+    repo = uow.repository
     data = load(EmergencySheetRequestSchema, body)
     domain.check_readers(actor["member_id"], data["readers"],
                          neighbours=repo.active_in_community(actor["community_id"], data["readers"]))
@@ -491,16 +530,17 @@ def set_sheet(repo, actor: dict, body: dict, now: datetime) -> dict:
         setattr(sheet, name, (data[name] or "").strip() or None)
     sheet.readers = list(data["readers"])
     sheet.updated_at = now
-    repo.save_sheet(sheet)
+    uow.save_and_commit(sheet)
     return sheet_view(actor["member_id"], sheet)
 
 
 @wire_errors
-def read_sheet(repo, actor: dict, member_id, now: datetime) -> dict:
+def read_sheet(uow, actor: dict, member_id, now: datetime) -> dict:
     """Another member's sheet, for a reader they named or the one looking after an alert about them; every such
     read is recorded and shown to the resident."""
     if member_id == actor["member_id"]:
-        return get_own_sheet(repo, actor)
+        return get_own_sheet(uow, actor)
+    repo = uow.repository
     resident = repo.neighbour(member_id) if isinstance(member_id, str) else None
     if resident is None or resident.community_id != actor["community_id"]:
         raise NotFound("There is no such member in your community.")
@@ -511,9 +551,11 @@ def read_sheet(repo, actor: dict, member_id, now: datetime) -> dict:
     domain.check_may_read(access)
     if sheet is None:
         raise NotFound("This neighbour has no emergency sheet.")
-    repo.add_read(SheetRead(id=str(uuid.uuid4()), community_id=actor["community_id"], member_id=member_id,
-                            reader_id=actor["member_id"], at=now, during_alert=access.during_alert,
-                            alert_id=access.alert_id))
+    with uow:
+        uow.add(SheetRead(id=str(uuid.uuid4()), community_id=actor["community_id"], member_id=member_id,
+                          reader_id=actor["member_id"], at=now, during_alert=access.during_alert,
+                          alert_id=access.alert_id))
+        uow.commit()
     return sheet_view(member_id, sheet)
 
 
@@ -522,7 +564,8 @@ def _read_view(read: SheetRead, neighbours: dict) -> dict:
             "during_alert": read.during_alert}
 
 
-def sheet_reads(repo, actor: dict, query: dict) -> dict:
+def sheet_reads(uow, actor: dict, query: dict) -> dict:
+    repo = uow.repository
     data = load(SheetReadQuerySchema, query)
     page, next_cursor = repo.reads_of(actor["member_id"], limit=data["limit"], cursor=data["cursor"])
     neighbours = repo.neighbours_by_id({read.reader_id for read in page})
@@ -530,28 +573,31 @@ def sheet_reads(repo, actor: dict, query: dict) -> dict:
 
 
 # -- members coming and going ----------------------------------------------------------------------------------------
-def remember_member(repo, event: dict) -> None:
+def remember_member(uow, event: dict) -> None:
     profile = event["payload"]
-    neighbour = repo.neighbour(profile["member_id"]) or Housemate(id=profile["member_id"])
+    neighbour = uow.repository.neighbour(profile["member_id"]) or Housemate(id=profile["member_id"])
     neighbour.community_id = event["community_id"]
     for name in ("display_name", "phone", "household", "role", "preferred_language", "timezone"):
         if name in profile:
             setattr(neighbour, name, profile[name])
     neighbour.active = profile.get("active", True)
-    repo.save_neighbour(neighbour)
+    uow.save_and_commit(neighbour)
 
 
-def on_member_gone(repo, outbox, member_id: str, *, erased: bool, now: datetime) -> None:
+def on_member_gone(uow, member_id: str, *, erased: bool, now: datetime) -> None:
     """A deactivated or erased resident: the check-in stops, their alerts close, their sheet is erased; as a
     buddy they no longer count. Erasure removes everything else about them too, leaving anonymous traces (ids
-    and times) in others' alert timelines and sheet-read lists. Repeatable: a second delivery changes nothing."""
+    and times) in others' alert timelines and sheet-read lists. Repeatable: a second delivery changes nothing.
+    Closing the alerts goes through units of work (their events tell those alerted); the rest are the
+    repository's erasures, each one write."""
+    repo = uow.repository
     repo.stop_settings(member_id)
-    outbox.send(*settle_alerts(repo, member_id, now, domain.close_for_member_gone))
+    settle_alerts(uow, member_id, now, domain.close_for_member_gone)
     repo.forget_sheet(member_id)
     repo.withdraw_requests_to(member_id)
     if neighbour := repo.neighbour(member_id):
         neighbour.active = False
-        repo.save_neighbour(neighbour)
+        uow.save_and_commit(neighbour)
     if erased:
         repo.forget_settings(member_id)
         repo.forget_check_ins(member_id)
@@ -563,9 +609,10 @@ def on_member_gone(repo, outbox, member_id: str, *, erased: bool, now: datetime)
         repo.forget_neighbour(member_id)
 
 
-def export(repo, actor: dict, now: datetime) -> dict:
+def export(uow, actor: dict, now: datetime) -> dict:
     """Everything the care service holds about the member: settings, check-ins of the last 90 days, the alerts
     about them, their sheet and who read it, the buddy requests they made and received, the sheets they read."""
+    repo = uow.repository
     member_id = actor["member_id"]
     alerts = repo.alerts_about(member_id)
     reads = repo.all_reads_of(member_id)

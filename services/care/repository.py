@@ -1,5 +1,9 @@
 """The care database, narrowed to the questions the service asks. Every query a member's request leads to
-names its community; the timer's queries find what is due across communities."""
+names its community; the timer's queries find what is due across communities.
+
+A command writes its documents through its unit of work (`insert` and `update` below hold the write rules).
+What steers the timer takes effect at once: storing a day's alert under its unique id (`add_alert`) and moving
+a resident on to their next day (`advance_due_day`); so do the erasures of a member who left."""
 from datetime import datetime
 
 from mongoengine import NotUniqueError, Q
@@ -13,9 +17,36 @@ from services.care.models import (
 )
 
 
+SETTINGS_CHANGED = "Your check-in settings were changed a moment ago. Please look again."
+ALERT_CHANGED = "This alert changed a moment ago. Please look again."
+
+
 class CareRepository(Repository):
     alias = ALIAS
     documents = (Housemate, CheckInSettings, BuddyRequest, CheckIn, Alert, EmergencySheet, SheetRead)
+
+    # -- how a unit of work writes: settings and alerts only if nobody changed them since they were read -------
+    def insert(self, document) -> None:
+        try:
+            super().insert(document)
+        except NotUniqueError:
+            if isinstance(document, CheckInSettings):  # switched on twice at the same moment
+                raise Conflict(SETTINGS_CHANGED)
+            raise
+
+    def update(self, document) -> None:
+        """A change of settings or of an alert is stored only if nobody changed them since they were read (two
+        instances taking the same step of an alert, a step and an acknowledgement at the same moment: one wins,
+        the other's unit of work is refused with `Conflict`)."""
+        if not isinstance(document, (CheckInSettings, Alert)):
+            return super().update(document)
+        read_at = document.version
+        document.version = read_at + 1
+        try:
+            document.save(save_condition={"version": read_at})
+        except SaveConditionError:
+            document.version = read_at
+            raise Conflict(SETTINGS_CHANGED if isinstance(document, CheckInSettings) else ALERT_CHANGED)
 
     # -- neighbours ---------------------------------------------------------------------------------------
     def neighbour(self, member_id: str) -> Housemate | None:
@@ -30,27 +61,12 @@ class CareRepository(Repository):
     def organisers(self, community_id: str) -> list[str]:
         return list(Housemate.objects(community_id=community_id, role="organiser", active=True).scalar("id"))
 
-    def save_neighbour(self, neighbour: Housemate) -> None:
-        neighbour.save()
-
     def forget_neighbour(self, member_id: str) -> None:
         Housemate.objects(id=member_id).delete()
 
     # -- settings -----------------------------------------------------------------------------------------
     def settings(self, member_id: str) -> CheckInSettings | None:
         return CheckInSettings.objects(id=member_id).first()
-
-    def save_settings(self, settings: CheckInSettings) -> None:
-        """Store a change only if nobody changed the settings since they were read."""
-        read_at = settings.version
-        settings.version = read_at + 1
-        try:
-            if read_at == 0 and not CheckInSettings.objects(id=settings.id).count():
-                settings.save(force_insert=True)
-            else:
-                settings.save(save_condition={"version": read_at})
-        except (SaveConditionError, NotUniqueError):
-            raise Conflict("Your check-in settings were changed a moment ago. Please look again.")
 
     def due_settings(self, now: datetime, limit: int) -> list[CheckInSettings]:
         return list(CheckInSettings.objects(due_at__lte=now).order_by("due_at").limit(limit))
@@ -79,9 +95,6 @@ class CareRepository(Repository):
     def requests_to(self, buddy_id: str) -> list[BuddyRequest]:
         return list(BuddyRequest.objects(buddy_id=buddy_id).order_by("-asked_at"))
 
-    def save_request(self, request: BuddyRequest) -> None:
-        request.save()
-
     def withdraw_requests_to(self, buddy_id: str) -> None:
         BuddyRequest.objects(buddy_id=buddy_id).update(set__status="withdrawn")
 
@@ -89,9 +102,6 @@ class CareRepository(Repository):
         BuddyRequest.objects(Q(member_id=member_id) | Q(buddy_id=member_id)).delete()
 
     # -- check-ins ----------------------------------------------------------------------------------------
-    def add_check_in(self, check_in: CheckIn) -> None:
-        check_in.save(force_insert=True)
-
     def last_check_in_between(self, member_id: str, start: datetime, end: datetime) -> CheckIn | None:
         return CheckIn.objects(member_id=member_id, at__gte=start, at__lte=end).order_by("-at").first()
 
@@ -103,7 +113,8 @@ class CareRepository(Repository):
 
     # -- alerts -------------------------------------------------------------------------------------------
     def add_alert(self, alert: Alert) -> bool:
-        """Store a new alert; False if the day has one already (another instance stored it)."""
+        """Store a new (pending, silent) alert at once; False if the day has one already (another instance
+        stored it). A conditional operation that steers the timer, not a write of a unit of work."""
         try:
             alert.save(force_insert=True)
             return True
@@ -115,17 +126,6 @@ class CareRepository(Repository):
 
     def community_alert(self, community_id: str, alert_id: str) -> Alert | None:
         return Alert.objects(community_id=community_id, id=alert_id).first()
-
-    def save_alert(self, alert: Alert) -> bool:
-        """Store a change if nobody changed the alert since it was read; False otherwise."""
-        read_at = alert.version
-        alert.version = read_at + 1
-        try:
-            alert.save(save_condition={"version": read_at})
-            return True
-        except SaveConditionError:
-            alert.version = read_at
-            return False
 
     def alerts_with_due_steps(self, now: datetime, limit: int) -> list[Alert]:
         return list(Alert.objects(status__in=("pending", "open"), next_step_at__lte=now)
@@ -153,17 +153,11 @@ class CareRepository(Repository):
     def sheet(self, member_id: str) -> EmergencySheet | None:
         return EmergencySheet.objects(id=member_id).first()
 
-    def save_sheet(self, sheet: EmergencySheet) -> None:
-        sheet.save()
-
     def forget_sheet(self, member_id: str) -> None:
         EmergencySheet.objects(id=member_id).delete()
 
     def drop_reader_everywhere(self, member_id: str) -> None:
         EmergencySheet.objects(readers=member_id).update(pull__readers=member_id)
-
-    def add_read(self, read: SheetRead) -> None:
-        read.save(force_insert=True)
 
     def reads_of(self, member_id: str, *, limit: int, cursor: str | None):
         return keyset_page(SheetRead.objects(member_id=member_id), field="at", kind=datetime, limit=limit,

@@ -1,4 +1,5 @@
-"""The care Nameko service ("Safe at home"): thin entrypoints that delegate to `commands`."""
+"""The care Nameko service ("Safe at home"): thin entrypoints that delegate to `commands`, each with a unit of work
+of its own and the time of the service's clock."""
 
 from services.care import commands
 from services.care.models import Alert, CheckIn
@@ -23,94 +24,94 @@ class CareService(PlatformService):
     # -- the daily check-in -----------------------------------------------------------------------------------
     @rpc
     def get_settings(self, actor):
-        return commands.get_settings(self.db, actor, self.clock())
+        return commands.get_settings(self.unit_of_work(), actor, self.clock())
 
     @rpc
     def set_settings(self, actor, body):
-        return commands.set_settings(self.db, actor, body, self.clock())
+        return commands.set_settings(self.unit_of_work(), actor, body, self.clock())
 
     @rpc
     def set_away(self, actor, body):
-        return commands.set_away(self.db, actor, body, self.clock())
+        return commands.set_away(self.unit_of_work(), actor, body, self.clock())
 
     @rpc
     def clear_away(self, actor):
-        commands.clear_away(self.db, actor, self.clock())
+        commands.clear_away(self.unit_of_work(), actor, self.clock())
 
     @rpc
     def check_in(self, actor, body=None, idempotency_key=None):
         return run_once(self.db, scope=f"checkin:{actor['member_id']}", key=idempotency_key, request=body,
-                        command=lambda: commands.check_in(self.db, self.outbox, actor, body, self.clock()))
+                        command=lambda: commands.check_in(self.unit_of_work(), actor, body, self.clock()))
 
     # -- buddies ----------------------------------------------------------------------------------------------
     @rpc
     def buddy_requests(self, actor):
-        return commands.buddy_requests(self.db, actor)
+        return commands.buddy_requests(self.unit_of_work(), actor)
 
     @rpc
     def accept_buddy_request(self, actor, request_id):
-        return commands.answer_buddy_request(self.db, actor, request_id, accept=True, now=self.clock())
+        return commands.answer_buddy_request(self.unit_of_work(), actor, request_id, accept=True, now=self.clock())
 
     @rpc
     def decline_buddy_request(self, actor, request_id):
-        return commands.answer_buddy_request(self.db, actor, request_id, accept=False, now=self.clock())
+        return commands.answer_buddy_request(self.unit_of_work(), actor, request_id, accept=False, now=self.clock())
 
     # -- alerts -----------------------------------------------------------------------------------------------
     @rpc
     def list_alerts(self, actor, query):
-        return commands.list_alerts(self.db, actor, query)
+        return commands.list_alerts(self.unit_of_work(), actor, query)
 
     @rpc
     def get_alert(self, actor, alert_id):
-        return commands.get_alert(self.db, actor, alert_id)
+        return commands.get_alert(self.unit_of_work(), actor, alert_id)
 
     @rpc
     def acknowledge_alert(self, actor, alert_id):
-        return commands.acknowledge(self.db, self.outbox, actor, alert_id, self.clock())
+        return commands.acknowledge(self.unit_of_work(), actor, alert_id, self.clock())
 
     @rpc
     def resolve_alert(self, actor, alert_id, body):
-        return commands.resolve(self.db, self.outbox, actor, alert_id, body, self.clock())
+        return commands.resolve(self.unit_of_work(), actor, alert_id, body, self.clock())
 
     @timer_from_config("CHECKIN_TIMER_SECONDS")
     def watch(self):
         """Missed deadlines become alerts, and alerts escalate, once however many instances run this."""
-        return commands.watch(self.db, self.outbox, self.clock())
+        return commands.watch(self.unit_of_work(), self.clock())
 
     # -- the emergency sheet ----------------------------------------------------------------------------------
     @rpc
     def get_own_sheet(self, actor):
-        return commands.get_own_sheet(self.db, actor)
+        return commands.get_own_sheet(self.unit_of_work(), actor)
 
     @rpc
     def set_sheet(self, actor, body):
-        return commands.set_sheet(self.db, actor, body, self.clock())
+        return commands.set_sheet(self.unit_of_work(), actor, body, self.clock())
 
     @rpc
     def read_sheet(self, actor, member_id):
-        return commands.read_sheet(self.db, actor, member_id, self.clock())
+        return commands.read_sheet(self.unit_of_work(), actor, member_id, self.clock())
 
     @rpc
     def sheet_reads(self, actor, query):
-        return commands.sheet_reads(self.db, actor, query)
+        return commands.sheet_reads(self.unit_of_work(), actor, query)
 
     # -- members ----------------------------------------------------------------------------------------------
     @rpc
     def export_member(self, actor):
-        return commands.export(self.db, actor, self.clock())
+        return commands.export(self.unit_of_work(), actor, self.clock())
 
     @on_event("members", "member.joined")
     def member_joined(self, event):
-        commands.remember_member(self.db, event)
+        commands.remember_member(self.unit_of_work(), event)
 
     @on_event("members", "member.updated")
     def member_updated(self, event):
-        commands.remember_member(self.db, event)
+        commands.remember_member(self.unit_of_work(), event)
 
     @on_event("members", "member.deactivated")
     def member_deactivated(self, event):
-        commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=False, now=self.clock())
+        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=False, now=self.clock())
 
     @on_event("members", "member.erased")
     def member_erased(self, event):
-        commands.on_member_gone(self.db, self.outbox, event["payload"]["member_id"], erased=True, now=self.clock())
+        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=True, now=self.clock())
