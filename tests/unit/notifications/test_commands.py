@@ -126,3 +126,20 @@ def test_an_erased_member_leaves_no_inbox_behind(uow):
     done(uow, commands.handle_event, booking_event("booking.confirmed"), NOW)
     commands.erase(uow, "ayse")
     assert commands.export(fresh(uow), AYSE)["notifications"] == []
+
+
+def test_an_erased_member_s_flat_and_phone_leave_the_alerts_in_others_inboxes(uow):
+    done(uow, commands.handle_event, {"event_id": "raised-1", "type": "alert.raised", "community_id": COMMUNITY,
+                                      "payload": {"alert_id": "ayse:2026-06-01", "member_id": "ayse", "step": 0,
+                                                  "household": "Haus B", "phone": "040 ayse", "notify": ["bora"],
+                                                  "alerted": ["bora"]}}, NOW)
+    assert "040 ayse" in alerts_told(uow, BORA)[0]["body"]
+
+    commands.erase(uow, "ayse")
+
+    (told,) = alerts_told(uow, BORA)
+    assert "040 ayse" not in told["body"] and "Haus B" not in told["body"]
+
+
+def alerts_told(uow, actor: dict) -> list[dict]:
+    return [item for item in commands.inbox(fresh(uow), actor, {})["items"] if item["kind"] == "checkin_alert"]
