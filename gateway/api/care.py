@@ -1,9 +1,8 @@
 """Safe at home: the daily check-in, buddies, away days, alerts and the emergency sheet (the care service)."""
 from flask import request
 
-from gateway.api import BEARER, IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
+from gateway.api import IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required
-from gateway.problems import ProblemSchema
 from services.contracts.care import (
     AlertListQuerySchema, AlertListSchema, AlertSchema, AwaySchema, BuddyRequestListSchema, BuddyRequestSchema,
     CheckInRequestSchema, CheckInSchema, CheckInSettingsRequestSchema, CheckInSettingsSchema,
@@ -28,7 +27,6 @@ def query() -> dict:
 @blp.route("/members/me/check-in", methods=["GET"])
 @member_required
 @blp.response(200, CheckInSettingsSchema)
-@blp.doc(security=BEARER)
 def get_check_in():
     """My daily check-in: the time, my buddies (and whether they accepted), how today stands, my away days."""
     return call("care", "get_settings", current_actor())
@@ -38,7 +36,6 @@ def get_check_in():
 @member_required
 @blp.arguments(CheckInSettingsRequestSchema)
 @blp.response(200, CheckInSettingsSchema)
-@blp.doc(security=BEARER)
 def set_check_in(_):
     """Switch the daily check-in on or off, say by when, and ask one to three neighbours to be buddies."""
     return call("care", "set_settings", current_actor(), body())
@@ -48,7 +45,7 @@ def set_check_in(_):
 @member_required
 @blp.arguments(CheckInRequestSchema)
 @blp.response(201, CheckInSchema)
-@blp.doc(security=BEARER, parameters=[IDEMPOTENCY_PARAMETER])
+@blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
 def check_in(_):
     """"I am fine today". Also resolves an open alert about me: everyone alerted gets the all-clear."""
     return call("care", "check_in", current_actor(), body(), idempotency_key=idempotency_key())
@@ -58,7 +55,6 @@ def check_in(_):
 @member_required
 @blp.arguments(AwaySchema)
 @blp.response(200, CheckInSettingsSchema)
-@blp.doc(security=BEARER)
 def set_away(_):
     """Days away (visiting family, in hospital): no check-in expected and no alert raised on them."""
     return call("care", "set_away", current_actor(), body())
@@ -67,7 +63,6 @@ def set_away(_):
 @blp.route("/members/me/away", methods=["DELETE"])
 @member_required
 @blp.response(204)
-@blp.doc(security=BEARER)
 def clear_away():
     """Back home: check-ins are expected again."""
     call("care", "clear_away", current_actor())
@@ -77,7 +72,6 @@ def clear_away():
 @blp.route("/check-in/buddy-requests", methods=["GET"])
 @member_required
 @blp.response(200, BuddyRequestListSchema)
-@blp.doc(security=BEARER)
 def buddy_requests():
     """Neighbours who asked me to be their buddy."""
     return call("care", "buddy_requests", current_actor())
@@ -86,9 +80,8 @@ def buddy_requests():
 @blp.route("/check-in/buddy-requests/<request_id>/accept", methods=["POST"])
 @member_required
 @blp.response(200, BuddyRequestSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="Only the neighbour asked answers")
-@blp.alt_response(409, schema=ProblemSchema, description="The request was withdrawn")
-@blp.doc(security=BEARER)
+@blp.alt_response(403, description="Only the neighbour asked answers")
+@blp.alt_response(409, description="The request was withdrawn")
 def accept_buddy_request(request_id):
     """Become a buddy: from now on I am told when this neighbour misses a check-in."""
     return call("care", "accept_buddy_request", current_actor(), request_id)
@@ -97,9 +90,8 @@ def accept_buddy_request(request_id):
 @blp.route("/check-in/buddy-requests/<request_id>/decline", methods=["POST"])
 @member_required
 @blp.response(200, BuddyRequestSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="Only the neighbour asked answers")
-@blp.alt_response(409, schema=ProblemSchema, description="The request was withdrawn")
-@blp.doc(security=BEARER)
+@blp.alt_response(403, description="Only the neighbour asked answers")
+@blp.alt_response(409, description="The request was withdrawn")
 def decline_buddy_request(request_id):
     """Say no (or no longer) to being a buddy."""
     return call("care", "decline_buddy_request", current_actor(), request_id)
@@ -110,7 +102,6 @@ def decline_buddy_request(request_id):
 @member_required
 @blp.arguments(AlertListQuerySchema, location="query")
 @blp.response(200, AlertListSchema)
-@blp.doc(security=BEARER)
 def list_alerts(_):
     """Alerts I was told about, newest first (organisers: every alert of the community)."""
     return call("care", "list_alerts", current_actor(), query())
@@ -119,8 +110,7 @@ def list_alerts(_):
 @blp.route("/alerts/<alert_id>", methods=["GET"])
 @member_required
 @blp.response(200, AlertSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="Neither told about it nor an organiser")
-@blp.doc(security=BEARER)
+@blp.alt_response(403, description="Neither told about it nor an organiser")
 def get_alert(alert_id):
     """One alert with its timeline, and the resident's phone and flat."""
     return call("care", "get_alert", current_actor(), alert_id)
@@ -129,9 +119,8 @@ def get_alert(alert_id):
 @blp.route("/alerts/<alert_id>/acknowledge", methods=["POST"])
 @member_required
 @blp.response(200, AlertSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="Not told about this alert")
-@blp.alt_response(409, schema=ProblemSchema, description="Someone looks after it already, or it is resolved")
-@blp.doc(security=BEARER)
+@blp.alt_response(403, description="Not told about this alert")
+@blp.alt_response(409, description="Someone looks after it already, or it is resolved")
 def acknowledge_alert(alert_id):
     """"I am looking after it": stops the escalation, and lets me read the resident's emergency sheet."""
     return call("care", "acknowledge_alert", current_actor(), alert_id)
@@ -141,9 +130,8 @@ def acknowledge_alert(alert_id):
 @member_required
 @blp.arguments(ResolveSchema)
 @blp.response(200, AlertSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="Neither told about it nor an organiser")
-@blp.alt_response(409, schema=ProblemSchema, description="Resolved already")
-@blp.doc(security=BEARER)
+@blp.alt_response(403, description="Neither told about it nor an organiser")
+@blp.alt_response(409, description="Resolved already")
 def resolve_alert(_, alert_id):
     """Record how it ended: fine, needed_help or emergency_services."""
     return call("care", "resolve_alert", current_actor(), alert_id, body())
@@ -153,7 +141,6 @@ def resolve_alert(_, alert_id):
 @blp.route("/members/me/emergency-sheet", methods=["GET"])
 @member_required
 @blp.response(200, EmergencySheetSchema)
-@blp.doc(security=BEARER)
 def get_own_sheet():
     """My emergency sheet (empty until I fill it in)."""
     return call("care", "get_own_sheet", current_actor())
@@ -163,7 +150,6 @@ def get_own_sheet():
 @member_required
 @blp.arguments(EmergencySheetRequestSchema)
 @blp.response(200, EmergencySheetSchema)
-@blp.doc(security=BEARER)
 def set_sheet(_):
     """Contacts, doctor, where the medication is, allergies, who holds a key, and who may read it."""
     return call("care", "set_sheet", current_actor(), body())
@@ -173,7 +159,6 @@ def set_sheet(_):
 @member_required
 @blp.arguments(SheetReadQuerySchema, location="query")
 @blp.response(200, SheetReadListSchema)
-@blp.doc(security=BEARER)
 def sheet_reads(_):
     """Who read my emergency sheet, and when, newest first."""
     return call("care", "sheet_reads", current_actor(), query())
@@ -182,9 +167,8 @@ def sheet_reads(_):
 @blp.route("/members/<member_id>/emergency-sheet", methods=["GET"])
 @member_required
 @blp.response(200, EmergencySheetSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="Not named by the resident, and not looking after an "
+@blp.alt_response(403, description="Not named by the resident, and not looking after an "
                                                          "open alert about them (organisers included)")
-@blp.doc(security=BEARER)
 def read_sheet(member_id):
     """A neighbour's emergency sheet: for the readers they named and whoever looks after an open alert about
     them. Every read is recorded and shown to the neighbour."""

@@ -2,6 +2,7 @@
 emergency sheet; the gateway documents its API with them)."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from services.contracts.members import PHONE
 from services.contracts.schema import PageQuerySchema, StrictSchema, day, text, time_of_day, timestamp
 
 # The bounds and defaults of the API contract ("Safe at home" in API.md).
@@ -16,7 +17,6 @@ OUTCOMES = ("fine", "needed_help", "emergency_services")
 BUDDY_REQUEST_STATUSES = ("asked", "accepted", "declined", "withdrawn")
 
 member_id = text(200, min_length=1)
-PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()/.-]{2,29}$", error="Use digits, spaces and + ( ) / - only.")
 
 
 # -- the daily check-in ---------------------------------------------------------------------------------------
