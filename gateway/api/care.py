@@ -43,7 +43,7 @@ def set_check_in(_):
 
 @blp.route("/check-ins", methods=["POST"])
 @member_required
-@blp.arguments(CheckInRequestSchema)
+@blp.arguments(CheckInRequestSchema, required=False)
 @blp.response(201, CheckInSchema)
 @blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
 def check_in(_):

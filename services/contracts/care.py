@@ -3,7 +3,7 @@ emergency sheet; the gateway documents its API with them)."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.contracts.members import PHONE
-from services.contracts.schema import PageQuerySchema, StrictSchema, day, text, time_of_day, timestamp
+from services.contracts.schema import PageQuerySchema, StrictSchema, day, text, time_of_day, timestamp, whole_number
 
 # The bounds and defaults of the API contract ("Safe at home" in API.md).
 GRACE_MINUTES = validate.Range(min=0, max=240)
@@ -24,9 +24,9 @@ class CheckInSettingsRequestSchema(StrictSchema):
     enabled = fields.Boolean(required=True)
     daily_by = time_of_day("10:00", required=True, metadata={
         "description": "By when the resident checks in each day, in the community's time zone."})
-    grace_minutes = fields.Integer(load_default=DEFAULT_GRACE_MINUTES, validate=GRACE_MINUTES, metadata={
+    grace_minutes = whole_number(load_default=DEFAULT_GRACE_MINUTES, validate=GRACE_MINUTES, metadata={
         "description": "Minutes after daily_by before an alert is raised."})
-    escalation_minutes = fields.Integer(load_default=DEFAULT_ESCALATION_MINUTES, validate=ESCALATION_MINUTES,
+    escalation_minutes = whole_number(load_default=DEFAULT_ESCALATION_MINUTES, validate=ESCALATION_MINUTES,
                                         metadata={"description": "Minutes between telling one buddy and the next."})
     buddies = fields.List(member_id, required=True, validate=validate.Length(max=MAX_BUDDIES), metadata={
         "description": "1 to 3 neighbours, in the order they are to be told; each must accept."})
@@ -70,8 +70,8 @@ class AwayDaysSchema(StrictSchema):
 class CheckInSettingsSchema(StrictSchema):
     enabled = fields.Boolean(required=True)
     daily_by = fields.String(allow_none=True, metadata={"example": "10:00"})
-    grace_minutes = fields.Integer()
-    escalation_minutes = fields.Integer()
+    grace_minutes = whole_number()
+    escalation_minutes = whole_number()
     buddies = fields.List(fields.Nested(BuddySchema), required=True)
     today = fields.Nested(TodaySchema, required=True)
     away = fields.Nested(AwayDaysSchema, allow_none=True)
@@ -154,14 +154,14 @@ class DoctorSchema(StrictSchema):
 
 
 class EmergencySheetRequestSchema(StrictSchema):
-    contacts = fields.List(fields.Nested(ContactSchema), load_default=list,
+    contacts = fields.List(fields.Nested(ContactSchema), required=True,
                            validate=validate.Length(max=MAX_CONTACTS))
     doctor = fields.Nested(DoctorSchema, allow_none=True, load_default=None)
     medication_location = text(500, allow_none=True, load_default=None)
     allergies = text(1000, allow_none=True, load_default=None)
     key_holder = text(200, allow_none=True, load_default=None)
     notes = text(2000, allow_none=True, load_default=None)
-    readers = fields.List(member_id, load_default=list, validate=validate.Length(max=MAX_READERS), metadata={
+    readers = fields.List(member_id, required=True, validate=validate.Length(max=MAX_READERS), metadata={
         "description": "Who may read the sheet at any time; whoever looks after an open alert may too."})
 
 
