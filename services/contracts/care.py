@@ -3,7 +3,9 @@ emergency sheet; the gateway documents its API with them)."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.contracts.members import PHONE
-from services.contracts.schema import PageQuerySchema, StrictSchema, day, text, time_of_day, timestamp, whole_number
+from services.contracts.schema import (
+    Flag, PageQuerySchema, StrictSchema, day, text, time_of_day, timestamp, whole_number,
+)
 
 # The bounds and defaults of the API contract ("Safe at home" in API.md).
 GRACE_MINUTES = validate.Range(min=0, max=240)
@@ -21,7 +23,7 @@ member_id = text(200, min_length=1)
 
 # -- the daily check-in ---------------------------------------------------------------------------------------
 class CheckInSettingsRequestSchema(StrictSchema):
-    enabled = fields.Boolean(required=True)
+    enabled = Flag(required=True)
     daily_by = time_of_day("10:00", required=True, metadata={
         "description": "By when the resident checks in each day, in the community's time zone."})
     grace_minutes = whole_number(load_default=DEFAULT_GRACE_MINUTES, validate=GRACE_MINUTES, metadata={
