@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test unit integration e2e browser static bench chaos clean translations backup restore
+.PHONY: install run test unit integration e2e browser static bench chaos mutation clean translations backup restore
 
 $(INSTALLED): requirements.txt requirements-dev.txt requirements-embedded.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,8 +62,13 @@ translations: install
 		--ignore-obsolete --width 120
 	$(PY) scripts/fill_english_catalog.py gateway/translations/en/LC_MESSAGES/messages.po
 
+## Mutation testing of the booking rules and claim, the help privacy projection, the gateway's authorization and the
+## notification routing, on the unit tests (not part of `make test`): the share of mutants killed, per module.
+mutation: install
+	$(PY) scripts/mutation.py
+
 clean:
-	rm -rf $(VENV) .run test-artifacts node_modules
+	rm -rf $(VENV) .run test-artifacts node_modules mutants
 
 ## Faults under load: services killed, a broker node of the test's own restarted (both in `make test` too), and the
 ## database server killed and stopped (only here: over a minute of outages). The machine's RabbitMQ is not touched.
