@@ -87,6 +87,51 @@ class TestRouting:
     def test_an_unknown_event_type_causes_nothing(self):
         assert domain.plan(event("garden.watered", member_id="m1"), organisers=["olga"]) == []
 
+    def test_a_help_request_without_an_audience_tells_nobody(self):
+        assert domain.plan(event("help.requested", request_id="r", requester_id="ayse", title="x"),
+                           organisers=["olga"]) == []
+
+    def test_a_request_cancelled_by_its_requester_before_anyone_helped_tells_nobody(self):
+        assert domain.plan(event("help.cancelled", request_id="r", requester_id="ayse", title="x",
+                                 cancelled_by="ayse"), organisers=["olga"]) == []
+
+
+BOOKING_FACTS = {"space": "Gemeinschaftsraum", "start": "2026-12-24T17:00:00Z", "end": "2026-12-24T19:00:00Z",
+                 "name_of": "ayse", "booking_id": "b1"}
+HELP = {"request_id": "r1", "requester_id": "ayse", "helper_id": "bora", "title": "Einkauf", "category": "shopping"}
+HELP_FACTS = {"title": "Einkauf", "category": "shopping", "request_id": "r1"}
+
+
+@pytest.mark.parametrize("type_, payload, expected", [
+    ("booking.confirmed", BOOKING, [
+        domain.Planned("ayse", "booking_confirmed", BOOKING_FACTS, "/bookings/b1")]),
+    ("booking.requested", BOOKING, [
+        domain.Planned("ayse", "booking_pending", BOOKING_FACTS, "/bookings/b1"),
+        domain.Planned("olga", "booking_approval_needed", BOOKING_FACTS, "/bookings/b1")]),
+    ("booking.cancelled", {**BOOKING, "cancelled_by": "olga"}, [
+        domain.Planned("ayse", "booking_cancelled", {**BOOKING_FACTS, "by_organiser": True}, "/bookings/b1")]),
+    ("booking.reminder_came_due", BOOKING, [
+        domain.Planned("ayse", "booking_reminder", BOOKING_FACTS, "/bookings/b1")]),
+    ("help.requested", {**HELP, "audience": ["cem", "dana"]}, [
+        domain.Planned("cem", "help_requested", {**HELP_FACTS, "name_of": "ayse"}, "/help/r1"),
+        domain.Planned("dana", "help_requested", {**HELP_FACTS, "name_of": "ayse"}, "/help/r1")]),
+    ("help.offered", HELP, [
+        domain.Planned("ayse", "help_offer_received", {**HELP_FACTS, "name_of": "bora"}, "/help/r1")]),
+    ("help.accepted", HELP, [
+        domain.Planned("bora", "help_offer_accepted", {**HELP_FACTS, "name_of": "ayse"}, "/help/r1")]),
+    ("help.cancelled", {**HELP, "cancelled_by": "olga"}, [
+        domain.Planned("bora", "help_cancelled", {**HELP_FACTS, "name_of": "ayse"}, "/help/r1"),
+        domain.Planned("ayse", "help_cancelled", {**HELP_FACTS, "name_of": "ayse"}, "/help/r1")]),
+    ("help.reopened", HELP, [
+        domain.Planned("ayse", "help_reopened", {**HELP_FACTS, "name_of": "bora"}, "/help/r1")]),
+    ("help.expired", {key: value for key, value in HELP.items() if key != "helper_id"}, [
+        domain.Planned("ayse", "help_expired", {**HELP_FACTS, "name_of": None}, "/help/r1")]),
+    ("member.joined", {"member_id": "m1", "display_name": "Ayşe"}, [
+        domain.Planned("m1", "welcome", {"name_of": "m1"}, "/")]),
+])
+def test_each_notification_carries_the_facts_its_text_needs_and_links_to_what_it_is_about(type_, payload, expected):
+    assert domain.plan(event(type_, **payload), organisers=["olga"]) == expected
+
 
 def utc(*args):
     return datetime(*args, tzinfo=timezone.utc)
@@ -128,6 +173,30 @@ class TestQuietHours:
         assert domain.next_digest_at(utc(2026, 12, 1, 6, 0), BERLIN) == utc(2026, 12, 1, 7, 0)
         assert domain.next_digest_at(utc(2026, 12, 1, 9, 0), BERLIN) == utc(2026, 12, 2, 7, 0)
 
+    def test_quiet_hours_end_exactly_at_eight_local_time(self):
+        assert domain.email_due_at(utc(2026, 12, 2, 7, 0), BERLIN) == utc(2026, 12, 2, 7, 0)
+
+    def test_quiet_hours_within_one_day_begin_at_their_start_and_end_at_their_end(self):
+        siesta = dict(quiet_from=time(13, 0), quiet_until=time(14, 0))
+        assert domain.email_due_at(utc(2026, 12, 1, 12, 0), BERLIN, **siesta) == utc(2026, 12, 1, 13, 0)
+        assert domain.email_due_at(utc(2026, 12, 1, 13, 0), BERLIN, **siesta) == utc(2026, 12, 1, 13, 0)
+
+    def test_quiet_hours_that_begin_and_end_at_the_same_time_hold_nothing(self):
+        now = utc(2026, 12, 1, 22, 0)
+        assert domain.email_due_at(now, BERLIN, quiet_from=time(23, 0), quiet_until=time(23, 0)) == now
+
+    def test_a_digest_due_at_eight_sharp_is_the_one_of_the_next_morning(self):
+        # The digest of this morning is being sent at this moment: what comes now waits for tomorrow's.
+        assert domain.next_digest_at(utc(2026, 12, 1, 7, 0), BERLIN) == utc(2026, 12, 2, 7, 0)
+
+    @pytest.mark.parametrize("zone", ["America/New_York", "Pacific/Auckland"])
+    def test_quiet_hours_and_the_digest_follow_the_communitys_clock_far_from_utc(self, zone):
+        tz = ZoneInfo(zone)
+        five_in_the_morning = datetime(2026, 12, 1, 5, 0, tzinfo=tz)
+        eight = datetime(2026, 12, 1, 8, 0, tzinfo=tz)
+        assert domain.email_due_at(five_in_the_morning.astimezone(timezone.utc), tz) == eight
+        assert domain.next_digest_at(five_in_the_morning.astimezone(timezone.utc), tz) == eight
+
 
 class TestNotices:
     PEOPLE = [domain.Neighbour("ayse", True, "B 2.1", ("tr", "de"), "tr"),
@@ -143,6 +212,17 @@ class TestNotices:
 
     def test_a_notice_to_the_speakers_of_a_language_reaches_them(self):
         assert domain.notice_audience({"language": "tr"}, self.PEOPLE) == ["ayse"]
+
+    def test_a_language_reaches_who_reads_pages_in_it_and_who_only_speaks_it(self):
+        people = [domain.Neighbour("reads", True, None, (), "ru"),
+                  domain.Neighbour("speaks", True, None, ("ru",), "de"),
+                  domain.Neighbour("neither", True, None, ("uk",), "de")]
+        assert domain.notice_audience({"language": "ru"}, people) == ["reads", "speaks"]
+
+    @pytest.mark.parametrize("audience", ["everyone", {"floor": 2}, None])
+    def test_an_audience_the_rules_do_not_know_is_refused(self, audience):
+        with pytest.raises(ValueError):
+            domain.notice_audience(audience, self.PEOPLE)
 
     def test_each_reader_gets_their_language_where_it_was_written_else_the_original(self):
         original = {"title": "Wasser", "body": "Am Dienstag kein Wasser.", "language": "de"}
