@@ -125,13 +125,17 @@ def test_times_given_in_another_zone_are_stored_in_utc():
     ({"needed_from": T0 + timedelta(days=2), "needed_until": T0 + timedelta(days=1)}, "needed_until"),
     ({"needed_until": T0 - timedelta(minutes=1)}, "needed_until"),
     ({"needed_until": T0}, "needed_until"),
+    ({"title": None}, "title"),
     ({"needed_from": datetime(2026, 3, 5, 10)}, "needed_from"),
+    ({"needed_until": datetime(2026, 3, 5, 10)}, "needed_until"),
+    ({"needed_from": "2026-03-05T10:00:00+01:00"}, "needed_from"),
     ({"languages": ["German"]}, "languages"),
     ({"languages": ["DE"]}, "languages"),
     ({"languages": ["d"]}, "languages"),
     ({"languages": ["deut"]}, "languages"),
 ], ids=["empty title", "blank title", "unknown category", "until before from", "until in the past",
-        "until now", "naive time", "language name", "upper-case code", "one letter", "four letters"])
+        "until now", "no title", "naive from", "naive until", "time as text", "language name", "upper-case code",
+        "one letter", "four letters"])
 def test_a_request_that_breaks_a_rule_is_refused_naming_the_field(overrides, field):
     with pytest.raises(InvalidRequest) as refused:
         a_request(**overrides)
@@ -153,6 +157,12 @@ def test_a_window_that_starts_and_ends_at_the_same_moment_is_accepted():
 
 def test_three_letter_language_codes_are_accepted():
     assert a_request(languages=["fa", "ckb"]).languages == ("fa", "ckb")
+
+
+def test_a_request_without_a_description_and_an_offer_without_a_message_keep_them_empty():
+    request = a_request(description=None)
+    assert request.description == ""
+    assert make_offer(request, [], offer_id="o1", helper_id=HELPER, message=None, now=T0).message == ""
 
 
 # --- expiry ------------------------------------------------------------------------------------------
@@ -191,11 +201,24 @@ def test_a_request_without_a_window_expires_exactly_after_fourteen_days_and_not_
 def test_nobody_can_offer_or_accept_once_the_time_ran_out_even_if_the_timer_is_late():
     request, offers = request_in(OPEN, needed_until=T0 + timedelta(days=1))
     too_late = T0 + timedelta(days=1)
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransition) as offering:
         make_offer(request, offers, offer_id="o3", helper_id=STRANGER, message="", now=too_late)
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransition) as accepting:
         accept(request, offers, offer_id="o1", actor_id=REQUESTER, now=too_late)
     assert request.status == OPEN
+    assert offering.value.current_status == accepting.value.current_status == OPEN
+    assert str(offering.value) == ("Cannot offer help on a help request that is open. "
+                                   "Its time ran out at 2026-03-03T09:00:00Z.")
+    assert str(accepting.value) == ("Cannot accept an offer on a help request that is open. "
+                                    "Its time ran out at 2026-03-03T09:00:00Z.")
+
+
+def test_the_timer_cannot_retire_a_request_before_its_end_and_says_when_that_is():
+    request, _ = request_in(OPEN)
+    with pytest.raises(IllegalTransition) as refused:
+        expire(request, now=LATER)
+    assert refused.value.current_status == OPEN and request.status == OPEN
+    assert str(refused.value) == "Cannot expire a help request that is open. It runs until 2026-03-16T09:00:00Z."
 
 
 def test_an_accepted_request_never_expires():
@@ -265,9 +288,9 @@ def test_an_offer_made_on_another_request_cannot_be_accepted():
 def test_a_withdrawn_offer_cannot_be_accepted():
     request, offers = request_in(OPEN)
     withdraw_offers_of(HELPER, offers)
-    with pytest.raises(OfferWithdrawn):
+    with pytest.raises(OfferWithdrawn) as refused:
         accept(request, offers, offer_id="o1", actor_id=REQUESTER, now=T0)
-    assert request.status == OPEN
+    assert request.status == OPEN and refused.value.offer_id == "o1"
 
 
 @pytest.mark.parametrize("actor", [HELPER, OTHER, ORGANISER])

@@ -153,6 +153,44 @@ def test_the_actions_offered_to_each_viewer_of_an_open_request(viewer, actions):
     assert view(*scenario("open"), viewer)["actions"] == actions
 
 
+@pytest.mark.parametrize("viewer, actions", [
+    (REQUESTER, ["complete", "cancel"]), (HELPER, []), (THIRD, []), (ORGANISER, ["cancel"]),
+])
+def test_the_actions_offered_to_each_viewer_of_an_accepted_request(viewer, actions):
+    assert view(*scenario("accepted"), viewer)["actions"] == actions
+
+
+def test_a_requester_whose_offers_were_all_withdrawn_has_none_to_accept():
+    request, offers = scenario("open")
+    for offer in offers:
+        offer.withdrawn = True
+    assert view(request, offers, REQUESTER)["actions"] == ["cancel"]
+
+
+def test_a_neighbour_sees_the_request_the_two_names_and_how_many_offered_and_nothing_more():
+    request, offers = scenario("accepted")
+    assert view(request, offers, THIRD) == {
+        "id": "r1", "community_id": "c1", "title": "Arzttermin Donnerstag",
+        "description": "Kardiologie, Zimmer 12, ich brauche Begleitung", "category": "shopping",
+        "needed_from": None, "needed_until": None, "languages": ["de"], "status": "accepted", "created_at": T0,
+        "expires_at": T0 + timedelta(days=14), "accepted_at": T0 + timedelta(hours=1), "completed_at": None,
+        "cancelled_at": None, "cancelled_by": None, "expired_at": None, "private_details_removed": False,
+        "requester_id": REQUESTER, "requester": {"id": REQUESTER, "display_name": "Anna K."},
+        "accepted_offer_id": "o1", "helper": {"id": HELPER, "display_name": "Bora Y."}, "offers": [],
+        "offer_count": 2, "actions": [],
+    }
+
+
+def test_the_requester_sees_each_standing_offer_with_who_made_it_and_when():
+    request, offers = scenario("accepted")
+    assert view(request, offers, REQUESTER)["offers"] == [
+        {"id": "o1", "helper_id": HELPER, "display_name": "Bora Y.", "message": "Ich komme mit", "created_at": T0,
+         "accepted": True},
+        {"id": "o2", "helper_id": OTHER, "display_name": "Chen L.", "message": "Ich auch", "created_at": T0,
+         "accepted": False},
+    ]
+
+
 # --- accompany requests after they end -----------------------------------------------------------------
 
 
