@@ -6,7 +6,7 @@ import pytest
 
 from services.spaces.domain import (
     MAX_SERIES_LENGTH, Booked, availability, blocked_interval, clashes, day_bounds,
-    household_minutes_in_week, quota_week, weekly_series,
+    household_minutes_in_week, quota_week, utc_weeks, weekly_series,
 )
 
 from tests.unit.spaces.examples import berlin, community_room
@@ -130,6 +130,17 @@ def test_a_booking_blocks_the_space_until_its_buffer_is_over():
 def test_a_buffer_must_be_a_whole_number_not_below_zero(buffer_minutes):
     with pytest.raises(ValueError):
         blocked_interval(utc(2026, 6, 10, 8), utc(2026, 6, 10, 10), buffer_minutes)
+
+
+def test_a_booking_of_no_length_blocks_nothing_and_is_refused():
+    with pytest.raises(ValueError):
+        blocked_interval(utc(2026, 6, 10, 10), utc(2026, 6, 10, 10), 0)
+
+
+def test_the_week_ledgers_of_a_booking_are_the_utc_mondays_of_the_weeks_it_touches():
+    assert utc_weeks(datetime(2026, 6, 10, 10, 30, 45, tzinfo=UTC), utc(2026, 6, 10, 12)) == [utc(2026, 6, 8)]
+    assert utc_weeks(utc(2026, 6, 14, 22), utc(2026, 6, 15)) == [utc(2026, 6, 8)]  # ends as the next week begins
+    assert utc_weeks(utc(2026, 6, 14, 22), utc(2026, 6, 15, 0, 30)) == [utc(2026, 6, 8), utc(2026, 6, 15)]
 
 
 def test_blocked_interval_refuses_naive_and_reversed_times():
@@ -263,6 +274,24 @@ def test_free_time_leaves_the_buffer_on_both_sides_of_a_booking():
     assert availability(community_room(), date(2026, 6, 10), BERLIN, bookings, 30)["free"] == [
         (berlin(2026, 6, 10, 8), berlin(2026, 6, 10, 9, 30)),
         (berlin(2026, 6, 10, 12, 30), berlin(2026, 6, 10, 22)),
+    ]
+
+
+def test_free_time_lies_before_between_and_after_several_bookings():
+    bookings = [Booked("b1", berlin(2026, 6, 10, 10), berlin(2026, 6, 10, 12)),
+                Booked("b2", berlin(2026, 6, 10, 15), berlin(2026, 6, 10, 17))]
+    assert availability(community_room(), date(2026, 6, 10), BERLIN, bookings, 30)["free"] == [
+        (berlin(2026, 6, 10, 8), berlin(2026, 6, 10, 9, 30)),
+        (berlin(2026, 6, 10, 12, 30), berlin(2026, 6, 10, 14, 30)),
+        (berlin(2026, 6, 10, 17, 30), berlin(2026, 6, 10, 22)),
+    ]
+
+
+def test_a_day_booked_from_its_opening_to_its_closing_with_the_buffers_has_no_empty_free_time():
+    bookings = [Booked("b1", berlin(2026, 6, 10, 8, 30), berlin(2026, 6, 10, 10)),
+                Booked("b2", berlin(2026, 6, 10, 20), berlin(2026, 6, 10, 21, 30))]
+    assert availability(community_room(), date(2026, 6, 10), BERLIN, bookings, 30)["free"] == [
+        (berlin(2026, 6, 10, 10, 30), berlin(2026, 6, 10, 19, 30)),
     ]
 
 

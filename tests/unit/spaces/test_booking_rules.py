@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.spaces.domain import (
-    DEFAULT_COMMUNITY_TZ, RULE_NAMES, InvalidRules, RuleBroken, Rules, check_booking, duration_minutes,
-    parse_hhmm, to_local,
+    DEFAULT_COMMUNITY_TZ, RULE_NAMES, InvalidRules, NotATimeOfDay, RuleBroken, Rules, check_booking,
+    duration_minutes, parse_hhmm, to_local,
 )
 
 from tests.unit.spaces.examples import berlin, community_room
@@ -503,6 +503,17 @@ def test_times_of_day_are_read_from_hh_mm(text, expected):
 def test_malformed_times_of_day_are_refused(text):
     with pytest.raises(ValueError):
         parse_hhmm(text)
+
+
+@pytest.mark.parametrize("text", ["24:00", "24:30", "23:60", None, 800])
+def test_what_is_no_time_of_day_is_refused_as_such_for_the_organisers_form(text):
+    with pytest.raises(NotATimeOfDay):
+        parse_hhmm(text)
+
+
+def test_a_duration_counts_whole_minutes():
+    start = datetime(2026, 6, 10, 10, tzinfo=UTC)
+    assert duration_minutes(start, start + timedelta(seconds=119)) == 1
 
 
 def test_24_00_is_read_as_midnight_only_for_the_end_of_the_day():

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from services.common.clock import as_utc
 from services.common.errors import Conflict, Forbidden, NotFound, RuleBroken
 from services.spaces import commands
 from services.spaces.models import Booking
@@ -70,8 +71,30 @@ def test_a_time_taken_by_another_booking_is_refused_with_the_clash(uow):
     with pytest.raises(Conflict) as refused:
         commands.book(uow, BORA, booking(space_id, berlin(2026, 6, 10, 20)), NOW)  # within the cleaning buffer
     assert refused.value.detail == "This time is already booked (the room needs cleaning time in between)."
-    assert [clash["id"] for clash in refused.value.extra["conflicts"]] == [first["id"]]
+    assert refused.value.extra["conflicts"] == [
+        {"id": first["id"], "start": "2026-06-10T16:00:00Z", "end": "2026-06-10T18:00:00Z"}]
     assert len(stored_bookings(uow)) == 1 and uow.events() == []
+
+
+def test_the_purpose_of_a_booking_is_shown_to_its_booker_and_the_organisers_only(uow):
+    space_id = room(uow)
+    booked = done(uow, commands.book, AYSE, booking(space_id, berlin(2026, 6, 10, 18)), NOW)
+    assert booked == {
+        "id": booked["id"], "space_id": space_id, "space_name": "Gemeinschaftsraum", "member_id": "ayse",
+        "start": "2026-06-10T16:00:00Z", "end": "2026-06-10T18:00:00Z", "status": "confirmed", "series_id": None,
+        "mine": True, "created_at": "2026-06-01T09:00:00Z", "purpose": "Geburtstag",
+    }
+    neighbour = commands.get_booking(fresh(uow), BORA, booked["id"])
+    organiser = commands.get_booking(fresh(uow), ORGANISER, booked["id"])
+    assert "purpose" not in neighbour and neighbour["mine"] is False
+    assert organiser["purpose"] == "Geburtstag" and organiser["mine"] is False
+
+
+def test_requests_with_different_keys_are_different_bookings(uow):
+    space_id = room(uow)
+    first = done(uow, commands.book, AYSE, booking(space_id, berlin(2026, 6, 10, 10)), NOW, request_key="k1")
+    second = done(uow, commands.book, AYSE, booking(space_id, berlin(2026, 6, 11, 10)), NOW, request_key="k2")
+    assert first["id"] != second["id"] and len(stored_bookings(uow)) == 2
 
 
 def test_a_broken_rule_is_answered_with_its_rule_and_limit(uow):
@@ -160,6 +183,7 @@ def test_a_rejected_booking_frees_its_time(uow):
     pending = done(uow, commands.book, AYSE, booking(space_id, berlin(2026, 6, 10, 18)), NOW)
     assert commands.reject(uow, ORGANISER, pending["id"], NOW)["status"] == "rejected"
     assert uow.events() == ["booking.rejected"]
+    assert uow.outbox.published[0]["payload"]["decided_by"] == "olga"
     assert done(uow, commands.book, BORA, booking(space_id, berlin(2026, 6, 10, 18)), NOW)["status"] == "pending"
 
 
@@ -188,3 +212,20 @@ def test_a_new_calendar_link_replaces_the_last(uow):
     assert commands.member_calendar(fresh(uow), second["token"], NOW).startswith("BEGIN:VCALENDAR")
     with pytest.raises(NotFound):
         commands.member_calendar(fresh(uow), first["token"], NOW)
+
+
+@pytest.mark.parametrize("end", ["cancel", "reject"])
+def test_ending_a_booking_records_who_and_when_and_moves_its_calendar_entry_on_by_one(uow, end):
+    space_id = room(uow, requires_approval=True)
+    pending = done(uow, commands.book, AYSE, booking(space_id, berlin(2026, 6, 10, 18)), NOW)
+    before = uow.repository.stored(Booking, pending["id"]).sequence
+    later = NOW + timedelta(hours=1)
+    if end == "cancel":
+        commands.cancel(uow, ORGANISER, pending["id"], whole_series=False, now=later)
+    else:
+        commands.reject(uow, ORGANISER, pending["id"], later)
+    stored = uow.repository.stored(Booking, pending["id"])
+    assert stored.sequence == before + 1 and as_utc(stored.updated_at) == later
+    assert (stored.cancelled_by, stored.decided_by) == (("olga", None) if end == "cancel" else (None, "olga"))
+    uow.events()
+    assert uow.outbox.published[0]["occurred_at"] == "2026-06-01T10:00:00Z"
