@@ -10,41 +10,18 @@ first booking's claim must then fail on the version it read, read again and find
   weeks; a household's quota week is a local one (Monday 00:00 in Berlin is Sunday 22:00 or 23:00 UTC), so two
   bookings of one quota week may claim time in two different ledgers, and each must still notice the other.
 """
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from services.common.errors import Conflict, RuleBroken
-from services.common.unit_of_work import UnitOfWork
 from services.spaces import commands
 from services.spaces.models import Booking
-from services.spaces.repository import SpacesRepository
-from tests.support import memory_store
+from tests.unit.spaces.conftest import work
 from tests.unit.spaces.examples import berlin
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
 QUOTA = 90  # minutes per household and week: one booking of an hour fits, two do not
-
-
-class Outbox:
-    def send_after_reply(self, *documents):
-        for document in documents:
-            document.outbox = []
-
-
-def work(repo) -> UnitOfWork:
-    """A request's unit of work on the shared store: each booking below is a request of its own."""
-    return UnitOfWork(repo, Outbox())
-
-
-@pytest.fixture
-def repo():
-    memory_store.connect("spaces", f"same_moment_{uuid.uuid4().hex[:8]}")
-    for document in SpacesRepository.documents:
-        document.ensure_indexes()
-    yield SpacesRepository()
-    memory_store.disconnect("spaces")
 
 
 def resident(number: int) -> dict:

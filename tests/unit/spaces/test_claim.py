@@ -5,42 +5,20 @@ The races are forced, not hoped for: the second booking is made in full while th
 and not yet claimed, in both orders, for the weeks the bookings themselves claim (the household quota's guard
 weeks have tests of their own in test_quota_at_the_same_moment.py).
 """
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from services.common.errors import Conflict
-from services.common.unit_of_work import UnitOfWork
 from services.spaces import commands
 from services.spaces.domain import utc_weeks
 from services.spaces.models import Booking, Space
-from services.spaces.repository import SpacesRepository
-from tests.support import memory_store
+from tests.unit.spaces.conftest import work
 
 UTC = timezone.utc
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 SUNDAY_EVENING = datetime(2026, 6, 7, 22, 0, tzinfo=UTC)  # the UTC week of 1 June ends at midnight
 BUFFER = timedelta(minutes=30)
-
-
-class Outbox:
-    def send_after_reply(self, *documents):
-        for document in documents:
-            document.outbox = []
-
-
-def work(repo) -> UnitOfWork:
-    return UnitOfWork(repo, Outbox())
-
-
-@pytest.fixture
-def repo():
-    memory_store.connect("spaces", f"claim_{uuid.uuid4().hex[:8]}")
-    for document in SpacesRepository.documents:
-        document.ensure_indexes()
-    yield SpacesRepository()
-    memory_store.disconnect("spaces")
 
 
 def organiser() -> dict:
