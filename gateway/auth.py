@@ -11,6 +11,7 @@ import time
 import jwt
 from flask import current_app, g, request
 
+from gateway.delegation import ACTING_HEADER, effective_actor
 from services.common.clock import parse_iso
 from services.common.errors import Forbidden, Unauthorized
 
@@ -58,13 +59,14 @@ def _timestamp(moment: str) -> float:
 
 
 def current_actor() -> dict:
-    """The member behind this request, from the bearer token (API) or the session (web pages)."""
+    """The member this request is made as, from the bearer token: the logged-in member, or the resident they act
+    for with the `X-Acting-For` header (`gateway.delegation`)."""
     if "actor" not in g:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Please log in.")
-        g.actor = actor_from_token(token.strip())
+        g.actor = effective_actor(actor_from_token(token.strip()), request.headers.get(ACTING_HEADER, "").strip())
     return g.actor
 
 

@@ -23,7 +23,7 @@ BODY_METHODS = ("post", "put", "patch")
 DESCRIPTIONS = {
     400: "The body is not valid JSON.",
     401: "Not logged in, or the login has ended: send `Authorization: Bearer <token>` (`POST /api/v1/auth/login`).",
-    403: "Only organisers may do this.",
+    403: "Not allowed for this caller: only organisers, or not within the trust of the member acted for.",
     404: "Nothing with this id in your community.",
     409: "A request with this Idempotency-Key is still being processed.",
     413: "The body is larger than the gateway accepts.",
@@ -118,9 +118,7 @@ def answered_by_the_gateway(path: str, method: str, operation: dict, requires: s
         if method in BODY_METHODS:
             statuses.add(415)  # any body that is not JSON, even where none is expected
     if requires:
-        statuses.add(401)
-    if requires == "organiser":
-        statuses.add(403)
+        statuses.update((401, 403))  # 403: a supporter who acts for nobody here, or acting outside one's trust
     if "requestBody" in operation:
         statuses.update((400, 413, 422))
     if any(parameter.get("in") == "query" for parameter in parameters):
@@ -130,6 +128,12 @@ def answered_by_the_gateway(path: str, method: str, operation: dict, requires: s
     if any(parameter.get("name") == "Idempotency-Key" for parameter in parameters):
         statuses.update((409, 422))
     return statuses
+
+
+def acting_parameter(scope: str) -> dict:
+    return {"name": "X-Acting-For", "in": "header", "required": False, "schema": {"type": "string"}, "description": (
+        f"A trusted person acting for a resident: the resident's member id. Allowed within a trust that covers "
+        f"`{scope}`; what the request creates is the resident's and records who acted.")}
 
 
 class CompletedDocument(BasePlugin):
@@ -148,11 +152,14 @@ class CompletedDocument(BasePlugin):
         rule = kwargs["rule"]
         view = self.app.view_functions[rule.endpoint]
         requires = getattr(view, "requires", None)
+        scope = getattr(view, "acting_scope", None)
         for method, operation in operations.items():
             operation_id = rule.endpoint.rsplit(".", 1)[-1]
             operation["operationId"] = operation_id
             if requires:
                 operation["security"] = [{"bearerAuth": []}]
+            if scope:
+                operation.setdefault("parameters", []).append(acting_parameter(scope))
             responses = {int(code): response for code, response in operation.get("responses", {}).items()}
             for status in answered_by_the_gateway(path, method, operation, requires):
                 responses.setdefault(status, component_name(status))

@@ -2,6 +2,7 @@
 from flask import request
 
 from gateway.api import IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
+from gateway.delegation import delegable
 from gateway.auth import current_actor, member_required
 from services.contracts.care import (
     AlertListQuerySchema, AlertListSchema, AlertSchema, AwaySchema, BuddyRequestListSchema, BuddyRequestSchema,
@@ -27,6 +28,7 @@ def query() -> dict:
 @blp.route("/members/me/check-in", methods=["GET"])
 @member_required
 @blp.response(200, CheckInSettingsSchema)
+@delegable("check_in")
 def get_check_in():
     """My daily check-in: the time, my buddies (and whether they accepted), how today stands, my away days."""
     return call("care", "get_settings", current_actor())
@@ -36,6 +38,7 @@ def get_check_in():
 @member_required
 @blp.arguments(CheckInSettingsRequestSchema)
 @blp.response(200, CheckInSettingsSchema)
+@delegable("check_in")
 def set_check_in(_):
     """Switch the daily check-in on or off, say by when, and ask one to three neighbours to be buddies."""
     return call("care", "set_settings", current_actor(), body())
@@ -46,6 +49,7 @@ def set_check_in(_):
 @blp.arguments(CheckInRequestSchema, required=False)
 @blp.response(201, CheckInSchema)
 @blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
+@delegable("check_in")
 def check_in(_):
     """"I am fine today". Also resolves an open alert about me: everyone alerted gets the all-clear."""
     return call("care", "check_in", current_actor(), body(), idempotency_key=idempotency_key())
@@ -55,6 +59,7 @@ def check_in(_):
 @member_required
 @blp.arguments(AwaySchema)
 @blp.response(200, CheckInSettingsSchema)
+@delegable("check_in")
 def set_away(_):
     """Days away (visiting family, in hospital): no check-in expected and no alert raised on them."""
     return call("care", "set_away", current_actor(), body())
@@ -63,6 +68,7 @@ def set_away(_):
 @blp.route("/members/me/away", methods=["DELETE"])
 @member_required
 @blp.response(204)
+@delegable("check_in")
 def clear_away():
     """Back home: check-ins are expected again."""
     call("care", "clear_away", current_actor())
@@ -141,6 +147,7 @@ def resolve_alert(_, alert_id):
 @blp.route("/members/me/emergency-sheet", methods=["GET"])
 @member_required
 @blp.response(200, EmergencySheetSchema)
+@delegable("check_in")
 def get_own_sheet():
     """My emergency sheet (empty until I fill it in)."""
     return call("care", "get_own_sheet", current_actor())
@@ -150,6 +157,7 @@ def get_own_sheet():
 @member_required
 @blp.arguments(EmergencySheetRequestSchema)
 @blp.response(200, EmergencySheetSchema)
+@delegable("check_in")
 def set_sheet(_):
     """Contacts, doctor, where the medication is, allergies, who holds a key, and who may read it."""
     return call("care", "set_sheet", current_actor(), body())
@@ -159,6 +167,7 @@ def set_sheet(_):
 @member_required
 @blp.arguments(SheetReadQuerySchema, location="query")
 @blp.response(200, SheetReadListSchema)
+@delegable("check_in")
 def sheet_reads(_):
     """Who read my emergency sheet, and when, newest first."""
     return call("care", "sheet_reads", current_actor(), query())

@@ -2,11 +2,13 @@
 from marshmallow import Schema, fields
 
 from gateway.api import IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
+from gateway.delegation import open_to_supporters
 from gateway.auth import current_actor, member_required, organiser_required
 from services.contracts.members import (
     DirectoryPageSchema, InvitationRequestSchema, InvitationSchema, MemberChangeSchema, MemberLookupSchema, MemberSchema,
-    ProfileChangeSchema, RegistrationSchema,
+    ProfileChangeSchema, RegistrationSchema, TrustedByListSchema, TrustListSchema, TrustRequestSchema, TrustSchema,
 )
+from services.contracts.notifications import ActivitySchema
 from services.contracts.schema import PageQuerySchema
 
 blp = Blueprint("members", __name__, url_prefix="/api/v1", description="Members, invitations and profiles")
@@ -60,6 +62,7 @@ def directory(page):
 @member_required
 @blp.response(200, MemberSchema)
 @blp.alt_response(404, description="My profile is gone (erased a moment ago)")
+@open_to_supporters
 def get_me():
     """My own profile."""
     return call("members", "get_profile", current_actor())
@@ -72,6 +75,7 @@ def get_me():
 @blp.alt_response(403, description="Raising my own role, or a new password without the right current one")
 @blp.alt_response(404, description="My profile is gone (erased a moment ago)")
 @blp.alt_response(409, description="The community's last active organiser cannot give up the role")
+@open_to_supporters
 def change_me(changes):
     """Change my profile, languages, phone and its sharing, or my password."""
     return call("members", "change_profile", current_actor(), changes)
@@ -82,6 +86,7 @@ def change_me(changes):
 @blp.response(202, AcceptedSchema)
 @blp.alt_response(404, description="My profile is gone (erased a moment ago)")
 @blp.alt_response(409, description="The community's last active organiser cannot leave")
+@open_to_supporters
 def erase_me():
     """Leave the platform: every service erases or anonymises my personal data."""
     call("members", "erase_member", current_actor())
@@ -92,6 +97,7 @@ def erase_me():
 @member_required
 @blp.response(200, ExportSchema)
 @blp.alt_response(404, description="My profile is gone (erased a moment ago)")
+@open_to_supporters
 def export_me():
     """Everything the platform holds about me, as one JSON document."""
     actor = current_actor()
@@ -119,3 +125,51 @@ def get_member(member_id):
 def change_member(changes, member_id):
     """Change a member's role or household, or deactivate them (`active: false`)."""
     return call("members", "change_member", current_actor(), member_id, changes)
+
+
+# -- trusted persons ----------------------------------------------------------------------------------------
+@blp.route("/members/me/trusted-persons", methods=["POST"])
+@member_required
+@blp.arguments(TrustRequestSchema)
+@blp.response(201, TrustSchema)
+@blp.alt_response(404, description="No such member (or resident, for an organiser) in the community")
+@blp.alt_response(409, description="This person is trusted already")
+@blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
+def grant_trust(body):
+    """Name a trusted person: a neighbour, or a supporter from outside the house invited with a code. Organisers
+    may grant it for a resident who is present (`on_behalf_of`)."""
+    return call("members", "grant_trust", current_actor(), body, idempotency_key=idempotency_key())
+
+
+@blp.route("/members/me/trusted-persons", methods=["GET"])
+@member_required
+@blp.response(200, TrustListSchema)
+def list_trusts():
+    """The people I trust to act for me, and the trusts that ended."""
+    return call("members", "list_trusts", current_actor())
+
+
+@blp.route("/members/me/trusted-persons/<trust_id>", methods=["DELETE"])
+@member_required
+@blp.response(204)
+@open_to_supporters
+def revoke_trust(trust_id):
+    """End a trust at once (the trusted person may also step down)."""
+    call("members", "revoke_trust", current_actor(), trust_id)
+
+
+@blp.route("/members/me/trusted-by", methods=["GET"])
+@member_required
+@blp.response(200, TrustedByListSchema)
+@open_to_supporters
+def trusted_by():
+    """The residents I may act for, and what I may do for each."""
+    return call("members", "trusted_by", current_actor())
+
+
+@blp.route("/members/me/activity", methods=["GET"])
+@member_required
+@blp.response(200, ActivitySchema(many=True))
+def my_activity():
+    """Everything trusted persons did for me, newest first."""
+    return call("notifications", "activity", current_actor())

@@ -2,6 +2,7 @@
 from flask import Response, request
 
 from gateway.api import IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
+from gateway.delegation import delegable
 from gateway.auth import current_actor, member_required, organiser_required
 from services.contracts.spaces import (
     AvailabilityQuerySchema, AvailabilitySchema, BookingListQuerySchema, BookingListSchema, BookingRequestSchema,
@@ -48,6 +49,7 @@ def create_space(_):
 @blp.route("/spaces", methods=["GET"])
 @member_required
 @blp.response(200, SpaceListSchema)
+@delegable("bookings")
 def list_spaces():
     """The community's shared spaces."""
     return call("spaces", "list_spaces", current_actor())
@@ -56,6 +58,7 @@ def list_spaces():
 @blp.route("/spaces/<space_id>", methods=["GET"])
 @member_required
 @blp.response(200, SpaceSchema)
+@delegable("bookings")
 def get_space(space_id):
     """One space and its rules."""
     return call("spaces", "get_space", current_actor(), space_id)
@@ -74,6 +77,7 @@ def change_space(_, space_id):
 @member_required
 @blp.arguments(AvailabilityQuerySchema, location="query")
 @blp.response(200, AvailabilitySchema)
+@delegable("bookings")
 def availability(_, space_id):
     """Opening hours, busy and free times of one day, reckoned in the community's time zone."""
     return call("spaces", "availability", current_actor(), space_id, query())
@@ -82,6 +86,7 @@ def availability(_, space_id):
 @blp.route("/spaces/<space_id>/calendar.ics", methods=["GET"])
 @member_required
 @blp.doc(responses=ICALENDAR)
+@delegable("bookings")
 def space_calendar(space_id):
     """The space's bookings as an iCalendar feed."""
     return calendar_response(call("spaces", "space_calendar", current_actor(), space_id), f"space-{space_id}.ics")
@@ -95,6 +100,7 @@ def space_calendar(space_id):
 @blp.alt_response(409, description="Clashes with existing bookings (listed in `conflicts`)")
 @blp.alt_response(422, description="Breaks a rule of the space (`rule`, `limit`)")
 @blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
+@delegable("bookings")
 def book(_):
     """Book a space, once or weekly (`repeat_weekly`)."""
     return call("spaces", "book", current_actor(), body(), idempotency_key=idempotency_key())
@@ -104,6 +110,7 @@ def book(_):
 @member_required
 @blp.arguments(BookingListQuerySchema, location="query")
 @blp.response(200, BookingListSchema)
+@delegable("bookings")
 def list_bookings(_):
     """Bookings of the community, soonest first; `mine=true` for my own."""
     return call("spaces", "list_bookings", current_actor(), query())
@@ -112,6 +119,7 @@ def list_bookings(_):
 @blp.route("/bookings/<booking_id>", methods=["GET"])
 @member_required
 @blp.response(200, BookingSchema)
+@delegable("bookings")
 def get_booking(booking_id):
     """One booking."""
     return call("spaces", "get_booking", current_actor(), booking_id)
@@ -122,6 +130,7 @@ def get_booking(booking_id):
 @blp.arguments(CancelQuerySchema, location="query")
 @blp.response(204)
 @blp.alt_response(403, description="Only the booker or an organiser cancels a booking")
+@delegable("bookings")
 def cancel_booking(arguments, booking_id):
     """Cancel a booking (the booker or an organiser); `series=true` also cancels its later dates."""
     call("spaces", "cancel_booking", current_actor(), booking_id, whole_series=arguments["series"])

@@ -259,13 +259,24 @@ def clear_away(uow, actor: dict, now: datetime) -> None:
 def check_in(uow, actor: dict, body, now: datetime) -> dict:
     """"I am fine today". Committed first, then every unresolved alert about the resident is settled (see the
     module's docstring for why in this order)."""
-    load(CheckInRequestSchema, body if body is not None else {})
-    stored = CheckIn(id=str(uuid.uuid4()), community_id=actor["community_id"], member_id=actor["member_id"], at=now)
-    stored.record(events.check_in_recorded(stored, now))
+    data = load(CheckInRequestSchema, body if body is not None else {})
+    member_id, recorded_by = actor["member_id"], None
+    if "on_behalf_of" in data:
+        if actor["role"] != "organiser":
+            raise Forbidden("Only organisers record a check-in given by phone or on paper.")
+        resident = uow.repository.neighbour(data["on_behalf_of"])
+        if resident is None or resident.community_id != actor["community_id"] or not resident.active:
+            raise NotFound("No such member in your community.", errors={"on_behalf_of": ["Unknown member."]})
+        member_id = resident.id
+        recorded_by = {"member_id": actor["member_id"], "display_name": actor.get("display_name")}
+    stored = CheckIn(id=str(uuid.uuid4()), community_id=actor["community_id"], member_id=member_id, at=now,
+                     acted_by=(recorded_by or actor.get("acted_by") or {}).get("member_id"),
+                     recorded=recorded_by is not None, note=data.get("note"))
+    stored.record(events.check_in_recorded(stored, now, recorded_by))
     with uow:
         uow.add(stored)
         uow.commit()
-    settle_alerts(uow, actor["member_id"], now, domain.settle_by_check_in)
+    settle_alerts(uow, member_id, now, domain.settle_by_check_in)
     return {"at": isoformat_z(now)}
 
 
@@ -619,7 +630,8 @@ def export(uow, actor: dict, now: datetime) -> dict:
     neighbours = repo.neighbours_by_id({r.reader_id for r in reads})
     return {
         "check_in": settings_view(repo, member_id, repo.settings(member_id), now),
-        "check_ins": [{"at": isoformat_z(c.at)} for c in repo.check_ins_since(member_id, now - EXPORTED_CHECK_INS)],
+        "check_ins": [{"at": isoformat_z(c.at), "acted_by": c.acted_by, "recorded": c.recorded, "note": c.note}
+                      for c in repo.check_ins_since(member_id, now - EXPORTED_CHECK_INS)],
         "buddy_requests_made": [{"id": r.id, "buddy_id": r.buddy_id, "status": r.status}
                                 for r in repo.requests_of(member_id)],
         "buddy_requests_received": [{"id": r.id, "member_id": r.member_id, "status": r.status}

@@ -10,9 +10,13 @@ from services.common.clock import isoformat_z
 from services.common.events import new_event
 
 
-def check_in_recorded(check_in, now: datetime) -> dict:
-    return new_event("checkin.recorded", community_id=check_in.community_id, occurred_at=now,
-                     payload={"member_id": check_in.member_id, "at": isoformat_z(check_in.at)})
+def check_in_recorded(check_in, now: datetime, recorded_by: dict | None = None) -> dict:
+    """`recorded_by`: the organiser who recorded an answer given by phone or on paper (named like a trusted
+    person, `acted_by`, so that the resident hears of it and sees it in their list)."""
+    payload = {"member_id": check_in.member_id, "at": isoformat_z(check_in.at)}
+    if recorded_by is not None:
+        payload["acted_by"] = {**recorded_by, "for": check_in.member_id, "recorded": True, "note": check_in.note}
+    return new_event("checkin.recorded", community_id=check_in.community_id, occurred_at=now, payload=payload)
 
 
 def _alert_facts(alert) -> dict:

@@ -68,6 +68,9 @@ class CheckIn(OutboxDocument):
     community_id = StringField(required=True)
     member_id = StringField(required=True)
     at = DateTimeField(required=True)
+    acted_by = StringField()  # a trusted person who checked in for them, or the organiser who recorded it
+    recorded = BooleanField(default=False)  # recorded by an organiser: given by phone or on paper
+    note = StringField()
     meta = {"db_alias": ALIAS, "collection": "checkins", "indexes": [("member_id", "at")]}
 
 

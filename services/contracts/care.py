@@ -80,7 +80,11 @@ class CheckInSettingsSchema(StrictSchema):
 
 
 class CheckInRequestSchema(StrictSchema):
-    """"I am fine today": nothing to say but that."""
+    """"I am fine today": nothing to say but that. An organiser may record one a resident gave by phone or on
+    paper (`on_behalf_of`, with a note); it is marked as recorded by them."""
+
+    on_behalf_of = fields.String(validate=validate.Length(min=1, max=64))
+    note = text(500)
 
 
 class CheckInSchema(StrictSchema):

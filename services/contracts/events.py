@@ -31,7 +31,8 @@ ALERTS = ("alert.raised", "alert.escalated", "alert.acknowledged", "alert.resolv
 SUBSCRIBED = {
     "spaces": _MEMBER_LIFE,
     "help": (*_MEMBERS, "preferences.updated"),
-    "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"], "booking.reminder_due", *ALERTS),
+    "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"], "booking.reminder_due", *ALERTS,
+                      "checkin.recorded"),
     "care": _MEMBERS,
 }
 

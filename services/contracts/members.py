@@ -1,10 +1,13 @@
 """Input validation and output shapes of the members service (the gateway documents its API with them)."""
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.contracts.schema import Flag, StrictSchema, text, timestamp
+from services.contracts.schema import Flag, StrictSchema, moment, text, timestamp
 from services.contracts.vocabulary import LANGUAGE_CODE, PAGE_LANGUAGES, Pattern
 
-ROLES = ("resident", "organiser")
+ROLES = ("supporter", "resident", "organiser")  # in rank: nobody raises their own
+INVITABLE_ROLES = ("resident", "organiser")  # a supporter is invited by the resident who trusts them
+# What a trusted person may do for a resident: each names a part of the platform (`gateway.delegation`).
+TRUST_SCOPES = ("bookings", "help", "messages", "check_in", "decisions", "activities")
 
 PHONE = Pattern(r"^\+?[0-9][0-9 ()/.-]{2,29}$", error="Use digits, spaces and + ( ) / - only.")
 email = fields.Email(required=True, validate=validate.Length(max=254))
@@ -26,7 +29,7 @@ class LoginSchema(StrictSchema):
 
 class InvitationRequestSchema(StrictSchema):
     email = email
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    role = fields.String(required=True, validate=validate.OneOf(INVITABLE_ROLES))
     household = household
 
 
@@ -57,14 +60,14 @@ class ProfileChangeSchema(StrictSchema):
     household = household
     phone = phone
     share_phone = Flag()
-    role = fields.String(validate=validate.OneOf(ROLES),
+    role = fields.String(validate=validate.OneOf(INVITABLE_ROLES),
                          metadata={"description": "Only lowering one's own role is allowed."})
     password = text(1024, min_length=10)
     current_password = text(1024, metadata={"description": "Required to set a new password."})
 
 
 class MemberChangeSchema(StrictSchema):
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = fields.String(validate=validate.OneOf(INVITABLE_ROLES))
     household = household
     active = Flag()
 
@@ -111,3 +114,63 @@ class MemberLookupSchema(DirectoryEntrySchema):
 class DirectoryPageSchema(StrictSchema):
     items = fields.List(fields.Nested(DirectoryEntrySchema), required=True)
     next = fields.String(allow_none=True, required=True)
+
+
+# -- trusted persons ------------------------------------------------------------------------------------------
+class SupporterInviteSchema(StrictSchema):
+    email = email
+    display_name = text(80, required=True, min_length=1)
+    relation = text(80, metadata={"description": "e.g. 'Tochter', 'Nachbar'"})
+
+
+class TrustRequestSchema(StrictSchema):
+    member_id = fields.String(validate=validate.Length(min=1, max=64),
+                              metadata={"description": "A member of the house; or `invite` for someone outside it."})
+    invite = fields.Nested(SupporterInviteSchema, metadata={
+        "description": "Invite a supporter from outside the house (a relative or friend): they join with the code."})
+    scopes = fields.List(fields.String(validate=validate.OneOf(TRUST_SCOPES)), required=True,
+                         validate=validate.Length(min=1, max=len(TRUST_SCOPES)))
+    expires_at = moment(metadata={"description": "The trust ends by itself then."})
+    on_behalf_of = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "Organisers only: the resident, present, for whom the trust is granted."})
+
+    @validates_schema
+    def one_person(self, data, **kwargs):
+        if ("member_id" in data) == ("invite" in data):
+            raise ValidationError("Name a member or invite someone, one of the two.", field_name="member_id")
+        if len(set(data["scopes"])) != len(data["scopes"]):
+            raise ValidationError("Each scope once.", field_name="scopes")
+
+
+class GrantedBySchema(StrictSchema):
+    member_id = fields.String(allow_none=True, required=True)
+    display_name = fields.String(required=True)
+
+
+class TrustSchema(StrictSchema):
+    id = fields.String(required=True)
+    member_id = fields.String(allow_none=True, metadata={"description": "Empty until an invited supporter joins."})
+    display_name = fields.String(required=True)
+    relation = fields.String(allow_none=True)
+    invitation_code = fields.String(metadata={"description": "Only in the answer that created it: give it to them."})
+    scopes = fields.List(fields.String(), required=True)
+    expires_at = timestamp(allow_none=True)
+    granted_by = fields.Nested(GrantedBySchema, required=True)
+    created_at = timestamp(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("invited", "active", "expired", "ended")))
+
+
+class TrustListSchema(StrictSchema):
+    items = fields.List(fields.Nested(TrustSchema), required=True)
+
+
+class TrustedBySchema(StrictSchema):
+    id = fields.String(required=True)
+    member_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    scopes = fields.List(fields.String(), required=True)
+    expires_at = timestamp(allow_none=True)
+
+
+class TrustedByListSchema(StrictSchema):
+    items = fields.List(fields.Nested(TrustedBySchema), required=True)

@@ -124,3 +124,21 @@ class ReceiptsSchema(StrictSchema):
 class BoardQuerySchema(StrictSchema):
     week = fields.String(validate=Pattern(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$",
                                                    error="Use a week like 2026-W52."), load_default=None)
+
+
+class ActedBySchema(StrictSchema):
+    member_id = fields.String(allow_none=True, required=True)
+    display_name = fields.String(required=True)
+
+
+class ActivitySchema(StrictSchema):
+    """One thing a trusted person did for me (or an organiser recorded for me)."""
+
+    at = timestamp(required=True)
+    action = fields.String(required=True, metadata={"description": "The event it caused, e.g. booking.confirmed."})
+    acted_by = fields.Nested(ActedBySchema, required=True)
+    subject = fields.String(allow_none=True, metadata={"description": "The room or the help request, if any."})
+    recorded = fields.Boolean(required=True, metadata={"description": "An organiser recorded an answer I gave by "
+                                                                       "phone or on paper."})
+    note = fields.String(allow_none=True)
+

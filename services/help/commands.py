@@ -123,6 +123,7 @@ def create_request(uow, actor: dict, body: dict, now, *, request_key: str | None
         description=request.description, category=request.category, needed_from=request.needed_from,
         needed_until=request.needed_until, languages=list(request.languages), status=request.status,
         created_at=request.created_at, expires_at=domain.expires_at(request),
+        acted_by=(actor.get("acted_by") or {}).get("member_id"),
     )
     stored.record(events.help_requested(stored, audience, actor.get("display_name"), now))
     with uow:
@@ -247,6 +248,9 @@ def expire_due(uow, now) -> int:
 # -- neighbours coming and going ------------------------------------------------------------------------------
 def remember_member(uow, event: dict) -> None:
     profile = event["payload"]
+    if profile.get("role") == "supporter":  # from outside the house: not asked for help, not a neighbour here
+        uow.repository.forget_neighbour(profile["member_id"])
+        return
     neighbour = uow.repository.neighbour(profile["member_id"]) or Neighbour(id=profile["member_id"])
     neighbour.community_id = event["community_id"]
     for field in ("display_name", "phone", "household"):

@@ -26,6 +26,7 @@ class StoredRequest(OutboxDocument):
     cancelled_by = StringField()
     expired_at = DateTimeField()
     private_details_removed = BooleanField(default=False)
+    acted_by = StringField()  # the trusted person who asked for the member
     version = IntField(default=0)  # every change is conditional on it: two simultaneous accepts, one wins
     meta = {
         "db_alias": ALIAS,

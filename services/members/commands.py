@@ -15,9 +15,10 @@ from services.common.errors import (
 from services.common.schemas import load
 from services.contracts.members import (
     InvitationRequestSchema, LoginSchema, MemberChangeSchema, ProfileChangeSchema, RegistrationSchema,
+    TrustRequestSchema,
 )
 from services.members import domain, events
-from services.members.models import Community, Invitation, LoginFailure, Member
+from services.members.models import Community, Invitation, LoginFailure, Member, Trust
 from services.members.passwords import hash_password, needs_rehash, verify_password
 
 
@@ -28,6 +29,9 @@ wire_errors = WireErrors({
     domain.MemberErased: Gone,
     domain.LastOrganiser: Conflict,
     domain.NotALanguageCode: Invalid,
+    domain.UnknownMember: NotFound,
+    domain.NotTrusted: Forbidden,
+    domain.TrustExists: Conflict,
     domain.LockedOut: lambda locked: TooManyAttempts(str(locked), extra={"retry_after": locked.retry_after}),
 })
 
@@ -172,9 +176,10 @@ def register(uow, body: dict, now) -> dict:
     domain.check_invitation_usable(invitation, now)
     if repo.member_by_email(domain.normalise_email(data["email"])):
         raise Conflict("This email address is already registered.", errors={"email": ["Already registered."]})
+    supporter = invitation.role == "supporter"  # from outside the house: no flat in it
     member = _new_member(invitation.community_id, repo.community_timezone(invitation.community_id), data,
                          role=invitation.role,
-                         household=data.get("household") or invitation.household, now=now)
+                         household=None if supporter else data.get("household") or invitation.household, now=now)
     if not repo.claim_invitation(invitation.id, member.id, now):
         domain.check_invitation_usable(repo.invitation_by_code_hash(invitation.code_hash), now)
         raise Conflict("This invitation was used a moment ago.")
@@ -183,6 +188,8 @@ def register(uow, body: dict, now) -> dict:
     except Conflict:
         repo.release_invitation(invitation.id, member.id)
         raise
+    if supporter:
+        repo.bind_invited_trusts(invitation.id, member.id)
     return member_view(member)
 
 
@@ -264,7 +271,11 @@ def get_member(uow, actor: dict, member_id: str) -> dict:
     member = uow.repository.member(actor["community_id"], member_id)
     if member is None or member.erased:
         raise NotFound("No such member in your community.")
-    return member_view(member) if actor["role"] == "organiser" else domain.directory_entry(member)
+    if actor["role"] == "organiser":
+        return member_view(member)
+    if member.role == "supporter":  # not in the house's directory
+        raise NotFound("No such member in your community.")
+    return domain.directory_entry(member)
 
 
 @wire_errors
@@ -283,6 +294,7 @@ def change_member(uow, actor: dict, member_id: str, body: dict, now) -> dict:
         member.updated_at = now
         member.record(events.member_deactivated(member, actor["member_id"], now))
         _announce(uow, member)
+        uow.repository.end_trusts_of(member.id, "deactivated", now)
         return member_view(member)
     return _save_changed(uow, member, changed, now)
 
@@ -334,13 +346,24 @@ def _announce(uow, member: Member) -> None:
 
 
 # -- privacy ----------------------------------------------------------------------------------------------------
-def export(uow, actor: dict) -> dict:
+def export(uow, actor: dict, now) -> dict:
     member = _own(uow.repository, actor)
     invitations = [
         {"email": invitation.email, "role": invitation.role, "created_at": isoformat_z(invitation.created_at)}
         for invitation in uow.repository.invitations_created_by(member.community_id, member.id)
     ]
-    return {"profile": member_view(member), "invitations_sent": invitations}
+    return {"profile": member_view(member), "invitations_sent": invitations,
+            "trusted_persons": _trust_views(uow.repository, uow.repository.trusts_of(member.id), now),
+            "acts_for": _acts_for_views(uow.repository, member.id, now)}
+
+
+def _acts_for_views(repo, member_id: str, now) -> list[dict]:
+    """Whom the member acts or acted for (a supporter's export names the residents who trust them)."""
+    trusts = repo.trusts_in(member_id)
+    names = repo.display_names(trust.resident_id for trust in trusts)
+    return [{"member_id": trust.resident_id, "display_name": names.get(trust.resident_id, "—"),
+             "scopes": list(trust.scopes), "status": domain.trust_status(trust, now),
+             "since": isoformat_z(trust.created_at)} for trust in trusts]
 
 
 @wire_errors
@@ -350,6 +373,8 @@ def erase(uow, actor: dict, now) -> None:
     if member.role == "organiser":
         domain.check_organisers_remain(member, uow.repository.active_organisers(member.community_id))
     uow.repository.forget_invitations_of(member.community_id, member.id, member.email)
+    uow.repository.forget_trusts_of_resident(member.id)
+    uow.repository.end_trusts_of(member.id, "erased", now)
     member.email = f"erased-{member.id}@invalid"
     member.password_hash = None
     member.display_name = "—"
@@ -365,3 +390,97 @@ def erase(uow, actor: dict, now) -> None:
     member.revision += 1
     member.record(events.member_erased(member, now))
     _announce(uow, member)
+
+
+# -- trusted persons ------------------------------------------------------------------------------------------
+@wire_errors
+def grant_trust(uow, actor: dict, body: dict, now) -> dict:
+    """A resident names someone who may act for them (or an organiser grants it with the resident present): a
+    member of the house, or a supporter from outside it, invited with a code like a new member."""
+    repo = uow.repository
+    data = load(TrustRequestSchema, body)
+    resident_id = domain.resident_granting(actor, data.get("on_behalf_of"))
+    resident = repo.member(actor["community_id"], resident_id)
+    if resident is None or not resident.active or resident.erased or resident.role == "supporter":
+        raise NotFound("No such resident in your community.", errors={"on_behalf_of": ["Unknown resident."]})
+    domain.check_expiry(data.get("expires_at"), now)
+    trust = Trust(community_id=resident.community_id, resident_id=resident.id, scopes=list(data["scopes"]),
+                  expires_at=data.get("expires_at"), granted_by=actor["member_id"], created_at=now)
+    documents, code = [trust], None
+    if "member_id" in data:
+        person = repo.member(resident.community_id, data["member_id"])
+        domain.check_can_be_trusted(resident.id, person)
+        if any(domain.trust_status(known, now) == "active" for known in repo.live_trusts(person.id, resident.id)):
+            raise domain.TrustExists("You trust this person already. End that trust first to change it.",
+                                     errors={"member_id": ["Trusted already."]})
+        trust.trusted_id = person.id
+    else:
+        invite = data["invite"]
+        code = secrets.token_urlsafe(12)
+        invitation = Invitation(
+            community_id=resident.community_id, code_hash=code_hash(code), email=domain.normalise_email(invite["email"]),
+            role="supporter", created_by=actor["member_id"], created_at=now, expires_at=domain.invitation_expires_at(now))
+        trust.invitation_id, trust.invited_name, trust.relation = invitation.id, invite["display_name"], invite.get("relation")
+        documents.insert(0, invitation)
+    with uow:
+        uow.add(*documents)
+        uow.commit()
+    view = _trust_views(repo, [trust], now)[0]
+    if code is not None:
+        view["invitation_code"] = code
+    return view
+
+
+def list_trusts(uow, actor: dict, now) -> dict:
+    return {"items": _trust_views(uow.repository, uow.repository.trusts_of(actor["member_id"]), now)}
+
+
+@wire_errors
+def revoke_trust(uow, actor: dict, trust_id: str, now) -> None:
+    """The resident ends a trust (the trusted person may step down too): at once, for every open session too,
+    since the gateway asks `act_for` on every request made for someone. Ending it twice is harmless."""
+    trust = uow.repository.trust(trust_id)
+    if trust is None or actor["member_id"] not in (trust.resident_id, trust.trusted_id):
+        raise NotFound("No such trusted person.")
+    if uow.repository.end_trust(trust.id, actor["member_id"], now) and trust.invitation_id:
+        uow.repository.expire_invitation(trust.invitation_id, now)  # the code no longer lets them join
+
+
+def trusted_by(uow, actor: dict, now) -> dict:
+    """The residents I may act for now, with what I may do for each."""
+    trusts = [trust for trust in uow.repository.trusts_in(actor["member_id"])
+              if domain.trust_status(trust, now) == "active"]
+    names = uow.repository.display_names(trust.resident_id for trust in trusts)
+    return {"items": [{"id": trust.id, "member_id": trust.resident_id, "display_name": names.get(trust.resident_id, "—"),
+                       "scopes": list(trust.scopes), "expires_at": isoformat_z(trust.expires_at)} for trust in trusts]}
+
+
+@wire_errors
+def act_for(uow, actor: dict, resident_id: str, scope: str | None, now) -> dict:
+    """The actor of a request a trusted person makes for a resident, asked on every such request (so that an
+    ended trust ends its use at once); refused outside an active trust's scopes."""
+    if not isinstance(resident_id, str):
+        raise domain.NotTrusted("You may not act for this member.")
+    trusts = uow.repository.live_trusts(actor["member_id"], resident_id)
+    trust = next((known for known in trusts if domain.trust_status(known, now) == "active"), None)
+    domain.check_may_act(trust, scope, now)
+    try:
+        resident = authenticate(uow, resident_id)
+    except Unauthorized:
+        raise domain.NotTrusted("You may not act for this member.")
+    return domain.acting_actor(resident, actor)
+
+
+def _trust_views(repo, trusts: list[Trust], now) -> list[dict]:
+    names = repo.display_names([trust.trusted_id for trust in trusts] + [trust.granted_by for trust in trusts])
+    return [{
+        "id": trust.id,
+        "member_id": trust.trusted_id,
+        "display_name": names.get(trust.trusted_id) or trust.invited_name or "—",
+        "relation": trust.relation,
+        "scopes": list(trust.scopes),
+        "expires_at": isoformat_z(trust.expires_at),
+        "granted_by": {"member_id": trust.granted_by, "display_name": names.get(trust.granted_by, "—")},
+        "created_at": isoformat_z(trust.created_at),
+        "status": domain.trust_status(trust, now),
+    } for trust in trusts]

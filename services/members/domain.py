@@ -3,7 +3,7 @@
 No Nameko, no database, no clock: `now` is always passed in. A rule that refuses raises one of the exceptions
 below; the service answers each with its wire error (`commands.wire_errors`).
 """
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from services.contracts.members import ROLES
 from services.contracts.vocabulary import DEFAULT_TIMEZONE, LANGUAGE_CODE
@@ -50,6 +50,18 @@ class LockedOut(MembersError):
 
 class NotALanguageCode(MembersError):
     """Languages are given as short codes."""
+
+
+class UnknownMember(MembersError):
+    """No such (active) member in the community."""
+
+
+class NotTrusted(MembersError):
+    """No trust of the resident, or not one that covers this: the trusted person may not act so for them."""
+
+
+class TrustExists(MembersError):
+    """The resident trusts this person already: change the trust by ending it and granting a new one."""
 
 
 def normalise_email(email: str) -> str:
@@ -141,3 +153,63 @@ def check_language_codes(codes) -> None:
     if bad:
         raise NotALanguageCode("Languages are given as short codes such as de, tr or ar.",
                                errors={"languages": [f"Not a language code: {code}" for code in bad]})
+
+
+# -- trusted persons ----------------------------------------------------------------------------------------
+def trust_status(trust, now: datetime) -> str:
+    """`ended` (revoked, or either person left), `expired`, `invited` (a supporter who has not joined yet)
+    or `active`."""
+    if trust.ended_at is not None:
+        return "ended"
+    if trust.expires_at is not None and _aware(trust.expires_at) <= now:
+        return "expired"
+    if trust.trusted_id is None:
+        return "invited"
+    return "active"
+
+
+def resident_granting(actor: dict, on_behalf_of: str | None) -> str:
+    """Whose trust is granted: the caller's own, or, for an organiser with the resident present, theirs.
+    A supporter grants none (they act for others, nobody acts for them on this platform)."""
+    if on_behalf_of is not None:
+        if actor["role"] != "organiser":
+            raise NotAllowed("Only organisers grant a trust for a resident who is present.",
+                             errors={"on_behalf_of": ["Only organisers."]})
+        return on_behalf_of
+    if actor["role"] == "supporter":
+        raise NotAllowed("Supporters act for residents; they do not name trusted persons themselves.")
+    return actor["member_id"]
+
+
+def check_can_be_trusted(resident_id: str, person) -> None:
+    if person is None or not person.active or person.erased:
+        raise UnknownMember("No such member in your community.", errors={"member_id": ["Unknown member."]})
+    if person.id == resident_id:
+        raise NotAllowed("You act for yourself already.", errors={"member_id": ["That is you."]})
+
+
+def check_expiry(expires_at: datetime | None, now: datetime) -> None:
+    if expires_at is not None and expires_at <= now:
+        raise NotAllowed("A trust must end in the future.", errors={"expires_at": ["In the past."]})
+
+
+def check_may_act(trust, scope: str | None, now: datetime) -> None:
+    """A trusted person acts for the resident only through a trust that is active now and covers `scope`;
+    what has no scope (their password, their trusted persons, leaving the platform) nobody does for them."""
+    if trust is None or trust_status(trust, now) != "active":
+        raise NotTrusted("You may not act for this member (no trust, or it has ended).")
+    if scope is None:
+        raise NotTrusted("This only the member can do themselves.")
+    if scope not in trust.scopes:
+        raise NotTrusted(f"The member has not trusted you with this ({scope}).")
+
+
+def acting_actor(resident: dict, trusted: dict) -> dict:
+    """The actor of a request made for a resident: the resident (what it creates is theirs, in their
+    community, language and time zone), never with more than a resident's rights, naming who acted."""
+    return {**resident, "role": "resident" if resident["role"] == "organiser" else resident["role"],
+            "acted_by": {"member_id": trusted["member_id"], "display_name": trusted["display_name"]}}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

@@ -75,3 +75,28 @@ class LoginFailure(Document):
         "collection": "login_failures",
         "indexes": [("key", "at"), {"fields": ["at"], "expireAfterSeconds": 24 * 3600}],
     }
+
+
+class Trust(Document):
+    """A resident's trust in a person who may act for them: a member of the house, or a supporter invited from
+    outside it (`trusted_id` is empty until they join with `invitation_id`'s code)."""
+
+    id = StringField(primary_key=True, default=new_id)
+    community_id = StringField(required=True)
+    resident_id = StringField(required=True)
+    trusted_id = StringField()
+    invitation_id = StringField()
+    invited_name = StringField()  # the supporter's name as the resident wrote it, until they join
+    relation = StringField()
+    scopes = ListField(StringField(), required=True)
+    expires_at = DateTimeField()
+    granted_by = StringField(required=True)  # the resident, or the organiser who granted it with them present
+    created_at = DateTimeField(required=True)
+    ended_at = DateTimeField()
+    ended_by = StringField()
+    ended_reason = StringField()  # revoked, deactivated, erased
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "trusts",
+        "indexes": [("trusted_id", "resident_id"), ("resident_id", "created_at"), "invitation_id"],
+    }

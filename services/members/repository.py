@@ -7,12 +7,12 @@ from mongoengine import NotUniqueError
 from services.common.errors import Conflict
 from services.common.mongo import Repository
 from services.common.paging import keyset_page
-from services.members.models import ALIAS, Community, Invitation, LoginFailure, Member
+from services.members.models import ALIAS, Community, Invitation, LoginFailure, Member, Trust
 
 
 class MembersRepository(Repository):
     alias = ALIAS
-    documents = (Community, Member, Invitation, LoginFailure)
+    documents = (Community, Member, Invitation, LoginFailure, Trust)
 
     # -- how a unit of work writes: a community's name and a member's email are each taken once ----------
     def insert(self, document) -> None:
@@ -55,7 +55,8 @@ class MembersRepository(Repository):
         return Member.objects(community_id=community_id, role="organiser", active=True).count()
 
     def directory(self, community_id: str, *, limit: int, cursor: str | None) -> tuple[list[Member], str | None]:
-        query = Member.objects(community_id=community_id, erased=False)
+        # Supporters (relatives and friends from outside the house) are not in the house's directory.
+        query = Member.objects(community_id=community_id, erased=False, role__ne="supporter")
         return keyset_page(query, field="name_key", kind=str, limit=limit, cursor=cursor)
 
     # -- invitations ------------------------------------------------------------------------------------
@@ -85,6 +86,49 @@ class MembersRepository(Repository):
         """An erased member's invitations lose their author, and the one they received loses the email."""
         Invitation.objects(community_id=community_id, created_by=member_id).update(set__created_by="erased")
         Invitation.objects(community_id=community_id, email=email).update(set__email="erased@invalid")
+
+
+    # -- trusted persons --------------------------------------------------------------------------------
+    def display_names(self, member_ids) -> dict[str, str]:
+        ids = [member_id for member_id in set(member_ids) if member_id]
+        return {found["_id"]: found["display_name"]
+                for found in Member._get_collection().find({"_id": {"$in": ids}}, {"display_name": 1})}
+
+    def trust(self, trust_id: str) -> Trust | None:
+        return Trust.objects(id=trust_id).first() if isinstance(trust_id, str) else None
+
+    def trusts_of(self, resident_id: str) -> list[Trust]:
+        return list(Trust.objects(resident_id=resident_id).order_by("-created_at"))
+
+    def trusts_in(self, trusted_id: str) -> list[Trust]:
+        """The trusts that name this person, newest first (the residents they act or acted for)."""
+        return list(Trust.objects(trusted_id=trusted_id).order_by("-created_at"))
+
+    def live_trusts(self, trusted_id: str, resident_id: str) -> list[Trust]:
+        """Trusts between the two that have not ended (they may have expired: the caller asks the rules)."""
+        return list(Trust.objects(trusted_id=trusted_id, resident_id=resident_id, ended_at=None))
+
+    def bind_invited_trusts(self, invitation_id: str, member_id: str) -> None:
+        """The supporter joined with the invitation: the trusts waiting for them are now theirs."""
+        Trust.objects(invitation_id=invitation_id, trusted_id=None, ended_at=None).update(
+            set__trusted_id=member_id, unset__invited_name=True)
+
+    def end_trust(self, trust_id: str, by: str, now: datetime) -> bool:
+        return Trust.objects(id=trust_id, ended_at=None).update_one(
+            set__ended_at=now, set__ended_by=by, set__ended_reason="revoked") == 1
+
+    def end_trusts_of(self, member_id: str, reason: str, now: datetime) -> None:
+        """Deactivating or erasing either person ends every trust between them and others."""
+        for side in ("resident_id", "trusted_id"):
+            Trust.objects(**{side: member_id}, ended_at=None).update(
+                set__ended_at=now, set__ended_by=member_id, set__ended_reason=reason)
+
+    def forget_trusts_of_resident(self, member_id: str) -> None:
+        """Erasure: whom the member trusted (names and relations they wrote) goes with them."""
+        Trust.objects(resident_id=member_id).delete()
+
+    def expire_invitation(self, invitation_id: str, now: datetime) -> None:
+        Invitation.objects(id=invitation_id, used_at=None).update_one(set__expires_at=now)
 
 
 @contextlib.contextmanager

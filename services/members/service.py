@@ -135,10 +135,32 @@ class MembersService(PlatformService):
     def directory(self, actor, limit=50, cursor=None):
         return commands.directory(self.unit_of_work(), actor, limit=limit, cursor=cursor)
 
+    # -- trusted persons --------------------------------------------------------------------------------------
+    @rpc
+    def grant_trust(self, actor, body, idempotency_key=None):
+        return run_once(self.db, scope=f"trust:{actor['member_id']}", key=idempotency_key, request=body,
+                        command=lambda: commands.grant_trust(self.unit_of_work(), actor, body, utcnow()))
+
+    @rpc
+    def list_trusts(self, actor):
+        return commands.list_trusts(self.unit_of_work(), actor, utcnow())
+
+    @rpc
+    def revoke_trust(self, actor, trust_id):
+        commands.revoke_trust(self.unit_of_work(), actor, trust_id, utcnow())
+
+    @rpc
+    def trusted_by(self, actor):
+        return commands.trusted_by(self.unit_of_work(), actor, utcnow())
+
+    @rpc
+    def act_for(self, actor, resident_id, scope):
+        return commands.act_for(self.unit_of_work(), actor, resident_id, scope, utcnow())
+
     # -- privacy --------------------------------------------------------------------------------------------
     @rpc
     def export_member(self, actor):
-        return commands.export(self.unit_of_work(), actor)
+        return commands.export(self.unit_of_work(), actor, utcnow())
 
     @rpc
     def erase_member(self, actor):

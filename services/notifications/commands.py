@@ -404,6 +404,23 @@ def _send_digest(uow, mailer, member_id: str, deliveries: list[Delivery], now) -
     return 1
 
 
+# -- done for a resident ---------------------------------------------------------------------------------------
+DONE_FOR_ME = ("done_for_you", "recorded_for_you")
+
+
+def activity(uow, actor: dict) -> list[dict]:
+    """Everything trusted persons did for the member, and answers organisers recorded for them, newest first:
+    the inbox entries that told them so (`domain.done_for_them`)."""
+    repo = uow.repository
+    entries = repo.notifications_of(actor["member_id"], kinds=DONE_FOR_ME)
+    names = names_for(repo, entries)
+    return [{"at": isoformat_z(entry.created_at), "action": entry.facts.get("action"),
+             "acted_by": {"member_id": entry.facts.get("name_of"),
+                          "display_name": names.get(entry.facts.get("name_of")) or "—"},
+             "subject": entry.facts.get("subject"), "recorded": entry.kind == "recorded_for_you",
+             "note": entry.facts.get("note")} for entry in entries]
+
+
 # -- privacy --------------------------------------------------------------------------------------------------------------
 def export(uow, actor: dict) -> dict:
     repo = uow.repository

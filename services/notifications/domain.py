@@ -54,7 +54,20 @@ def plan(event: dict, *, organisers: list[str]) -> list[Planned]:
     kind = current_name(event.get("type", ""))
     payload = event.get("payload") or {}
     planner = PLANNERS.get(kind)
-    return planner(payload, organisers) if planner else []
+    return [*(planner(payload, organisers) if planner else []), *done_for_them(kind, payload)]
+
+
+def done_for_them(kind: str, payload: dict) -> list[Planned]:
+    """What a trusted person did for a resident (or an organiser recorded for them) lands in the resident's
+    inbox, whatever the event; these entries are also the resident's list of everything done for them."""
+    acted_by = payload.get("acted_by")
+    if not isinstance(acted_by, dict) or not acted_by.get("for") or acted_by.get("member_id") in (None, acted_by["for"]):
+        return []
+    facts = {"name_of": acted_by["member_id"], "action": kind,
+             "subject": payload.get("space_name") or payload.get("title")}
+    if acted_by.get("recorded"):
+        facts["note"] = acted_by.get("note")
+    return [Planned(acted_by["for"], "recorded_for_you" if acted_by.get("recorded") else "done_for_you", facts)]
 
 
 def _booking_facts(payload: dict) -> dict:
@@ -183,6 +196,7 @@ PLANNERS = {
     "alert.escalated": _alert_told,
     "alert.acknowledged": _alert_acknowledged,
     "alert.resolved": _alert_resolved,
+    "checkin.recorded": lambda payload, organisers: [],  # only when done for someone (`done_for_them`)
 }
 
 

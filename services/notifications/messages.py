@@ -144,6 +144,16 @@ _WORDINGS: dict[str, Wording] = {
         N_("Alert closed: {name}"),
         N_("The alert about {name} has been closed. You do not need to do anything. Thank you."),
         ("name",)),
+    # Trusted persons. {action} is one of ACTION_LABELS; {subject} a room or a help request, "—" where none.
+    "done_for_you": Wording(
+        N_("{name} did something for you"),
+        N_("{name} did this for you: {action}\nAbout: {subject}\n"
+           "You trusted {name} with this. If that should end, open \"Trusted persons\" on your page."),
+        ("name", "action")),
+    "recorded_for_you": Wording(
+        N_("{name} recorded your answer"),
+        N_("You gave an answer by phone or on paper. {name} has recorded it for you: {action}\nNote: {note}"),
+        ("name", "action")),
 }
 KINDS = tuple(_WORDINGS)
 
@@ -159,6 +169,21 @@ CATEGORY_LABELS: dict[str, str] = {
     "other": N_("Other help"),
 }
 
+# What a trusted person (or an organiser, recording) did for a resident: by event type. An event type this
+# module does not know yet reads as "something else".
+ACTION_LABELS: dict[str, str] = {
+    "booking.confirmed": N_("booked a room"),
+    "booking.requested": N_("asked to book a room"),
+    "booking.cancelled": N_("cancelled a booking"),
+    "help.requested": N_("asked the neighbours for help"),
+    "help.offered": N_("offered help to a neighbour"),
+    "help.accepted": N_("accepted an offer of help"),
+    "help.completed": N_("marked help as done"),
+    "help.cancelled": N_("withdrew a request for help"),
+    "checkin.recorded": N_("said that all is well today (check-in)"),
+    "other": N_("something else"),
+}
+
 # Words of the pages and emails around the notifications.
 PHRASES = {
     "someone": N_("A neighbour"),
@@ -171,7 +196,7 @@ PHRASES = {
 
 MSGIDS = tuple(dict.fromkeys(
     [msgid for w in _WORDINGS.values() for msgid in (w.title, w.body, w.body_by_organiser) if msgid]
-    + list(CATEGORY_LABELS.values()) + list(PHRASES.values())))
+    + list(CATEGORY_LABELS.values()) + list(ACTION_LABELS.values()) + list(PHRASES.values())))
 
 
 @cache
@@ -207,14 +232,16 @@ def render(kind: str, language: str | None, facts: Mapping[str, object], tz: tzi
 
 def _placeholder_values(facts: Mapping[str, object], language: str, tz: tzinfo,
                         translations: NullTranslations) -> dict[str, str]:
-    values = {"flat": "—", "phone": "—"}  # an alert names them where the resident's profile has them
-    for fact in ("name", "title", "space", "flat", "phone"):
+    values = {"flat": "—", "phone": "—", "subject": "—", "note": "—"}  # where a message has none of these
+    for fact in ("name", "title", "space", "flat", "phone", "subject", "note"):
         if facts.get(fact) not in (None, ""):
             text = str(facts[fact])
             values[fact] = f"{_ISOLATE}{text}{_POP_ISOLATE}" if text_direction(language) == "rtl" else text
     if facts.get("category") not in (None, ""):
         label = CATEGORY_LABELS.get(str(facts["category"]), CATEGORY_LABELS["other"])
         values["category"] = translations.gettext(label)
+    if facts.get("action") not in (None, ""):
+        values["action"] = translations.gettext(ACTION_LABELS.get(str(facts["action"]), ACTION_LABELS["other"]))
     if facts.get("start") is not None:
         start, end = _moment(facts, "start"), _moment(facts, "end") if facts.get("end") is not None else None
         values["when"] = format_span(start, end, language, tz) if end else format_when(start, language, tz)

@@ -25,7 +25,8 @@ class NotificationsRepository(Repository):
         return {r.id: r for r in Recipient.objects(id__in=list(member_ids))}
 
     def community_recipients(self, community_id: str) -> list[Recipient]:
-        return list(Recipient.objects(community_id=community_id))
+        """The house's members (notices go to them): supporters from outside the house are not among them."""
+        return list(Recipient.objects(community_id=community_id, role__ne="supporter"))
 
     def organisers(self, community_id: str) -> list[str]:
         return list(Recipient.objects(community_id=community_id, role="organiser", active=True).scalar("id"))
@@ -79,8 +80,11 @@ class NotificationsRepository(Repository):
         Notification.objects(member_id=member_id, id=notification_id, read_at=None).update_one(set__read_at=now)
         return Notification.objects(member_id=member_id, id=notification_id).count() == 1
 
-    def notifications_of(self, member_id: str) -> list[Notification]:
-        return list(Notification.objects(member_id=member_id).order_by("-created_at"))
+    def notifications_of(self, member_id: str, kinds: tuple[str, ...] | None = None) -> list[Notification]:
+        query = Notification.objects(member_id=member_id)
+        if kinds is not None:
+            query = query.filter(kind__in=list(kinds))
+        return list(query.order_by("-created_at"))
 
     # -- deliveries ---------------------------------------------------------------------------------------------
     def add_deliveries(self, deliveries: list[dict]) -> None:

@@ -17,7 +17,7 @@ from services.notifications.repository import NotificationsRepository
 
 # Events that only put messages into inboxes: each has a handler of its own (`booking_confirmed`, ...), made
 # below from this table; what each says, and to whom, is `commands.handle_event`'s routing.
-NOTIFYING = (*PUBLISHED["spaces"], *PUBLISHED["help"], *ALERTS)
+NOTIFYING = (*PUBLISHED["spaces"], *PUBLISHED["help"], *ALERTS, "checkin.recorded")
 NOTIFYING += tuple(old for old, new in RENAMED.items() if new in NOTIFYING)  # for one version
 
 
@@ -95,6 +95,10 @@ class NotificationsService(PlatformService):
     @rpc
     def board(self, actor, query):
         return commands.board(self.unit_of_work(), actor, query, utcnow())
+
+    @rpc
+    def activity(self, actor):
+        return commands.activity(self.unit_of_work(), actor)
 
     @rpc
     def export_member(self, actor):

@@ -240,7 +240,7 @@ def _book_one(uow, actor, space: Space, start, end, purpose, series_id, tz, now,
                 id=booking_id, community_id=actor["community_id"], space_id=space.id, space_name=space.name,
                 member_id=actor["member_id"], member_name=actor.get("display_name"), household=household.name,
                 timezone=actor["timezone"], start=start, end=end, purpose=purpose, status=status,
-                series_id=series_id, created_at=now, updated_at=now,
+                series_id=series_id, created_at=now, updated_at=now, acted_by=_acted_by(actor),
             )
             booking.record(events.booking_event(
                 "booking.requested" if status == "pending" else "booking.confirmed", booking, now))
@@ -402,3 +402,8 @@ def member_calendar(uow, token: str, now) -> str:
     return calendar.render_feed(name="My bookings", entries=[_entry(b, detailed=True) for b in bookings],
                                 tz_name=tz_name, now=now).decode()
 
+
+
+def _acted_by(actor: dict) -> str | None:
+    """The trusted person who acts for the member, if one does (`gateway.delegation`)."""
+    return (actor.get("acted_by") or {}).get("member_id")

@@ -77,6 +77,7 @@ class Booking(OutboxDocument):
     updated_at = DateTimeField(required=True)
     decided_by = StringField()
     cancelled_by = StringField()
+    acted_by = StringField()  # the trusted person who booked it for the member
     reminder_published_at = DateTimeField()
     sequence = IntField(default=0)  # iCalendar SEQUENCE: raised by every change a calendar should notice
     meta = {

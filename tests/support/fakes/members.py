@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from services.common.errors import Conflict
-from services.members.models import Community, Invitation, LoginFailure, Member
+from services.members.models import Community, Invitation, LoginFailure, Member, Trust
 from tests.support.fakes import FakeRepository, page
 
 
@@ -54,7 +54,8 @@ class FakeMembersRepository(FakeRepository):
         return sum(m.community_id == community_id and m.role == "organiser" and m.active for m in self.all(Member))
 
     def directory(self, community_id: str, *, limit: int, cursor: str | None) -> tuple[list[Member], str | None]:
-        found = [m for m in self.all(Member) if m.community_id == community_id and not m.erased]
+        found = [m for m in self.all(Member) if m.community_id == community_id and not m.erased
+                 and m.role != "supporter"]
         return page(found, field="name_key", kind=str, limit=limit, cursor=cursor)
 
     # -- invitations ------------------------------------------------------------------------------------------
@@ -95,3 +96,54 @@ class FakeMembersRepository(FakeRepository):
         for failure in self.all(LoginFailure):
             if failure.key == key:
                 self.forget(LoginFailure, failure.pk)
+
+    # -- trusted persons ------------------------------------------------------------------------------------
+    def display_names(self, member_ids) -> dict[str, str]:
+        found = (self.stored(Member, member_id) for member_id in set(member_ids) if member_id)
+        return {member.id: member.display_name for member in found if member is not None}
+
+    def trust(self, trust_id: str) -> Trust | None:
+        return self.stored(Trust, trust_id) if isinstance(trust_id, str) else None
+
+    def trusts_of(self, resident_id: str) -> list[Trust]:
+        return sorted((t for t in self.all(Trust) if t.resident_id == resident_id), key=lambda t: t.created_at,
+                      reverse=True)
+
+    def trusts_in(self, trusted_id: str) -> list[Trust]:
+        return sorted((t for t in self.all(Trust) if t.trusted_id == trusted_id), key=lambda t: t.created_at,
+                      reverse=True)
+
+    def live_trusts(self, trusted_id: str, resident_id: str) -> list[Trust]:
+        return [t for t in self.all(Trust)
+                if t.trusted_id == trusted_id and t.resident_id == resident_id and t.ended_at is None]
+
+    def bind_invited_trusts(self, invitation_id: str, member_id: str) -> None:
+        for trust in self.all(Trust):
+            if trust.invitation_id == invitation_id and trust.trusted_id is None and trust.ended_at is None:
+                trust.trusted_id, trust.invited_name = member_id, None
+                self.update(trust)
+
+    def end_trust(self, trust_id: str, by: str, now: datetime) -> bool:
+        trust = self.stored(Trust, trust_id)
+        if trust is None or trust.ended_at is not None:
+            return False
+        trust.ended_at, trust.ended_by, trust.ended_reason = now, by, "revoked"
+        self.update(trust)
+        return True
+
+    def end_trusts_of(self, member_id: str, reason: str, now: datetime) -> None:
+        for trust in self.all(Trust):
+            if member_id in (trust.resident_id, trust.trusted_id) and trust.ended_at is None:
+                trust.ended_at, trust.ended_by, trust.ended_reason = now, member_id, reason
+                self.update(trust)
+
+    def forget_trusts_of_resident(self, member_id: str) -> None:
+        for trust in self.all(Trust):
+            if trust.resident_id == member_id:
+                self.forget(Trust, trust.pk)
+
+    def expire_invitation(self, invitation_id: str, now: datetime) -> None:
+        invitation = self.stored(Invitation, invitation_id)
+        if invitation is not None and invitation.used_at is None:
+            invitation.expires_at = now
+            self.update(invitation)

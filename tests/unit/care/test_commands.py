@@ -314,7 +314,8 @@ def test_the_export_holds_settings_check_ins_alerts_and_sheet_reads(uow):
 
     export = commands.export(fresh(uow), AYSE, berlin(12, day=DAY + timedelta(days=1)))
 
-    assert export["check_in"]["enabled"] is True and export["check_ins"] == [{"at": "2026-12-01T07:30:00Z"}]
+    assert export["check_in"]["enabled"] is True and export["check_ins"] == [
+        {"at": "2026-12-01T07:30:00Z", "acted_by": None, "recorded": False, "note": None}]
     assert [a["day"] for a in export["alerts"]] == ["2026-12-02"]
     assert export["emergency_sheet"]["allergies"] == "Penicillin"
     assert [(r["member_id"], r["during_alert"]) for r in export["emergency_sheet_reads"]] == [("bora", False)]
@@ -343,3 +344,33 @@ class RaceOnce:
         racing = Racing.__new__(Racing)
         racing.__dict__ = repository.__dict__  # the same store
         return racing
+
+
+# -- done for the resident -----------------------------------------------------------------------------------------
+def test_an_organiser_records_a_check_in_given_by_phone_and_it_settles_the_alert_marked_as_recorded(uow):
+    raised(uow)
+    commands.check_in(uow, OLGA, {"on_behalf_of": "ayse", "note": "hat angerufen"}, berlin(10, 40))
+
+    assert stored_alert(uow).status == "resolved"
+    assert "checkin.recorded" in uow.events()
+    event = next(e for e in uow.outbox.published if e["type"] == "checkin.recorded")
+    assert event["payload"]["member_id"] == "ayse"
+    assert event["payload"]["acted_by"] == {"member_id": "olga", "display_name": "Olga", "for": "ayse",
+                                            "recorded": True, "note": "hat angerufen"}
+    exported = commands.export(fresh(uow), AYSE, berlin(12))["check_ins"]
+    assert exported == [{"at": "2026-12-01T09:40:00Z", "acted_by": "olga", "recorded": True, "note": "hat angerufen"}]
+
+
+@pytest.mark.parametrize("who, member, refused", [(BORA, "ayse", Forbidden), (OLGA, "nobody", NotFound)])
+def test_only_an_organiser_records_a_check_in_and_only_for_a_member_of_the_house(uow, who, member, refused):
+    with pytest.raises(refused):
+        commands.check_in(uow, who, {"on_behalf_of": member, "note": "x"}, berlin(9))
+    assert uow.repository.check_ins_since(member, berlin(0)) == [] and uow.events() == []
+
+
+def test_a_trusted_persons_check_in_is_the_residents_and_names_who_did_it(uow):
+    acting = {**AYSE, "acted_by": {"member_id": "deniz", "display_name": "Deniz"}}
+    done(uow, commands.check_in, acting, {}, berlin(9))
+
+    assert [(c.member_id, c.acted_by, c.recorded) for c in uow.repository.check_ins_since("ayse", berlin(0))] == [
+        ("ayse", "deniz", False)]

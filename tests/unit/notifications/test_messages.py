@@ -24,6 +24,9 @@ FACTS = {
     "start": CHRISTMAS_EVE_6PM,
     "end": CHRISTMAS_EVE_8PM,
     "by_organiser": False,
+    "action": "booking.confirmed",
+    "subject": "Gästewohnung",
+    "note": "am Telefon",
 }
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
@@ -223,3 +226,17 @@ def test_a_span_over_several_days_names_both_ends_in_full():
 ])
 def test_text_direction_follows_the_script_of_the_language(language, direction):
     assert text_direction(language) == direction
+
+
+def test_what_a_trusted_person_did_reads_in_the_residents_language_with_the_action_translated():
+    title, body = render("done_for_you", "tr", {"name": "Deniz", "action": "booking.confirmed", "subject": "Saal"},
+                         BERLIN)
+
+    assert title == "Deniz sizin için bir şey yaptı"
+    assert "bir oda ayırttı" in body and "Saal" in body
+
+
+def test_an_action_not_known_yet_reads_as_something_else_and_a_missing_subject_as_a_dash():
+    _, body = render("done_for_you", "de", {"name": "Deniz", "action": "vote.cast"}, BERLIN)
+
+    assert "etwas anderes" in body and "Worum es geht: —" in body
