@@ -203,6 +203,13 @@ class Client:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
+    def acting_for(self, member_id: str) -> "Client":
+        """The same person, acting for a resident who trusts them (every request carries `X-Acting-For`)."""
+        client = Client(self.base_url)
+        client.session.headers.update(self.session.headers)
+        client.session.headers["X-Acting-For"] = member_id
+        return client
+
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         kwargs.setdefault("timeout", 15)
         return self.session.request(method, self.base_url + path, **kwargs)
