@@ -20,11 +20,16 @@ the other: the alert is never left open after a check-in (cancelled while pendin
 once raised).
 """
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mongoengine import NotUniqueError
+
 from services.care import domain, events
-from services.care.models import Alert, BuddyRequest, CheckIn, CheckInSettings, EmergencySheet, Housemate, SheetRead
+from services.care.models import (
+    Alert, BuddyRequest, CheckIn, CheckInLink, CheckInSettings, EmergencySheet, Housemate, SheetRead,
+)
+from services.common import signed_links
 from services.common.clock import as_utc, isoformat_z
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, WireErrors
 from services.common.schemas import load
@@ -150,6 +155,7 @@ def settings_view(repo, member_id: str, settings: CheckInSettings | None, now: d
         "escalation_minutes": settings.escalation_minutes if settings and settings.escalation_minutes
         else DEFAULT_ESCALATION_MINUTES,
         "buddies": buddies,
+        "email_reminder": bool(settings and settings.email_reminder),
         "today": today,
         "away": {"from": away[0].start.isoformat(), "until": away[0].until.isoformat()} if away else None,
     }
@@ -196,6 +202,7 @@ def set_settings(uow, actor: dict, body: dict, now: datetime) -> dict:
     settings.grace_minutes = data["grace_minutes"]
     settings.escalation_minutes = data["escalation_minutes"]
     settings.buddies = list(data["buddies"])
+    settings.email_reminder = data["email_reminder"]
     _reschedule(settings, now)
     settings.updated_at = now
     asked, changed = _ask_buddies(repo, settings, now)
@@ -207,12 +214,21 @@ def _reschedule(settings: CheckInSettings, now: datetime) -> None:
     """The next day to look at: the first whose time still lies ahead, never a day looked at already."""
     schedule = schedule_of(settings)
     if not settings.enabled or schedule is None:
-        settings.due_at = None
+        settings.due_at = settings.reminder_at = None
         return
     day = domain.first_due_day(now, schedule)
     if settings.due_day and settings.due_at is not None:
         day = max(day, date.fromisoformat(settings.due_day))
     settings.due_day, settings.due_at = day.isoformat(), domain.deadline(day, schedule)
+    if not settings.email_reminder:
+        settings.reminder_at = None
+        return
+    # The first day whose time still lies ahead: switched on at 09:00 for 10:00, today's email goes at once.
+    # A day whose email went already is not sent again (its link exists: see `issue_link`).
+    day = domain.first_due_day(now, schedule)
+    if settings.reminder_day and settings.reminder_at is not None:
+        day = max(day, date.fromisoformat(settings.reminder_day))
+    settings.reminder_day, settings.reminder_at = day.isoformat(), domain.reminder_at(day, schedule)
 
 
 def _ask_buddies(repo, settings: CheckInSettings, now: datetime) -> tuple[list[BuddyRequest], list[BuddyRequest]]:
@@ -224,10 +240,13 @@ def _ask_buddies(repo, settings: CheckInSettings, now: datetime) -> tuple[list[B
     for buddy in settings.buddies:
         request = existing.get(buddy)
         if request is None:
-            asked.append(BuddyRequest(id=f"{settings.id}:{buddy}", community_id=settings.community_id,
-                                      member_id=settings.id, buddy_id=buddy, status=domain.ASKED, asked_at=now))
+            request = BuddyRequest(id=f"{settings.id}:{buddy}", community_id=settings.community_id,
+                                   member_id=settings.id, buddy_id=buddy, status=domain.ASKED, asked_at=now)
+            request.record(events.buddy_request_event(request, now))
+            asked.append(request)
         elif request.status == domain.WITHDRAWN:
             request.status, request.asked_at, request.answered_at = domain.ASKED, now, None
+            request.record(events.buddy_request_event(request, now))
             changed.append(request)
     for buddy, request in existing.items():
         if buddy not in named and request.status != domain.WITHDRAWN:
@@ -269,9 +288,18 @@ def check_in(uow, actor: dict, body, now: datetime) -> dict:
             raise NotFound("No such member in your community.", errors={"on_behalf_of": ["Unknown member."]})
         member_id = resident.id
         recorded_by = {"member_id": actor["member_id"], "display_name": actor.get("display_name")}
-    stored = CheckIn(id=str(uuid.uuid4()), community_id=actor["community_id"], member_id=member_id, at=now,
-                     acted_by=(recorded_by or actor.get("acted_by") or {}).get("member_id"),
-                     recorded=recorded_by is not None, note=data.get("note"))
+    return record_check_in(uow, actor["community_id"], member_id, now,
+                           acted_by=(recorded_by or actor.get("acted_by") or {}).get("member_id"),
+                           recorded_by=recorded_by, note=data.get("note"))
+
+
+def record_check_in(uow, community_id: str, member_id: str, now: datetime, check_in_id: str | None = None, *,
+                    acted_by: str | None = None, recorded_by: dict | None = None, note: str | None = None) -> dict:
+    """Store a check-in with its event, then settle the resident's alerts. A `check_in_id` given (the one of a
+    day's link) is stored once: a second one raises `NotUniqueError` and writes nothing. `acted_by`: a trusted
+    person who checked in for them, or the organiser (`recorded_by`) who recorded an answer given by phone."""
+    stored = CheckIn(id=check_in_id or str(uuid.uuid4()), community_id=community_id, member_id=member_id, at=now,
+                     acted_by=acted_by, recorded=recorded_by is not None, note=note)
     stored.record(events.check_in_recorded(stored, now, recorded_by))
     with uow:
         uow.add(stored)
@@ -328,6 +356,7 @@ def answer_buddy_request(uow, actor: dict, request_id, *, accept: bool, now: dat
     request = request_to_domain(stored)
     if domain.answer(request, actor_id=actor["member_id"], accept=accept):
         stored.status, stored.answered_at = request.status, now
+        stored.record(events.buddy_request_event(stored, now))  # the resident hears of the answer
         uow.save_and_commit(stored)
     return _request_view(stored, repo.neighbours_by_id([stored.member_id]))
 
@@ -423,6 +452,143 @@ def _still_missed(repo, alert: domain.Alert, now: datetime) -> bool:
     return True
 
 
+# -- the daily email with a one-click link, and the sheet's review ------------------------------------------------
+LINK_PURPOSE = "care.check-in-link"  # the salt of the link's signature: worthless for any other purpose
+READY, CHECKED_IN_NOW, DONE_TODAY, EXPIRED, INVALID = "ready", "checked_in", "done", "expired", "invalid"
+
+
+def send_reminders(uow, now: datetime, *, secret: str, batch: int = BATCH) -> dict:
+    """What the reminder timer does in every instance: the daily emails whose time has come, then the sheets due
+    for review, each once however many instances run it. Returns what it did (for tests and logs)."""
+    repo = uow.repository
+    links = reviews = 0
+    for _ in range(MAX_BATCHES):  # again while some are due: a resident's next day may be due too
+        due = repo.settings_with_emails_due(now, batch)
+        for settings in due:
+            links += issue_link(uow, settings, now, secret)
+        if not due:
+            break
+    for _ in range(MAX_BATCHES):
+        due = repo.sheets_due_for_review(now, batch)
+        for sheet in due:
+            reviews += remind_of_review(uow, sheet, now)
+        if len(due) < batch:
+            break
+    return {"links": links, "reviews": reviews}
+
+
+def issue_link(uow, settings: CheckInSettings, now: datetime, secret: str) -> int:
+    """The email of `settings.reminder_day` is due: unless it is not needed (see `domain.why_no_email`), store the
+    day's link with its event under the id member:day (the claim of the day: another instance's insert fails),
+    then move on to the next day, conditionally on it still being the day read. An instance that dies in between
+    leaves the move to the next run, whose insert fails: one email a day. Returns 1 if this call issued it."""
+    repo = uow.repository
+    schedule = schedule_of(settings)
+    if schedule is None or not settings.reminder_day or not settings.enabled or not settings.email_reminder:
+        repo.advance_reminder_day(settings.id, settings.reminder_day, None, None)
+        return 0
+    day = date.fromisoformat(settings.reminder_day)
+    reason = domain.why_no_email(day, now, schedule, enabled=settings.enabled,
+                                 email_reminder=settings.email_reminder, away=away_of(settings),
+                                 checked_in=checked_in_on(repo, settings.id, day, schedule) is not None)
+    issued = 0
+    if reason is None:
+        nonce = signed_links.new_nonce()
+        link = CheckInLink(id=f"{settings.id}:{day.isoformat()}", community_id=settings.community_id,
+                           member_id=settings.id, day=day.isoformat(), nonce_digest=signed_links.digest(nonce),
+                           issued_at=now, expires_at=domain.link_expires_at(day, schedule))
+        token = signed_links.sign(secret, LINK_PURPOSE, {"l": link.id, "n": nonce}, expires_at=link.expires_at)
+        link.record(events.check_in_link_issued(link, token, settings.daily_by, now))
+        if repo.add_link(link):
+            uow.publish_after_reply(link)
+            issued = 1
+    following = day + timedelta(days=1)
+    repo.advance_reminder_day(settings.id, day.isoformat(), following.isoformat(),
+                              domain.reminder_at(following, schedule))
+    return issued
+
+
+def remind_of_review(uow, sheet: EmergencySheet, now: datetime) -> int:
+    """The sheet is due for review: its reminder and the next due date in one conditional update (one instance
+    wins); returns 1 if this call stored it."""
+    event = events.sheet_review_came_due(sheet, now)
+    if not uow.repository.remind_of_review(sheet, domain.next_review_due_at(as_utc(sheet.review_due_at), now),
+                                           event, now):
+        return 0
+    sheet.outbox = [event]
+    uow.publish_after_reply(sheet)
+    return 1
+
+
+def _link_from(repo, token, secret: str, now: datetime) -> tuple[str | None, CheckInLink | None, Housemate | None]:
+    """(why it does not work, or None; the link; its resident)."""
+    try:
+        claims = signed_links.read(secret, LINK_PURPOSE, token, now)
+    except signed_links.ExpiredToken:
+        return EXPIRED, None, None
+    except signed_links.BadToken:
+        return INVALID, None, None
+    link_id, nonce = claims.get("l"), claims.get("n")
+    link = repo.link(link_id) if isinstance(link_id, str) and isinstance(nonce, str) else None
+    if link is None or link.nonce_digest != signed_links.digest(nonce):
+        return INVALID, None, None  # signed by us, but its link is gone (the member was erased) or replaced
+    resident = repo.neighbour(link.member_id)
+    if resident is None or not resident.active:
+        return INVALID, None, None
+    return None, link, resident
+
+
+def _link_view(status: str, link: CheckInLink | None = None, resident: Housemate | None = None,
+               at: datetime | None = None) -> dict:
+    """What the link's page shows. Nothing about the resident unless the link is genuine and current."""
+    return {"status": status, "day": link.day if link else None,
+            "display_name": resident.display_name if resident else None,
+            "preferred_language": resident.preferred_language if resident else None,
+            "timezone": resident.timezone if resident else None, "at": isoformat_z(at)}
+
+
+def check_in_link(uow, token, *, secret: str, now: datetime) -> dict:
+    """What opening the link finds, changing nothing (mail scanners open links before the resident does):
+    ready for the button, done (checked in for the day already, by this link or otherwise), expired or
+    invalid."""
+    repo = uow.repository
+    problem, link, resident = _link_from(repo, token, secret, now)
+    if problem:
+        return _link_view(problem)
+    done = checked_in_on(repo, link.member_id, date.fromisoformat(link.day), _schedule_for_link(repo, link))
+    return _link_view(DONE_TODAY, link, resident, done.at) if done else _link_view(READY, link, resident)
+
+
+def redeem_check_in_link(uow, token, *, secret: str, now: datetime) -> dict:
+    """The button behind the link was pressed: checks the resident in for the link's day, once. The link is
+    taken from unused to used by a conditional update (`used_at`, for the resident's export); the check-in it
+    records has the link's id, so that of two presses at once one check-in is stored, and a press after one that
+    died between the two writes still checks in. Pressed when the day is done already (by the link or on the
+    start page), it changes nothing."""
+    repo = uow.repository
+    problem, link, resident = _link_from(repo, token, secret, now)
+    if problem:
+        return _link_view(problem)
+    repo.use_link(link.id, link.nonce_digest, now)  # once; a link used already stays as it was
+    done = checked_in_on(repo, link.member_id, date.fromisoformat(link.day), _schedule_for_link(repo, link))
+    if done is not None:  # by this link (pressed again) or otherwise: nothing more to do
+        return _link_view(DONE_TODAY, link, resident, done.at)
+    try:
+        record_check_in(uow, link.community_id, link.member_id, now, check_in_id=f"link:{link.id}")
+    except NotUniqueError:  # the other of two presses at the same moment stored it
+        return _link_view(DONE_TODAY, link, resident, now)
+    return _link_view(CHECKED_IN_NOW, link, resident, now)
+
+
+def _schedule_for_link(repo, link: CheckInLink) -> domain.Schedule:
+    """The schedule the link's day is reckoned by: the resident's now, or (switched off or changed since) one whose
+    window ends when the link does."""
+    schedule = schedule_of(repo.settings(link.member_id))
+    if schedule is not None:
+        return schedule
+    return domain.Schedule(time(0, 0), 0, _zone(None))
+
+
 # -- alerts ------------------------------------------------------------------------------------------------------
 def alert_view(stored: Alert, actor: dict, neighbours: dict) -> dict:
     alert = to_domain(stored)
@@ -516,11 +682,12 @@ def resolve(uow, actor: dict, alert_id, body: dict, now: datetime) -> dict:
 def sheet_view(member_id: str, sheet: EmergencySheet | None) -> dict:
     if sheet is None:
         return {"member_id": member_id, "contacts": [], "doctor": None, "medication_location": None,
-                "allergies": None, "key_holder": None, "notes": None, "readers": [], "updated_at": None}
+                "allergies": None, "key_holder": None, "notes": None, "readers": [], "updated_at": None,
+                "review_due_at": None}
     return {"member_id": member_id, "contacts": list(sheet.contacts), "doctor": sheet.doctor or None,
             "medication_location": sheet.medication_location, "allergies": sheet.allergies,
             "key_holder": sheet.key_holder, "notes": sheet.notes, "readers": list(sheet.readers),
-            "updated_at": isoformat_z(sheet.updated_at)}
+            "updated_at": isoformat_z(sheet.updated_at), "review_due_at": isoformat_z(sheet.review_due_at)}
 
 
 def get_own_sheet(uow, actor: dict) -> dict:
@@ -541,6 +708,7 @@ def set_sheet(uow, actor: dict, body: dict, now: datetime) -> dict:
         setattr(sheet, name, (data[name] or "").strip() or None)
     sheet.readers = list(data["readers"])
     sheet.updated_at = now
+    sheet.review_due_at = domain.review_due_at(now)  # saving it, changed or not, confirms it
     uow.save_and_commit(sheet)
     return sheet_view(actor["member_id"], sheet)
 
@@ -611,6 +779,7 @@ def on_member_gone(uow, member_id: str, *, erased: bool, now: datetime) -> None:
         uow.save_and_commit(neighbour)
     if erased:
         repo.forget_settings(member_id)
+        repo.forget_links(member_id)
         repo.forget_check_ins(member_id)
         repo.forget_requests(member_id)
         repo.forget_reads_of(member_id)
@@ -627,11 +796,15 @@ def export(uow, actor: dict, now: datetime) -> dict:
     member_id = actor["member_id"]
     alerts = repo.alerts_about(member_id)
     reads = repo.all_reads_of(member_id)
+    sheet = repo.sheet(member_id)
     neighbours = repo.neighbours_by_id({r.reader_id for r in reads})
     return {
         "check_in": settings_view(repo, member_id, repo.settings(member_id), now),
         "check_ins": [{"at": isoformat_z(c.at), "acted_by": c.acted_by, "recorded": c.recorded, "note": c.note}
                       for c in repo.check_ins_since(member_id, now - EXPORTED_CHECK_INS)],
+        "check_in_links": [{"day": link.day, "issued_at": isoformat_z(link.issued_at),
+                            "expires_at": isoformat_z(link.expires_at), "used_at": isoformat_z(link.used_at)}
+                           for link in repo.links_of(member_id)],
         "buddy_requests_made": [{"id": r.id, "buddy_id": r.buddy_id, "status": r.status}
                                 for r in repo.requests_of(member_id)],
         "buddy_requests_received": [{"id": r.id, "member_id": r.member_id, "status": r.status}
@@ -640,7 +813,8 @@ def export(uow, actor: dict, now: datetime) -> dict:
                     "resolved_at": isoformat_z(a.resolved_at), "outcome": a.outcome, "note": a.note,
                     "timeline": [{**e, "at": isoformat_z(e["at"])} for e in a.timeline]}
                    for a in alerts if a.status in domain.SHOWN],
-        "emergency_sheet": sheet_view(member_id, repo.sheet(member_id)),
+        "emergency_sheet": sheet_view(member_id, sheet),
+        "emergency_sheet_review_reminded_at": isoformat_z(sheet.review_reminded_at) if sheet else None,
         "emergency_sheet_reads": [_read_view(read, neighbours) for read in reads],
         "emergency_sheets_read": [{"member_id": read.member_id, "at": isoformat_z(read.at),
                                    "during_alert": read.during_alert} for read in repo.reads_by(member_id)],

@@ -53,6 +53,7 @@ STEP_RAISED, STEP_NOTIFIED, STEP_ACKNOWLEDGED, STEP_RESOLVED = "raised", "notifi
 
 # Why no alert is raised for a day (`why_no_alert`).
 NOT_ENABLED, BEING_AWAY, HAS_CHECKED_IN, NO_BUDDY = "off", "away", "checked_in", "no_buddy"
+TOO_LATE = "too_late"  # why no email with a link goes: the day's deadline has passed
 
 # Buddy requests: asked, then accepted or declined by the neighbour; withdrawn when the resident no longer names
 # them or the neighbour left the community.
@@ -255,6 +256,60 @@ def why_no_alert(day: date, *, enabled: bool, away: Iterable[AwayRange], checked
 def alert_id(member_id: str, day: date) -> str:
     """One alert per resident and day: its id is made of both, and ids are unique."""
     return f"{member_id}:{day.isoformat()}"
+
+
+# --- the daily email with a one-click link ----------------------------------------------------------------
+
+# The email goes two hours before `daily_by`: time to read it over breakfast before the time the resident chose,
+# late enough not to arrive in the night for most (by 10:00: at 08:00). Not before the day's local midnight (by
+# 01:00: at 00:00), so that the link is one of the day it checks in for.
+REMINDER_LEAD = timedelta(hours=2)
+
+
+def reminder_at(day: date, schedule: Schedule) -> datetime:
+    midnight = wall_clock(day, time(0, 0), schedule.tz)
+    return max(midnight, wall_clock(day, schedule.daily_by, schedule.tz) - REMINDER_LEAD)
+
+
+def link_expires_at(day: date, schedule: Schedule) -> datetime:
+    """A day's link works as long as a check-in counts for that day (`check_in_window`): to the day's end, or to
+    its deadline if that falls after midnight."""
+    return check_in_window(day, schedule)[1]
+
+
+def why_no_email(day: date, now: datetime, schedule: Schedule, *, enabled: bool, email_reminder: bool,
+                 away: Iterable[AwayRange], checked_in: bool) -> str | None:
+    """Why no email with a link goes for `day`, or None when it must go. No email once the day's deadline has
+    passed (a timer that was away): the alert, not a cheerful link, is what that day needs."""
+    if not enabled or not email_reminder:
+        return NOT_ENABLED
+    if checked_in:
+        return HAS_CHECKED_IN
+    if is_away(day, away):
+        return BEING_AWAY
+    if _aware(now) >= deadline(day, schedule):
+        return TOO_LATE
+    return None
+
+
+# --- the emergency sheet's review ------------------------------------------------------------------------------
+
+# Phone numbers change, doctors retire, a key moves to another neighbour: the resident is asked to look the
+# sheet over this long after saving it, and again each period after that until they save it.
+REVIEW_PERIOD = timedelta(days=90)
+
+
+def review_due_at(saved_at: datetime) -> datetime:
+    return _aware(saved_at) + REVIEW_PERIOD
+
+
+def next_review_due_at(due_at: datetime, now: datetime) -> datetime:
+    """After a reminder: the same time one period later, or later still if the timer was away for longer (one
+    reminder for the periods missed, not one per period)."""
+    following = _aware(due_at) + REVIEW_PERIOD
+    while following <= _aware(now):
+        following += REVIEW_PERIOD
+    return following
 
 
 # --- escalation ---------------------------------------------------------------------------------------------

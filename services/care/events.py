@@ -46,3 +46,22 @@ def alert_resolved(alert, now: datetime) -> dict:
     return new_event("alert.resolved", community_id=alert.community_id, occurred_at=now, payload={
         **_alert_facts(alert), "resolved_by": alert.resolved_by, "outcome": alert.outcome,
         "alerted": list(alert.alerted)})
+
+
+def check_in_link_issued(link, token: str, daily_by: str, now: datetime) -> dict:
+    """The day's email is due: the notifications service sends the resident the link. The event is the only
+    place the token is kept, and only until it is published (see `models.CheckInLink`)."""
+    return new_event("checkin.link_issued", community_id=link.community_id, occurred_at=now, payload={
+        "member_id": link.member_id, "day": link.day, "daily_by": daily_by, "token": token,
+        "expires_at": isoformat_z(link.expires_at)})
+
+
+def sheet_review_came_due(sheet, now: datetime) -> dict:
+    return new_event("sheet.review_came_due", community_id=sheet.community_id, occurred_at=now, payload={
+        "member_id": sheet.id, "saved_at": isoformat_z(sheet.updated_at)})
+
+
+def buddy_request_event(request, now: datetime) -> dict:
+    """buddy.asked, buddy.accepted or buddy.declined, by the request's status."""
+    return new_event(f"buddy.{request.status}", community_id=request.community_id, occurred_at=now, payload={
+        "request_id": request.id, "member_id": request.member_id, "buddy_id": request.buddy_id})

@@ -45,12 +45,37 @@ class CheckInSettings(Document):
     due_at = DateTimeField()
     away_from = StringField()  # YYYY-MM-DD, both included
     away_until = StringField()
+    # The daily email with a one-click link, for those who chose it: `reminder_day` is the next day whose email
+    # the reminder timer has to look at and `reminder_at` when (None while there is none to send).
+    email_reminder = BooleanField(default=False)
+    reminder_day = StringField()
+    reminder_at = DateTimeField()
     updated_at = DateTimeField()
     version = IntField(default=0)  # two simultaneous changes: one wins, the other is told to look again
-    meta = {"db_alias": ALIAS, "collection": "checkin_settings", "indexes": ["due_at", "buddies"]}
+    meta = {"db_alias": ALIAS, "collection": "checkin_settings", "indexes": ["due_at", "reminder_at", "buddies"]}
 
 
-class BuddyRequest(Document):
+class CheckInLink(OutboxDocument):
+    """The one-click link of one day's email, announced by checkin.link_issued (which carries the token to the
+    notifications service; it leaves this document once published). Its id is f"{member_id}:{day}": a day has
+    one link, whatever the number of instances. Of the token only the digest of its nonce is kept; `used_at` is
+    set once, by a conditional update, when the link is pressed."""
+
+    id = StringField(primary_key=True)
+    community_id = StringField(required=True)
+    member_id = StringField(required=True)
+    day = StringField(required=True)  # YYYY-MM-DD
+    nonce_digest = StringField(required=True)
+    issued_at = DateTimeField(required=True)
+    expires_at = DateTimeField(required=True)
+    used_at = DateTimeField()
+    meta = {"db_alias": ALIAS, "collection": "checkin_links", "indexes": [("member_id", "day")]}
+
+
+class BuddyRequest(OutboxDocument):
+    """A resident asks a neighbour to be their buddy (buddy.asked); the answer is announced too (buddy.accepted,
+    buddy.declined), so that each hears of it in their inbox."""
+
     id = StringField(primary_key=True)  # f"{member_id}:{buddy_id}": one request per resident and neighbour
     community_id = StringField(required=True)
     member_id = StringField(required=True)  # the resident who asks
@@ -107,7 +132,11 @@ class Alert(OutboxDocument):
     }
 
 
-class EmergencySheet(Document):
+class EmergencySheet(OutboxDocument):
+    """The resident's emergency sheet. `review_due_at` is when they are reminded to look it over (90 days after
+    it was saved); the reminder (sheet.review_came_due) is stored with the next due date in one conditional
+    update, so that one instance sends it."""
+
     id = StringField(primary_key=True)  # the resident's member id
     community_id = StringField(required=True)
     contacts = ListField(DictField())
@@ -118,7 +147,9 @@ class EmergencySheet(Document):
     notes = StringField()
     readers = ListField(StringField())
     updated_at = DateTimeField()
-    meta = {"db_alias": ALIAS, "collection": "emergency_sheets", "indexes": ["readers"]}
+    review_due_at = DateTimeField()
+    review_reminded_at = DateTimeField()
+    meta = {"db_alias": ALIAS, "collection": "emergency_sheets", "indexes": ["readers", "review_due_at"]}
 
 
 class SheetRead(Document):

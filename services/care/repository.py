@@ -13,7 +13,7 @@ from services.common.errors import Conflict
 from services.common.mongo import Repository
 from services.common.paging import keyset_page
 from services.care.models import (
-    ALIAS, Alert, BuddyRequest, CheckIn, CheckInSettings, EmergencySheet, Housemate, SheetRead,
+    ALIAS, Alert, BuddyRequest, CheckIn, CheckInLink, CheckInSettings, EmergencySheet, Housemate, SheetRead,
 )
 
 
@@ -23,7 +23,7 @@ ALERT_CHANGED = "This alert changed a moment ago. Please look again."
 
 class CareRepository(Repository):
     alias = ALIAS
-    documents = (Housemate, CheckInSettings, BuddyRequest, CheckIn, Alert, EmergencySheet, SheetRead)
+    documents = (Housemate, CheckInSettings, BuddyRequest, CheckIn, CheckInLink, Alert, EmergencySheet, SheetRead)
 
     # -- how a unit of work writes: settings and alerts only if nobody changed them since they were read -------
     def insert(self, document) -> None:
@@ -77,7 +77,39 @@ class CareRepository(Repository):
             set__due_day=next_day, set__due_at=next_due_at))
 
     def stop_settings(self, member_id: str) -> None:
-        CheckInSettings.objects(id=member_id).update_one(set__enabled=False, set__due_at=None)
+        CheckInSettings.objects(id=member_id).update_one(set__enabled=False, set__due_at=None, set__reminder_at=None)
+
+    # -- the daily email with a one-click link ---------------------------------------------------------
+    def settings_with_emails_due(self, now: datetime, limit: int) -> list[CheckInSettings]:
+        return list(CheckInSettings.objects(reminder_at__lte=now).order_by("reminder_at").limit(limit))
+
+    def advance_reminder_day(self, member_id: str, day: str, next_day: str | None, next_at: datetime | None) -> bool:
+        """Move the email on from `day`, unless another instance (or a change of the settings) has done so."""
+        return bool(CheckInSettings.objects(id=member_id, reminder_day=day).update_one(
+            set__reminder_day=next_day, set__reminder_at=next_at))
+
+    def add_link(self, link: CheckInLink) -> bool:
+        """Store a day's link with its event at once; False if the day has one already (another instance
+        stored it: its email is on its way). A conditional operation that steers the timer."""
+        try:
+            link.save(force_insert=True)
+            return True
+        except NotUniqueError:
+            return False
+
+    def link(self, link_id: str) -> CheckInLink | None:
+        return CheckInLink.objects(id=link_id).first()
+
+    def use_link(self, link_id: str, nonce_digest: str, now: datetime) -> bool:
+        """Redeem a link: from unused to used, once. False if it was used already (or is not this one)."""
+        return bool(CheckInLink.objects(id=link_id, nonce_digest=nonce_digest, used_at=None,
+                                        expires_at__gt=now).update_one(set__used_at=now))
+
+    def links_of(self, member_id: str) -> list[CheckInLink]:
+        return list(CheckInLink.objects(member_id=member_id).order_by("-day"))
+
+    def forget_links(self, member_id: str) -> None:
+        CheckInLink.objects(member_id=member_id).delete()
 
     def forget_settings(self, member_id: str) -> None:
         CheckInSettings.objects(id=member_id).delete()
@@ -152,6 +184,16 @@ class CareRepository(Repository):
     # -- the emergency sheet ------------------------------------------------------------------------------
     def sheet(self, member_id: str) -> EmergencySheet | None:
         return EmergencySheet.objects(id=member_id).first()
+
+    def sheets_due_for_review(self, now: datetime, limit: int) -> list[EmergencySheet]:
+        return list(EmergencySheet.objects(review_due_at__lte=now).order_by("review_due_at").limit(limit))
+
+    def remind_of_review(self, sheet: EmergencySheet, next_due_at: datetime, event: dict, now: datetime) -> bool:
+        """Store the reminder's event with the next due date in one conditional update: of several instances,
+        one wins; a sheet saved meanwhile (a new due date) is not reminded."""
+        return EmergencySheet.objects(id=sheet.id, review_due_at=sheet.review_due_at).update_one(
+            set__review_due_at=next_due_at, set__review_reminded_at=now, push__outbox=event,
+            min__outbox_since=now) == 1
 
     def forget_sheet(self, member_id: str) -> None:
         EmergencySheet.objects(id=member_id).delete()

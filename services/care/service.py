@@ -2,7 +2,7 @@
 of its own and the time of the service's clock."""
 
 from services.care import commands
-from services.care.models import Alert, CheckIn
+from services.care.models import Alert, BuddyRequest, CheckIn, CheckInLink, EmergencySheet
 from services.care.repository import CareRepository
 from services.common.clock import Clock
 from services.common.handlers import on_event
@@ -18,7 +18,7 @@ class CareService(PlatformService):
     name = "care"
 
     db = MongoDatabase(CareRepository)
-    outbox = Outbox(CheckIn, Alert)
+    outbox = Outbox(CheckIn, Alert, CheckInLink, EmergencySheet, BuddyRequest)
     clock = Clock()
 
     # -- the daily check-in -----------------------------------------------------------------------------------
@@ -42,6 +42,22 @@ class CareService(PlatformService):
     def check_in(self, actor, body=None, idempotency_key=None):
         return run_once(self.db, scope=f"checkin:{actor['member_id']}", key=idempotency_key, request=body,
                         command=lambda: commands.check_in(self.unit_of_work(), actor, body, self.clock()))
+
+    # -- the daily email's one-click link (no login: the signed token is the proof) ------------------------------
+    @rpc
+    def check_in_link(self, token):
+        return commands.check_in_link(self.unit_of_work(), token, secret=self.config["CHECKIN_LINK_SECRET"],
+                                      now=self.clock())
+
+    @rpc
+    def redeem_check_in_link(self, token):
+        return commands.redeem_check_in_link(self.unit_of_work(), token, secret=self.config["CHECKIN_LINK_SECRET"],
+                                             now=self.clock())
+
+    @timer_from_config("REMINDER_TIMER_SECONDS")
+    def send_reminders(self):
+        """The daily emails with a link, and the emergency sheets' reviews, once however many instances run this."""
+        return commands.send_reminders(self.unit_of_work(), self.clock(), secret=self.config["CHECKIN_LINK_SECRET"])
 
     # -- buddies ----------------------------------------------------------------------------------------------
     @rpc

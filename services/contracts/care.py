@@ -17,6 +17,15 @@ TODAY_STATUSES = ("due", "done", "missed", "away", "off")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
 OUTCOMES = ("fine", "needed_help", "emergency_services")
 BUDDY_REQUEST_STATUSES = ("asked", "accepted", "declined", "withdrawn")
+# What the one-click link of the daily email finds (`check_in_link`, `redeem_check_in_link` of the care service):
+# ready (the button), checked_in (pressed just now), done (checked in today already), expired, invalid.
+LINK_STATUSES = ("ready", "checked_in", "done", "expired", "invalid")
+
+# The web pages the care service's messages link to (the notifications service puts them in inboxes and emails).
+CHECK_IN_PAGE = "/check-in"
+BUDDY_REQUESTS_PAGE = "/check-in/buddy-requests"
+EMERGENCY_SHEET_PAGE = "/emergency-sheet"
+CHECK_IN_LINK_PAGE = "/check-in/link/{token}"
 
 member_id = text(200, min_length=1)
 
@@ -32,6 +41,9 @@ class CheckInSettingsRequestSchema(StrictSchema):
                                         metadata={"description": "Minutes between telling one buddy and the next."})
     buddies = fields.List(member_id, required=True, validate=validate.Length(max=MAX_BUDDIES), metadata={
         "description": "1 to 3 neighbours, in the order they are to be told; each must accept."})
+    email_reminder = Flag(load_default=False, metadata={
+        "description": "A daily email, two hours before daily_by (community time zone), with a one-click link "
+                       "that checks me in for that day; no password needed. Off by default."})
 
     @validates_schema
     def a_buddy_when_switched_on(self, data, **kwargs):
@@ -75,6 +87,7 @@ class CheckInSettingsSchema(StrictSchema):
     grace_minutes = whole_number()
     escalation_minutes = whole_number()
     buddies = fields.List(fields.Nested(BuddySchema), required=True)
+    email_reminder = fields.Boolean(metadata={"description": "Whether the daily email with a check-in link goes."})
     today = fields.Nested(TodaySchema, required=True)
     away = fields.Nested(AwayDaysSchema, allow_none=True)
 
@@ -181,6 +194,9 @@ class EmergencySheetSchema(StrictSchema):
     notes = fields.String(allow_none=True)
     readers = fields.List(fields.String(), required=True)
     updated_at = timestamp(allow_none=True)
+    # When the resident is reminded to look the sheet over: 90 days after it was last saved (saving it again,
+    # changed or not, confirms it).
+    review_due_at = timestamp(allow_none=True)
 
 
 class SheetReadSchema(StrictSchema):

@@ -15,7 +15,8 @@ PUBLISHED = {
     "help": ("help.requested", "help.offered", "help.accepted", "help.completed", "help.cancelled", "help.expired",
              "help.reopened"),
     "notifications": ("preferences.updated", "notice.published", "notification.delivered"),
-    "care": ("checkin.recorded", "alert.raised", "alert.escalated", "alert.acknowledged", "alert.resolved"),
+    "care": ("checkin.recorded", "alert.raised", "alert.escalated", "alert.acknowledged", "alert.resolved",
+             "checkin.link_issued", "sheet.review_came_due", "buddy.asked", "buddy.accepted", "buddy.declined"),
 }
 
 # Renamed event types, old name → new. The publisher uses the new name only; a consumer of the new one still
@@ -27,12 +28,14 @@ _MEMBER_LIFE = ("member.deactivated", "member.erased")
 _MEMBERS = ("member.joined", "member.updated", *_MEMBER_LIFE)
 # The care service's events that tell people something (checkin.recorded tells nobody).
 ALERTS = ("alert.raised", "alert.escalated", "alert.acknowledged", "alert.resolved")
+# The care service's other events that reach people: the daily email's link, the sheet's review, buddy requests.
+CARE_MESSAGES = ("checkin.link_issued", "sheet.review_came_due", "buddy.asked", "buddy.accepted", "buddy.declined")
 
 SUBSCRIBED = {
     "spaces": _MEMBER_LIFE,
     "help": (*_MEMBERS, "preferences.updated"),
     "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"], "booking.reminder_due", *ALERTS,
-                      "checkin.recorded"),
+                      "checkin.recorded", *CARE_MESSAGES),
     "care": _MEMBERS,
 }
 

@@ -4,7 +4,9 @@ from datetime import datetime
 
 from mongoengine import NotUniqueError
 
-from services.care.models import Alert, BuddyRequest, CheckIn, CheckInSettings, EmergencySheet, Housemate, SheetRead
+from services.care.models import (
+    Alert, BuddyRequest, CheckIn, CheckInLink, CheckInSettings, EmergencySheet, Housemate, SheetRead,
+)
 from services.care.repository import ALERT_CHANGED, SETTINGS_CHANGED
 from services.common.errors import Conflict
 from tests.support.fakes import FakeRepository, page
@@ -81,9 +83,42 @@ class FakeCareRepository(FakeRepository):
 
     def stop_settings(self, member_id: str) -> None:
         def stop(settings):
-            settings.enabled, settings.due_at = False, None
+            settings.enabled, settings.due_at, settings.reminder_at = False, None, None
 
         self._change(CheckInSettings, lambda s: s.id == member_id, stop)
+
+    # -- the daily email with a one-click link --------------------------------------------------------------
+    def settings_with_emails_due(self, now: datetime, limit: int) -> list[CheckInSettings]:
+        due = [s for s in self.all(CheckInSettings) if s.reminder_at is not None and s.reminder_at <= now]
+        return sorted(due, key=lambda s: s.reminder_at)[:limit]
+
+    def advance_reminder_day(self, member_id: str, day, next_day, next_at) -> bool:
+        def advance(settings):
+            settings.reminder_day, settings.reminder_at = next_day, next_at
+
+        return bool(self._change(CheckInSettings, lambda s: s.id == member_id and s.reminder_day == day, advance))
+
+    def add_link(self, link: CheckInLink) -> bool:
+        try:
+            super().insert(link)
+            return True
+        except NotUniqueError:
+            return False
+
+    def link(self, link_id: str) -> CheckInLink | None:
+        return self.stored(CheckInLink, link_id)
+
+    def use_link(self, link_id: str, nonce_digest: str, now: datetime) -> bool:
+        return bool(self._change(CheckInLink, lambda l: l.id == link_id and l.nonce_digest == nonce_digest
+                                 and l.used_at is None and l.expires_at > now,
+                                 lambda l: setattr(l, "used_at", now)))
+
+    def links_of(self, member_id: str) -> list[CheckInLink]:
+        return sorted((l for l in self.all(CheckInLink) if l.member_id == member_id), key=lambda l: l.day,
+                      reverse=True)
+
+    def forget_links(self, member_id: str) -> None:
+        self._forget(CheckInLink, lambda l: l.member_id == member_id)
 
     def forget_settings(self, member_id: str) -> None:
         self.forget(CheckInSettings, member_id)
@@ -163,6 +198,19 @@ class FakeCareRepository(FakeRepository):
     # -- the emergency sheet --------------------------------------------------------------------------------
     def sheet(self, member_id: str) -> EmergencySheet | None:
         return self.stored(EmergencySheet, member_id)
+
+    def sheets_due_for_review(self, now: datetime, limit: int) -> list[EmergencySheet]:
+        due = [s for s in self.all(EmergencySheet) if s.review_due_at is not None and s.review_due_at <= now]
+        return sorted(due, key=lambda s: s.review_due_at)[:limit]
+
+    def remind_of_review(self, sheet: EmergencySheet, next_due_at: datetime, event: dict, now: datetime) -> bool:
+        stored = self.stored(EmergencySheet, sheet.id)
+        if stored is None or stored.review_due_at != sheet.review_due_at:
+            return False
+        stored.review_due_at, stored.review_reminded_at = next_due_at, now
+        stored.record(event)
+        self.update(stored)
+        return True
 
     def forget_sheet(self, member_id: str) -> None:
         self.forget(EmergencySheet, member_id)

@@ -71,7 +71,7 @@ def stored_alert(uow) -> Alert:
 def test_switching_on_stores_the_settings_and_asks_the_buddies_in_one_unit_of_work(uow):
     settings = commands.set_settings(uow, AYSE, {"enabled": True, "daily_by": "10:00", "buddies": ["bora", "cem"]},
                                      berlin(8))
-    assert uow.commits == 1 and uow.events() == []
+    assert uow.commits == 1 and uow.events() == ["buddy.asked", "buddy.asked"]  # each neighbour asked is told
     assert [(b["member_id"], b["status"], b["accepted"]) for b in settings["buddies"]] == [
         ("bora", "asked", False), ("cem", "asked", False)]
     assert settings["today"] == {"day": "2026-12-01", "status": "due", "done_at": None}
