@@ -83,6 +83,8 @@ def handle_event(uow, event: dict, now) -> list[str]:
     repo = uow.repository
     organisers = repo.organisers(event["community_id"]) if event["type"] == "booking.requested" else []
     planned = domain.plan(event, organisers=organisers)
+    send_by_email_only(repo, event, [p for p in planned if p.email_only], now)
+    planned = [p for p in planned if not p.email_only]
     entries = [{
         "_id": f"{event['event_id']}:{p.member_id}:{p.kind}", "community_id": event["community_id"],
         "member_id": p.member_id, "kind": p.kind, "facts": p.facts, "link": p.link, "notice_id": None,
@@ -120,6 +122,26 @@ def plan_emails(repo, entries: list[dict], now) -> None:
     repo.add_deliveries(deliveries)
 
 
+def send_by_email_only(repo, event: dict, planned: list, now) -> None:
+    """Emails that are no inbox entry (see `domain.Planned.email_only`): one per event and member, whatever the
+    number of deliveries, to a member with an address who is still active."""
+    if not planned:
+        return
+    recipients = repo.recipients({p.member_id for p in planned})
+    deliveries = []
+    for p in planned:
+        recipient = recipients.get(p.member_id)
+        if not recipient or not recipient.email or not recipient.active:
+            continue
+        deliveries.append({"_id": f"{event['event_id']}:{p.member_id}:{p.kind}:email",
+                           "community_id": event["community_id"], "member_id": p.member_id,
+                           "notification_id": None, "kind": p.kind, "facts": p.facts, "link": p.link,
+                           "channel": "email", "status": "pending",
+                           "due_at": domain.email_due_at(now, _tz(recipient), urgent=p.urgent), "attempts": 0,
+                           "outbox": []})
+    repo.add_deliveries(deliveries)
+
+
 # -- the inbox ----------------------------------------------------------------------------------------------------
 def render(entry, recipient: Recipient | None, notice: Notice | None = None, names: dict | None = None) -> dict:
     language = recipient.preferred_language if recipient else "de"
@@ -130,9 +152,12 @@ def render(entry, recipient: Recipient | None, notice: Notice | None = None, nam
         language = messages.language_served(language)
         title, body = messages.render(entry.kind, language, _renderable(entry.facts, names or {}, language),
                                       _tz(recipient))
+    # An email that is no inbox entry (a `Delivery` with its own kind) has no times of its own.
     return {"id": entry.id, "kind": entry.kind, "title": title, "body": body,
-            "created_at": isoformat_z(entry.created_at), "read_at": isoformat_z(entry.read_at), "link": entry.link,
-            "urgent": entry.urgent, "language": language, "direction": messages.text_direction(language)}
+            "created_at": isoformat_z(getattr(entry, "created_at", None)),
+            "read_at": isoformat_z(getattr(entry, "read_at", None)), "link": entry.link,
+            "urgent": bool(getattr(entry, "urgent", False)), "language": language,
+            "direction": messages.text_direction(language)}
 
 
 def inbox(uow, actor: dict, query: dict) -> dict:
@@ -318,19 +343,26 @@ def board(uow, actor: dict, query: dict, now) -> dict:
 
 
 # -- email -------------------------------------------------------------------------------------------------------------
-def send_due_emails(uow, mailer, *, retry_delays: list[float], now) -> int:
+def send_due_emails(uow, mailer, *, retry_delays: list[float], now, public_url: str = "") -> int:
+    """Send the emails that are due. `public_url` (the PUBLIC_URL setting) begins the addresses of pages that
+    an email links to."""
     repo = uow.repository
     sent = 0
     for delivery in repo.claim_due(now, LEASE):
         recipient = repo.recipient(delivery.member_id)
-        entry = repo.notification(delivery.member_id, delivery.notification_id)
-        if recipient is None or entry is None or not recipient.email:
+        entry = None if delivery.kind else repo.notification(delivery.member_id, delivery.notification_id)
+        if recipient is None or not recipient.email or (entry is None and not delivery.kind):
             _finish_delivery(uow, delivery, "failed", "the recipient or the notification is gone", now)
             continue
-        notice = repo.notice(entry.community_id, entry.notice_id) if entry.notice_id else None
-        shown = render(entry, recipient, notice, names_for(repo, [entry]))
+        if entry is None:  # an email only: it carries its own kind, facts and link
+            shown = render(delivery, recipient, None, names_for(repo, [delivery]))
+        else:
+            notice = repo.notice(entry.community_id, entry.notice_id) if entry.notice_id else None
+            shown = render(entry, recipient, notice, names_for(repo, [entry]))
+        address = f"{public_url.rstrip('/')}{shown['link']}" if shown.get("link") else None
         try:
-            mailer.send(recipient.email, shown["title"], shown["body"], shown["language"])
+            mailer.send(recipient.email, shown["title"], messages.email_body(shown["kind"], shown["body"], address),
+                        shown["language"])
         except Exception as error:  # refused, unreachable, timed out: try again later, then give up visibly
             delivery.attempts += 1
             delivery.last_error = f"{type(error).__name__}: {error}"[:500]
@@ -348,6 +380,8 @@ def send_due_emails(uow, mailer, *, retry_delays: list[float], now) -> int:
 
 
 def _finish_delivery(uow, delivery: Delivery, status: str, error: str | None, now) -> None:
+    if delivery.kind:  # an email only: its link (a secret, the check-in link) is not kept once it is done
+        delivery.link, delivery.facts = None, {}
     delivery.status = status
     delivery.last_error = error
     delivery.sent_at = now if status == "sent" else None

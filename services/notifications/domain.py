@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from services.contracts.care import (
+    BUDDY_REQUESTS_PAGE, CHECK_IN_LINK_PAGE, CHECK_IN_PAGE, EMERGENCY_SHEET_PAGE,
+)
 from services.contracts.events import current_name
 
 DEFAULT_QUIET_FROM = time(21, 0)
@@ -46,6 +49,9 @@ class Planned:
     facts: dict = field(default_factory=dict)
     link: str | None = None
     urgent: bool = False  # quiet hours and the daily digest do not hold it back
+    # An email only, never in the inbox, sent whatever the member's email preference: one they asked for
+    # elsewhere (the daily check-in link). Its link is a secret, kept only until the email is sent.
+    email_only: bool = False
 
 
 def plan(event: dict, *, organisers: list[str]) -> list[Planned]:
@@ -177,6 +183,35 @@ def _alert_resolved(payload, organisers):
             for member in payload.get("alerted", []) if member != by]
 
 
+# The daily email of a resident who chose it: a link that checks them in with one press. Not in the inbox (they
+# are logged in there, and the start page has the button); not held back by quiet hours (it goes at the time
+# their own daily_by sets, two hours before it, and a quiet-hours end of 08:00 would hold a 06:00 email until
+# after a daily_by of 08:00); not in the digest.
+def _check_in_link(payload, organisers):
+    token = payload.get("token")
+    if not token or not payload.get("member_id"):
+        return []
+    facts = {"name_of": payload["member_id"], "time": payload.get("daily_by"), "day": payload.get("day")}
+    return [Planned(payload["member_id"], "checkin_link", facts, CHECK_IN_LINK_PAGE.format(token=token),
+                    urgent=True, email_only=True)]
+
+
+def _sheet_review(payload, organisers):
+    return [Planned(payload["member_id"], "sheet_review", {}, EMERGENCY_SHEET_PAGE)]
+
+
+def _buddy_asked(payload, organisers):
+    """To the neighbour asked, in their language, naming the resident who asks."""
+    return [Planned(payload["buddy_id"], "buddy_asked", {"name_of": payload.get("member_id")}, BUDDY_REQUESTS_PAGE)]
+
+
+def _buddy_answered(kind):
+    def planner(payload, organisers):
+        """To the resident who asked, naming the neighbour who answered."""
+        return [Planned(payload["member_id"], kind, {"name_of": payload.get("buddy_id")}, CHECK_IN_PAGE)]
+    return planner
+
+
 PLANNERS = {
     "member.joined": _welcome,
     "booking.confirmed": _to_booker("booking_confirmed"),
@@ -197,6 +232,11 @@ PLANNERS = {
     "alert.acknowledged": _alert_acknowledged,
     "alert.resolved": _alert_resolved,
     "checkin.recorded": lambda payload, organisers: [],  # only when done for someone (`done_for_them`)
+    "checkin.link_issued": _check_in_link,
+    "sheet.review_came_due": _sheet_review,
+    "buddy.asked": _buddy_asked,
+    "buddy.accepted": _buddy_answered("buddy_accepted"),
+    "buddy.declined": _buddy_answered("buddy_declined"),
 }
 
 

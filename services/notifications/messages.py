@@ -46,6 +46,9 @@ class Wording:
     body: str
     needs: tuple[str, ...]
     body_by_organiser: str | None = None  # booking_cancelled: said differently when an organiser did it
+    # The email ends with the full address of the message's page (in the inbox the page is a button already):
+    # the one-click check-in link, the emergency sheet, the buddy requests.
+    link_in_email: bool = False
 
 
 _BOOKING = ("space", "start")  # `end` is optional: without it only the start is spelled out
@@ -154,6 +157,35 @@ _WORDINGS: dict[str, Wording] = {
         N_("{name} recorded your answer"),
         N_("You gave an answer by phone or on paper. {name} has recorded it for you: {action}\nNote: {note}"),
         ("name", "action")),
+    # The daily email of those who chose it (never in the inbox): {time} is the resident's daily_by, "10:00".
+    # "I am fine" is the button on the link's page; the link itself follows the body.
+    "checkin_link": Wording(
+        N_("Good morning, {name}: are you well today?"),
+        N_("If all is well, please open the link below and press the button \"I am fine\". That is all.\n"
+           "You wanted to check in by {time}. If you do not, your buddies will be told, so that someone looks "
+           "in on you.\nThe link works for today only, and only for you. Please do not pass it on."),
+        ("name", "time"), link_in_email=True),
+    "sheet_review": Wording(
+        N_("Please look over your emergency sheet"),
+        N_("You last saved your emergency sheet three months ago. Are the phone numbers, your doctor, your "
+           "medication and who holds a key still right?\nPlease open the sheet, correct what has changed and "
+           "save it. Saving it again, even unchanged, tells us that it is up to date."),
+        (), link_in_email=True),
+    "buddy_asked": Wording(
+        N_("{name} asks you to be a buddy"),
+        N_("{name} would like you to be a buddy for the daily check-in. If {name} does not say one day that all "
+           "is well, you will be told, so that you can ring the doorbell or call.\n"
+           "Please open the buddy requests and accept or decline."),
+        ("name",), link_in_email=True),
+    "buddy_accepted": Wording(
+        N_("{name} is now your buddy"),
+        N_("{name} has agreed to be your buddy. If you do not check in one day, {name} will be told."),
+        ("name",)),
+    "buddy_declined": Wording(
+        N_("{name} cannot be your buddy"),
+        N_("{name} has declined to be your buddy. Please ask another neighbour, so that someone is told if you "
+           "need help."),
+        ("name",), link_in_email=True),
 }
 KINDS = tuple(_WORDINGS)
 
@@ -208,6 +240,15 @@ def language_served(language: str | None, *, catalogs: MessageCatalogs | None = 
     return (catalogs or default_catalogs()).language_served(language)
 
 
+def email_body(kind: str, body: str, address: str | None) -> str:
+    """The body of a notification's email: as in the inbox, followed by the page's full address where the
+    kind's wording says so."""
+    wording = _WORDINGS.get(kind)
+    if wording is None or not wording.link_in_email or not address:
+        return body
+    return f"{body}\n\n{address}"
+
+
 def render(kind: str, language: str | None, facts: Mapping[str, object], tz: tzinfo, *,
            catalogs: MessageCatalogs | None = None) -> tuple[str, str]:
     """(title, body) of a notification of `kind` for a reader of `language`.
@@ -233,7 +274,7 @@ def render(kind: str, language: str | None, facts: Mapping[str, object], tz: tzi
 def _placeholder_values(facts: Mapping[str, object], language: str, tz: tzinfo,
                         translations: NullTranslations) -> dict[str, str]:
     values = {"flat": "—", "phone": "—", "subject": "—", "note": "—"}  # where a message has none of these
-    for fact in ("name", "title", "space", "flat", "phone", "subject", "note"):
+    for fact in ("name", "title", "space", "flat", "phone", "subject", "note", "time"):
         if facts.get(fact) not in (None, ""):
             text = str(facts[fact])
             values[fact] = f"{_ISOLATE}{text}{_POP_ISOLATE}" if text_direction(language) == "rtl" else text

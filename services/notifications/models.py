@@ -58,12 +58,18 @@ class Notification(Document):
 
 
 class Delivery(OutboxDocument):
-    """One email for one notification (or a digest), with its outcome; announced by notification.delivered."""
+    """One email for one notification (or a digest), with its outcome; announced by notification.delivered.
+
+    An email that is no inbox entry (the daily check-in link) has no `notification_id` and carries its own
+    `kind`, `facts` and `link`; the link is a secret, and is blanked once the email is sent or given up."""
 
     id = StringField(primary_key=True)
     community_id = StringField(required=True)
     member_id = StringField(required=True)
     notification_id = StringField()
+    kind = StringField()
+    facts = DictField()
+    link = StringField()
     channel = StringField(required=True, default="email")
     status = StringField(required=True)  # pending, sending, sent, failed, digest, digest-sending
     due_at = DateTimeField(required=True)

@@ -9,7 +9,7 @@ from services.common.mongo import MongoDatabase
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
 from services.common.service import PlatformService
-from services.contracts.events import ALERTS, PUBLISHED, RENAMED, handler_name, publisher_of
+from services.contracts.events import ALERTS, CARE_MESSAGES, PUBLISHED, RENAMED, handler_name, publisher_of
 from services.notifications import commands
 from services.notifications.mailer import SmtpMailer
 from services.notifications.models import Delivery, Notice, Preferences
@@ -17,7 +17,7 @@ from services.notifications.repository import NotificationsRepository
 
 # Events that only put messages into inboxes: each has a handler of its own (`booking_confirmed`, ...), made
 # below from this table; what each says, and to whom, is `commands.handle_event`'s routing.
-NOTIFYING = (*PUBLISHED["spaces"], *PUBLISHED["help"], *ALERTS, "checkin.recorded")
+NOTIFYING = (*PUBLISHED["spaces"], *PUBLISHED["help"], *ALERTS, "checkin.recorded", *CARE_MESSAGES)
 NOTIFYING += tuple(old for old, new in RENAMED.items() if new in NOTIFYING)  # for one version
 
 
@@ -108,7 +108,8 @@ class NotificationsService(PlatformService):
     @timer(interval=2)
     def send_emails(self):
         delays = [float(d) for d in str(self.config["EMAIL_RETRY_DELAYS_SECONDS"]).split(",")]
-        return commands.send_due_emails(self.unit_of_work(), self.mailer, retry_delays=delays, now=utcnow())
+        return commands.send_due_emails(self.unit_of_work(), self.mailer, retry_delays=delays, now=utcnow(),
+                                        public_url=self.config["PUBLIC_URL"])
 
     @timer(interval=60)
     def send_digests(self):

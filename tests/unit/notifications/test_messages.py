@@ -27,6 +27,7 @@ FACTS = {
     "action": "booking.confirmed",
     "subject": "Gästewohnung",
     "note": "am Telefon",
+    "time": "10:00",
 }
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
