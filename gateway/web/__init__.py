@@ -2,16 +2,17 @@
 
 The pages call the same services as the JSON API; they differ only in how they are reached (a session cookie,
 forms protected against CSRF) and in how they answer (HTML in the reader's language rather than problem
-documents). One blueprint per task area: account, rooms, help, inbox, organise.
+documents). One blueprint per task area: account, rooms, help, inbox, organise; and the page of the daily
+check-in email's one-click link.
 """
 from flask import Flask, g
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError
 
-from gateway.web import account, help, inbox, organise, rooms
+from gateway.web import account, checkin_link, help, inbox, organise, rooms
 from gateway.web.common import catalog_domain, choose_language, csrf, error_page, template_helpers
 
-BLUEPRINTS = (account.bp, rooms.bp, help.bp, inbox.bp, organise.bp)
+BLUEPRINTS = (account.bp, rooms.bp, help.bp, inbox.bp, organise.bp, checkin_link.bp)
 
 
 def register(app: Flask) -> None:

@@ -15,6 +15,8 @@ from gateway.app import create_app
 from tests.support.processes import MEMBER_PASSWORD, ORGANISER, eventually
 
 PUBLIC, MEMBER, ORGANISER_ONLY = "public", "member", "organiser"
+# Public pages whose concrete path below answers with another status than 200, to everyone alike.
+PUBLIC_STATUS = {("GET", "/check-in/link/<token>"): 404}  # a link that is not ours: a page saying so
 # (method, rule) -> (who may, a concrete path)
 PAGES = {
     ("GET", "/login"): (PUBLIC, "/login"),
@@ -23,6 +25,8 @@ PAGES = {
     ("POST", "/join"): (PUBLIC, "/join"),
     ("POST", "/language"): (PUBLIC, "/language"),
     ("POST", "/logout"): (PUBLIC, "/logout"),
+    ("GET", "/check-in/link/<token>"): (PUBLIC, "/check-in/link/not-a-link-of-ours"),
+    ("POST", "/check-in/link/<token>"): (PUBLIC, "/check-in/link/not-a-link-of-ours"),
     ("GET", "/"): (MEMBER, "/"),
     ("GET", "/profile"): (MEMBER, "/profile"),
     ("POST", "/profile"): (MEMBER, "/profile"),
@@ -138,6 +142,8 @@ OWNED = {
 }
 # Forms with an id in their address that act on no one member's thing, and why.
 NOT_OWNED = {
+    ("POST", "/check-in/link/<token>"): "no login: the signed token in the address is the proof, checked by the care "
+                                        "service (a token that is not ours changes nothing)",
     ("POST", "/rooms/<space_id>/book"): "a room is the house's: every member may book it (the rules decide)",
 }
 
@@ -147,7 +153,7 @@ NOT_OWNED = {
 MARKED = ("Paula", "Leiter halten", "Hoffest", "Samstag im Hof", "Werkstatt", "Olga Organiser")
 # (method, rule) of each page -> what of MARKED the first house's organiser sees there: the check can fail.
 SHOWN_TO_THE_ORGANISER = {
-    ("GET", "/login"): (), ("GET", "/join"): (),
+    ("GET", "/login"): (), ("GET", "/join"): (), ("GET", "/check-in/link/<token>"): (),
     ("GET", "/"): ("Olga Organiser",),
     ("GET", "/profile"): ("Olga Organiser",),
     ("GET", "/rooms"): ("Werkstatt",),
@@ -182,8 +188,9 @@ def test_each_page_opens_only_for_those_it_is_for(world, route):
     path = path.format(**world["ids"])
     answers = {name: client.get(path) for name, client in browsers(world["platform"]).items()}
     if who == PUBLIC:
+        status = PUBLIC_STATUS.get(route, 200)
         assert {name: a.status_code for name, a in answers.items()} == \
-            {"anonymous": 200, "resident": 200, "organiser": 200}
+            {"anonymous": status, "resident": status, "organiser": status}
         return
     anonymous = answers["anonymous"]
     assert anonymous.status_code == 303 and anonymous.headers["Location"].startswith("/login")
