@@ -282,7 +282,7 @@ def test_a_copied_env_example_cannot_start_the_platform_with_a_published_secret(
     required = {match.group("name") for match in VARIABLE.finditer(COMPOSE_FILE.read_text())
                 if (match.group("rest") or "").startswith((":?", "?"))}
     values = {name: value for name, value, _ in env_example()}
-    assert {"RABBITMQ_PASSWORD", "GATEWAY_SECRET"} <= required
+    assert {"RABBITMQ_PASSWORD", "GATEWAY_SECRET", "CHECKIN_LINK_SECRET"} <= required
     filled = {name for name in required if values.get(name)}
     assert not filled, f".env.example gives required secrets a value: {sorted(filled)}"
 

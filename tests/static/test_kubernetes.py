@@ -17,7 +17,7 @@ CONFIGMAP_NAME = "cohousing-config"
 SECRET_NAME = "cohousing-secrets"
 PLATFORM_USER = 10001
 # Settings without a safe default for production: they hold passwords or the token-signing secret.
-SECRET_SETTINGS = {"AMQP_URI", "MONGODB_URI", "GATEWAY_SECRET"}
+SECRET_SETTINGS = {"AMQP_URI", "MONGODB_URI", "GATEWAY_SECRET", "CHECKIN_LINK_SECRET"}
 # `${NAME:default}` in the services' config.yml files (Nameko's environment substitution).
 CONFIG_VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)(?::(?P<default>[^}]*))?\}")
 # env("NAME", ...), env_int(...), env_bool(...), os.environ.get("NAME"), os.getenv("NAME") in Python code.
