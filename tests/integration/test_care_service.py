@@ -415,7 +415,7 @@ def test_the_export_holds_settings_check_ins_alerts_and_sheet_reads(clock, care,
     export = call(care, "export_member", AYSE)
 
     assert export["check_in"]["enabled"] is True
-    assert export["check_ins"] == [{"at": "2026-12-01T07:00:00Z"}]
+    assert export["check_ins"] == [{"at": "2026-12-01T07:00:00Z", "acted_by": None, "recorded": False, "note": None}]
     assert [a["day"] for a in export["alerts"]] == ["2026-12-02"]
     assert export["emergency_sheet"]["allergies"] == "Penicillin"
     assert [(r["member_id"], r["during_alert"]) for r in export["emergency_sheet_reads"]] == [("bora", False)]
