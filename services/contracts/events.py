@@ -9,7 +9,8 @@ service can declare all of them as it starts without loading the others' code (`
 from kombu import Exchange, Queue
 
 PUBLISHED = {
-    "members": ("member.joined", "member.updated", "member.deactivated", "member.erased"),
+    # login_link.requested carries a one-time sign-in token: only the notifications service listens to it.
+    "members": ("member.joined", "member.updated", "member.deactivated", "member.erased", "login_link.requested"),
     "spaces": ("booking.confirmed", "booking.requested", "booking.approved", "booking.rejected",
                "booking.cancelled", "booking.reminder_came_due"),
     "help": ("help.requested", "help.offered", "help.accepted", "help.completed", "help.cancelled", "help.expired",
@@ -35,7 +36,7 @@ SUBSCRIBED = {
     "spaces": _MEMBER_LIFE,
     "help": (*_MEMBERS, "preferences.updated"),
     "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"], "booking.reminder_due", *ALERTS,
-                      "checkin.recorded", *CARE_MESSAGES),
+                      "checkin.recorded", *CARE_MESSAGES, "login_link.requested"),
     "care": _MEMBERS,
 }
 

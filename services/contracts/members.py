@@ -27,6 +27,23 @@ class LoginSchema(StrictSchema):
     password = password
 
 
+class LoginLinkRequestSchema(StrictSchema):
+    """Asking for a sign-in link by email: the answer is the same whether or not the address is a member's."""
+
+    email = email
+
+
+class LoginLinkRedeemSchema(StrictSchema):
+    token = text(200, required=True, min_length=1,
+                 metadata={"description": "The token of the emailed sign-in link (the last part of its address)."})
+
+
+class LoginLinkAcceptedSchema(StrictSchema):
+    detail = fields.String(required=True)
+    valid_for_seconds = fields.Integer(required=True, metadata={
+        "description": "How long a link sent now works (once), should the address be a member's."})
+
+
 class InvitationRequestSchema(StrictSchema):
     email = email
     role = fields.String(required=True, validate=validate.OneOf(INVITABLE_ROLES))

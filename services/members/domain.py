@@ -95,6 +95,48 @@ def check_invitation_usable(invitation, now: datetime) -> None:
                                  errors={"invitation_code": ["Expired."]})
 
 
+# -- sign-in links ---------------------------------------------------------------------------------------
+class UnknownLoginLink(MembersError):
+    """No sign-in link has this token, or its member may no longer sign in."""
+
+
+class LoginLinkUnusable(MembersError):
+    """The sign-in link was used already, or has expired."""
+
+
+def check_link_requests_allowed(account_requests: int, address_requests: int, *, per_account: int,
+                                per_address: int, window: timedelta) -> None:
+    """Sign-in links are asked for a limited number of times per address and per client. The requests are
+    counted whether or not the address is a member's, so this refusal says nothing about who is a member."""
+    if account_requests >= per_account or address_requests >= per_address:
+        minutes = int(window.total_seconds() // 60)
+        raise LockedOut(f"Too many sign-in links were asked for. Please wait {minutes} minutes and try again, "
+                        "or ask an organiser.", retry_after=int(window.total_seconds()))
+
+
+def check_login_link_usable(link, now: datetime) -> None:
+    """A sign-in link works once, until it expires, and only if it was sent to a member."""
+    if link is None or link.member_id is None:
+        raise UnknownLoginLink("This sign-in link is not valid. Please ask for a new one on the login page.",
+                               errors={"token": ["Unknown sign-in link."]})
+    if link.used_at is not None:
+        raise LoginLinkUnusable("This sign-in link has already been used. Please ask for a new one on the "
+                                "login page.", errors={"token": ["Already used."]})
+    if link.expires_at <= now:
+        raise LoginLinkUnusable("This sign-in link has expired. Please ask for a new one on the login page.",
+                                errors={"token": ["Expired."]})
+
+
+def check_may_sign_in_with(member, link) -> None:
+    """The member of a link may still sign in: active, not erased, and their tokens were not all ended (a new
+    password, a deactivation) after the link was sent."""
+    ended = member is not None and member.tokens_valid_after is not None and \
+        link.requested_at < member.tokens_valid_after
+    if member is None or not member.active or member.erased or ended:
+        raise UnknownLoginLink("This sign-in link no longer works. Please ask for a new one on the login page, "
+                               "or ask an organiser.", errors={"token": ["No longer valid."]})
+
+
 # -- roles and changes --------------------------------------------------------------------------------
 def check_own_profile_change(member, changes: dict, active_organisers: int) -> None:
     """A member may change their own profile, but never raise their own role."""

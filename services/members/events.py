@@ -48,3 +48,17 @@ def member_deactivated(member, by: str, now: datetime) -> dict:
 def member_erased(member, now: datetime) -> dict:
     return new_event("member.erased", community_id=member.community_id,
                      payload={"member_id": member.id, "revision": member.revision}, occurred_at=now)
+
+
+def login_link_requested(link, member, token: str, timezone: str | None, now: datetime) -> dict:
+    """A member asked for a sign-in link: the notifications service emails it. The only event that carries a
+    credential: it stays in the link's outbox only until it is published, and its consumer keeps it nowhere."""
+    return new_event("login_link.requested", community_id=member.community_id, occurred_at=now, payload={
+        "member_id": member.id,
+        "email": member.email,
+        "display_name": member.display_name,
+        "preferred_language": member.preferred_language,
+        "timezone": timezone,
+        "token": token,
+        "expires_at": isoformat_z(link.expires_at),
+    })

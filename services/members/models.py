@@ -100,3 +100,26 @@ class Trust(Document):
         "collection": "trusts",
         "indexes": [("trusted_id", "resident_id"), ("resident_id", "created_at"), "invitation_id"],
     }
+
+
+class LoginLink(OutboxDocument):
+    """One request for a sign-in link by email, whether or not the address is a member's: every request is stored
+    the same way (so that answering takes as long either way, and requests are counted per address and client).
+    Only the hash of the token is kept; the token itself rides in the `login_link.requested` event in the outbox
+    until it is published (then the outbox is emptied), and only for a request from an active member."""
+
+    id = StringField(primary_key=True, default=new_id)
+    token_hash = StringField(required=True, unique=True)
+    member_id = StringField()  # None: the address is nobody's, and the token was thrown away
+    community_id = StringField()
+    account_key = StringField(required=True)  # a hash of the address asked for, to count requests per address
+    address_key = StringField(required=True)  # the client's network address, to count requests per client
+    requested_at = DateTimeField(required=True)
+    expires_at = DateTimeField(required=True)
+    used_at = DateTimeField()
+    meta = {
+        "db_alias": ALIAS,
+        "collection": "login_links",
+        "indexes": [("account_key", "requested_at"), ("address_key", "requested_at"),
+                    {"fields": ["requested_at"], "expireAfterSeconds": 24 * 3600}],
+    }

@@ -7,12 +7,12 @@ from mongoengine import NotUniqueError
 from services.common.errors import Conflict
 from services.common.mongo import Repository
 from services.common.paging import keyset_page
-from services.members.models import ALIAS, Community, Invitation, LoginFailure, Member, Trust
+from services.members.models import ALIAS, Community, Invitation, LoginFailure, LoginLink, Member, Trust
 
 
 class MembersRepository(Repository):
     alias = ALIAS
-    documents = (Community, Member, Invitation, LoginFailure, Trust)
+    documents = (Community, Member, Invitation, LoginFailure, LoginLink, Trust)
 
     # -- how a unit of work writes: a community's name and a member's email are each taken once ----------
     def insert(self, document) -> None:
@@ -78,6 +78,20 @@ class MembersRepository(Repository):
 
     def clear_failures(self, key: str) -> None:
         LoginFailure.objects(key=key).delete()
+
+    # -- sign-in links ------------------------------------------------------------------------------------
+    def link_requests_since(self, *, account_key: str | None = None, address_key: str | None = None,
+                            since: datetime) -> int:
+        keys = {"account_key": account_key} if account_key is not None else {"address_key": address_key}
+        return LoginLink.objects(**keys, requested_at__gte=since).count()
+
+    def login_link(self, token_hash: str) -> LoginLink | None:
+        return LoginLink.objects(token_hash=token_hash).first()
+
+    def claim_login_link(self, token_hash: str, now: datetime) -> LoginLink | None:
+        """Mark the link used, atomically: of two redemptions of one link only one gets it."""
+        return LoginLink.objects(token_hash=token_hash, used_at=None, expires_at__gt=now,
+                                 member_id__ne=None).modify(set__used_at=now, new=True)
 
     def invitations_created_by(self, community_id: str, member_id: str) -> list[Invitation]:
         return list(Invitation.objects(community_id=community_id, created_by=member_id))

@@ -12,8 +12,8 @@ from services.common.service import PlatformService
 from services.common.unit_of_work import UnitOfWork
 from services.common.outbox import Outbox
 from services.contracts.vocabulary import DEFAULT_TIMEZONE
-from services.members import commands
-from services.members.models import Member
+from services.members import commands, login_links
+from services.members.models import LoginLink, Member
 from services.members.repository import MembersRepository
 
 
@@ -66,7 +66,7 @@ class MembersService(PlatformService):
     name = "members"
 
     db = MongoDatabase(MembersRepository)
-    outbox = Outbox(Member)
+    outbox = Outbox(Member, LoginLink)
     bootstrap = Bootstrap()
 
     @rpc
@@ -90,12 +90,28 @@ class MembersService(PlatformService):
     # -- auth ------------------------------------------------------------------------------------------------
     @rpc
     def login(self, body, address):
+        return commands.login(self.unit_of_work(), body, address, self._login_limits(), utcnow())
+
+    @rpc
+    def request_login_link(self, body, address):
         settings = {
+            "lifetime_seconds": int(self.config["LOGIN_LINK_LIFETIME_SECONDS"]),
+            "per_account": int(self.config["LOGIN_LINK_MAX_PER_ACCOUNT"]),
+            "per_address": int(self.config["LOGIN_LINK_MAX_PER_ADDRESS"]),
+            "window_minutes": int(self.config["LOGIN_WINDOW_MINUTES"]),
+        }
+        return login_links.request_login_link(self.unit_of_work(), body, address, settings, utcnow())
+
+    @rpc
+    def redeem_login_link(self, body, address):
+        return login_links.redeem_login_link(self.unit_of_work(), body, address, self._login_limits(), utcnow())
+
+    def _login_limits(self) -> dict:
+        return {
             "per_account": int(self.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
             "per_address": int(self.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
             "window_minutes": int(self.config["LOGIN_WINDOW_MINUTES"]),
         }
-        return commands.login(self.unit_of_work(), body, address, settings, utcnow())
 
     @rpc
     def authenticate(self, member_id):

@@ -6,12 +6,14 @@ member chose it, emails that respect quiet hours and the daily digest. Texts are
 in the recipient's language at that moment, with dates spelled out on the community's wall clock. The domain's
 refusals become the errors that cross the wire in one place, `wire_errors`.
 """
+import logging
 import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.common.clock import as_utc, isoformat_z, parse_iso
 from services.common.errors import Forbidden, Invalid, NotFound, WireErrors
+from services.common.mongo import is_database_unreachable
 from services.common.schemas import load
 from services.contracts.notifications import (
     BoardQuerySchema, NoticeRequestSchema, NotificationListQuerySchema, PreferencesSchema,
@@ -23,6 +25,7 @@ from services.notifications.models import Delivery, Notice, Preferences, Recipie
 DEFAULT_TZ = DEFAULT_TIMEZONE
 LEASE = timedelta(minutes=2)
 FAN_OUT_GRACE = timedelta(seconds=30)
+log = logging.getLogger(__name__)
 NOTICE_IDS = uuid.UUID("c4a8d2e1-7f3b-4b69-9e05-8d2f1a6c3b90")  # the namespace of ids made from request keys
 
 wire_errors = WireErrors({
@@ -387,6 +390,62 @@ def _finish_delivery(uow, delivery: Delivery, status: str, error: str | None, no
     delivery.sent_at = now if status == "sent" else None
     delivery.record(events.notification_delivered(delivery, now))
     uow.save_and_commit(delivery)
+
+
+# -- sign-in links -----------------------------------------------------------------------------------------------------
+def send_login_link(uow, mailer, event: dict, *, public_url: str, retry_delays: list[float], now, sleep) -> str:
+    """Email a member the sign-in link of a `login_link.requested` event, in their language, at once (the member
+    is waiting for it: no quiet hours, no digest, whatever their email preference). Returns the outcome.
+
+    The link is a credential, so it is kept nowhere: not in the inbox, not in the delivery record, not in a log,
+    and not in the dead-letter queue either. That is why the sending is retried here, briefly (the link is
+    short-lived, and the member can ask for another), and why nothing but an unreachable database (the event goes
+    back to its queue) leaves this function as an error: an event whose handler failed would be parked with its
+    token. What is recorded is a delivery without the link, announced by `notification.delivered`."""
+    payload = event["payload"]
+    delivery_id = f"login-link:{event['event_id']}"
+    try:
+        if uow.repository.delivery(delivery_id) is not None:
+            return "already"  # the same event again: sent (or given up on) before
+        expires_at = parse_iso(payload["expires_at"])
+        if expires_at <= now:
+            outcome, attempts, error = "failed", 0, "the link had expired before it could be sent"
+        else:
+            outcome, attempts, error = _send_login_link(mailer, payload, public_url, expires_at, retry_delays,
+                                                        sleep)
+        delivery = Delivery(id=delivery_id, community_id=event["community_id"], member_id=payload["member_id"],
+                            channel="email", status=outcome, due_at=now, attempts=attempts, last_error=error,
+                            sent_at=now if outcome == "sent" else None)
+        delivery.record(events.notification_delivered(delivery, now))
+        with uow:
+            uow.add(delivery)
+            uow.commit()
+        return outcome
+    except Exception as failure:
+        if is_database_unreachable(failure):
+            raise
+        log.error("could not handle the sign-in link of event %s: %s", event.get("event_id"),
+                  type(failure).__name__)  # never the payload: it holds the token
+        return "failed"
+
+
+def _send_login_link(mailer, payload: dict, public_url: str, expires_at, retry_delays, sleep):
+    link = f"{public_url.rstrip('/')}/login/link/{payload['token']}"
+    subject, body = messages.login_link_email(
+        payload.get("preferred_language"), name=payload.get("display_name") or "", link=link, until=expires_at,
+        tz=ZoneInfo(payload.get("timezone") or DEFAULT_TZ))
+    language = messages.language_served(payload.get("preferred_language"))
+    error = None
+    for attempt, delay in enumerate((*retry_delays, None), start=1):
+        try:
+            mailer.send(payload["email"], subject, body, language)
+            return "sent", attempt, None
+        except Exception as failure:  # refused, unreachable, timed out: the error's text never holds the body
+            error = f"{type(failure).__name__}: {failure}"[:500]
+            if delay is None:
+                break
+            sleep(delay)
+    return "failed", len(retry_delays) + 1, error
 
 
 def send_digests(uow, mailer, now, lease: timedelta = LEASE) -> int:

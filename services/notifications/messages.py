@@ -224,6 +224,10 @@ PHRASES = {
     "board_week": N_("Week from"),
     "board_urgent": N_("Urgent"),
     "board_empty": N_("No notices this week."),
+    "login_link_subject": N_("Your sign-in link"),
+    "login_link_body": N_("Hello {name},\n\nyou asked to sign in without your password. Open this link and press "
+                          "the button \"Log in\":\n\n{link}\n\nThe link works once, until {until}.\n"
+                          "If you did not ask for it, you can ignore this email: nobody can sign in without the link."),
 }
 
 MSGIDS = tuple(dict.fromkeys(
@@ -312,3 +316,11 @@ def board_labels(language: str | None) -> dict:
 
 def digest_subject(language: str | None, count: int) -> str:
     return phrase("digest_subject", language, count=count)
+
+
+def login_link_email(language: str | None, *, name: str, link: str, until: datetime, tz: tzinfo) -> tuple[str, str]:
+    """(subject, body) of the email with a sign-in link, in the reader's language; `until` is spelled out in `tz`."""
+    served = language_served(language)
+    shown = f"{_ISOLATE}{name}{_POP_ISOLATE}" if text_direction(served) == "rtl" else name
+    return (phrase("login_link_subject", served),
+            phrase("login_link_body", served, name=shown, link=link, until=format_when(until, served, tz)))

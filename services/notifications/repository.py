@@ -136,6 +136,9 @@ class NotificationsRepository(Repository):
                 claimed.append(delivery)
         return claimed
 
+    def delivery(self, delivery_id: str) -> Delivery | None:
+        return Delivery.objects(id=delivery_id).first()
+
     def deliveries_of(self, member_id: str) -> list[Delivery]:
         return list(Delivery.objects(member_id=member_id))
 

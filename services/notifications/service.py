@@ -1,5 +1,6 @@
 """The notifications Nameko service: thin entrypoints that delegate to `commands`."""
 
+import eventlet
 from nameko.timer import timer
 
 from services.common.clock import utcnow
@@ -58,6 +59,12 @@ class NotificationsService(PlatformService):
     @on_event("members", "member.erased")
     def member_erased(self, event):
         commands.erase(self.unit_of_work(), event["payload"]["member_id"])
+
+    @on_event("members", "login_link.requested")
+    def login_link_requested(self, event):
+        delays = [float(d) for d in str(self.config["LOGIN_LINK_EMAIL_RETRY_DELAYS_SECONDS"]).split(",") if d.strip()]
+        commands.send_login_link(self.unit_of_work(), self.mailer, event, public_url=self.config["PUBLIC_URL"],
+                                 retry_delays=delays, now=utcnow(), sleep=eventlet.sleep)
 
     # -- inbox, preferences, notices --------------------------------------------------------------------------------
     @rpc

@@ -1,8 +1,8 @@
-"""The members repository in memory: communities, members, invitations and failed logins."""
+"""The members repository in memory: communities, members, invitations, failed logins and sign-in links."""
 from datetime import datetime
 
 from services.common.errors import Conflict
-from services.members.models import Community, Invitation, LoginFailure, Member, Trust
+from services.members.models import Community, Invitation, LoginFailure, LoginLink, Member, Trust
 from tests.support.fakes import FakeRepository, page
 
 
@@ -147,3 +147,20 @@ class FakeMembersRepository(FakeRepository):
         if invitation is not None and invitation.used_at is None:
             invitation.expires_at = now
             self.update(invitation)
+
+    # -- sign-in links ----------------------------------------------------------------------------------------
+    def link_requests_since(self, *, account_key: str | None = None, address_key: str | None = None,
+                            since: datetime) -> int:
+        return sum((link.account_key == account_key if account_key is not None else link.address_key == address_key)
+                   and link.requested_at >= since for link in self.all(LoginLink))
+
+    def login_link(self, token_hash: str) -> LoginLink | None:
+        return next((link for link in self.all(LoginLink) if link.token_hash == token_hash), None)
+
+    def claim_login_link(self, token_hash: str, now: datetime) -> LoginLink | None:
+        link = self.login_link(token_hash)
+        if link is None or link.used_at is not None or link.expires_at <= now or link.member_id is None:
+            return None
+        link.used_at = now
+        self.update(link)
+        return link

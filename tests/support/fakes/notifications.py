@@ -98,6 +98,9 @@ class FakeNotificationsRepository(FakeRepository):
         if self.digest_leases.get(member_id, {}).get("owner") == owner:
             del self.digest_leases[member_id]
 
+    def delivery(self, delivery_id: str) -> Delivery | None:
+        return self.stored(Delivery, delivery_id)
+
     def deliveries_of(self, member_id: str) -> list[Delivery]:
         return [d for d in self.all(Delivery) if d.member_id == member_id]
 
