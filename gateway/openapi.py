@@ -89,6 +89,7 @@ ITS_ID = "$response.body#/id"
 # operationId → status → link name → link.
 LINKS = {
     "login": {200: {"get_member": link("get_member", member_id="$response.body#/member/id")}},
+    "redeem_login_link": {200: {"get_member": link("get_member", member_id="$response.body#/member/id")}},
     "invite": {201: {"register": link("register", body={"invitation_code": "$response.body#/code",
                                                         "email": "$response.body#/email"})}},
     "register": {201: {"get_member": link("get_member", member_id=ITS_ID)}},

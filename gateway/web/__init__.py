@@ -9,10 +9,10 @@ from flask import Flask, g
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError
 
-from gateway.web import account, checkin_link, help, inbox, organise, rooms
+from gateway.web import account, checkin_link, help, inbox, login_links, organise, rooms
 from gateway.web.common import catalog_domain, choose_language, csrf, error_page, template_helpers
 
-BLUEPRINTS = (account.bp, rooms.bp, help.bp, inbox.bp, organise.bp, checkin_link.bp)
+BLUEPRINTS = (account.bp, login_links.bp, rooms.bp, help.bp, inbox.bp, organise.bp, checkin_link.bp)
 
 
 def register(app: Flask) -> None:

@@ -199,6 +199,11 @@ MATRIX = {
     ("POST", "/api/v1/auth/login"): (lambda w: ("/api/v1/auth/login", {"email": f"nobody{w.tick()}@example.org",
                                                                         "password": "wrong"}),
                                      dict.fromkeys(ACTORS, 401), NOTHING),
+    ("POST", "/api/v1/auth/login-link"): (
+        lambda w: ("/api/v1/auth/login-link", {"email": f"nobody{w.tick()}@example.org"}), dict.fromkeys(ACTORS, 202),
+        NOTHING),
+    ("POST", "/api/v1/auth/login-link/redeem"): (
+        lambda w: ("/api/v1/auth/login-link/redeem", {"token": "no-such-link"}), dict.fromkeys(ACTORS, 401), NOTHING),
     ("POST", "/api/v1/members"): (lambda w: ("/api/v1/members", {
         "invitation_code": "no-such-code", "email": "x@example.org", "password": PASSWORD, "display_name": "X",
         "preferred_language": "de"}), dict.fromkeys(ACTORS, 404), NOTHING),

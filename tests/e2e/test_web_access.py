@@ -21,6 +21,10 @@ PUBLIC_STATUS = {("GET", "/check-in/link/<token>"): 404}  # a link that is not o
 PAGES = {
     ("GET", "/login"): (PUBLIC, "/login"),
     ("POST", "/login"): (PUBLIC, "/login"),
+    ("POST", "/login/link"): (PUBLIC, "/login/link"),
+    ("GET", "/login/link-sent"): (PUBLIC, "/login/link-sent"),
+    ("GET", "/login/link/<token>"): (PUBLIC, "/login/link/no-such-link"),
+    ("POST", "/login/link/<token>"): (PUBLIC, "/login/link/no-such-link"),
     ("GET", "/join"): (PUBLIC, "/join"),
     ("POST", "/join"): (PUBLIC, "/join"),
     ("POST", "/language"): (PUBLIC, "/language"),
@@ -145,6 +149,7 @@ NOT_OWNED = {
     ("POST", "/check-in/link/<token>"): "no login: the signed token in the address is the proof, checked by the care "
                                         "service (a token that is not ours changes nothing)",
     ("POST", "/rooms/<space_id>/book"): "a room is the house's: every member may book it (the rules decide)",
+    ("POST", "/login/link/<token>"): "a sign-in link is its own key: whoever holds it may use it, once",
 }
 
 
@@ -154,6 +159,7 @@ MARKED = ("Paula", "Leiter halten", "Hoffest", "Samstag im Hof", "Werkstatt", "O
 # (method, rule) of each page -> what of MARKED the first house's organiser sees there: the check can fail.
 SHOWN_TO_THE_ORGANISER = {
     ("GET", "/login"): (), ("GET", "/join"): (), ("GET", "/check-in/link/<token>"): (),
+    ("GET", "/login/link-sent"): (), ("GET", "/login/link/<token>"): (),
     ("GET", "/"): ("Olga Organiser",),
     ("GET", "/profile"): ("Olga Organiser",),
     ("GET", "/rooms"): ("Werkstatt",),
