@@ -52,7 +52,7 @@ def log_in(page, base_url: str, email: str, password: str = MEMBER_PASSWORD, *, 
         page.locator(f"footer button[value='{language}']").click()
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form[action$='/login'] button[type=submit]").click()
     page.wait_for_url(f"{base_url}/")
 
 
