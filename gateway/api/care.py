@@ -48,10 +48,12 @@ def set_check_in(_):
 @member_required
 @blp.arguments(CheckInRequestSchema, required=False)
 @blp.response(201, CheckInSchema)
+@blp.alt_response(404, description="An organiser recording for a member not in the community (`on_behalf_of`)")
 @blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
 @delegable("check_in")
 def check_in(_):
-    """"I am fine today". Also resolves an open alert about me: everyone alerted gets the all-clear."""
+    """"I am fine today". Also resolves an open alert about me: everyone alerted gets the all-clear. Organisers
+    record one a resident gave by phone or on paper with `on_behalf_of` and a note."""
     return call("care", "check_in", current_actor(), body(), idempotency_key=idempotency_key())
 
 
