@@ -251,10 +251,11 @@ def eventually(check, seconds: float = 60, interval: float = 0.2):
         time.sleep(interval)
 
 
-def platform_for_module(request, artifacts: Path):
-    """The body of a module-scoped `platform` fixture: a running platform, its logs under artifacts/logs."""
+def platform_for_module(request, artifacts: Path, **extra_env):
+    """The body of a module-scoped `platform` fixture: a running platform, its logs under artifacts/logs;
+    `extra_env` sets the processes' environment (CHECKIN_TIMER_SECONDS="1", ...)."""
     log_dir = artifacts / "logs" / request.module.__name__.rsplit(".", 1)[-1]
     log_dir.mkdir(parents=True, exist_ok=True)
-    running = Platform(log_dir, request.getfixturevalue("database_uri")).start()
+    running = Platform(log_dir, request.getfixturevalue("database_uri"), **extra_env).start()
     yield running
     running.stop()
