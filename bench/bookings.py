@@ -26,7 +26,6 @@ bookings/s. Older targets on the 2-core machine: >= 250 bookings/s at saturation
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -39,13 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # nameko's import of it, not ours
 
-from nameko.exceptions import UnknownService  # noqa: E402
-from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
-
 from bench.measure import (  # noqa: E402
     BROKER, DATABASE, LOAD_GENERATOR, BenchDatabase, LightClient, bench_arguments, busy_share, cpu_by_process,
     machine_cpu, per_unit, percentile, print_comparison, print_goal, print_memory, print_process_table,
-    process_ids, rss_by_process, run_bench, start_platform,
+    process_ids, round_trips, rss_by_process, run_bench, start_platform,
 )
 from tests.support.processes import Platform  # noqa: E402
 
@@ -130,48 +126,6 @@ def wait_until_drained(platform: Platform, timeout: float = 600) -> float:
         empty_readings = empty_readings + 1 if queued == 0 else 0
         time.sleep(2)
     return time.monotonic() - started
-
-
-def round_trips(platform: Platform, calls: int) -> dict[str, list[float]]:
-    """Seconds per call of a bare RPC round trip (bench_echo.ping, started here for the purpose) and of
-    spaces.health (the same round trip plus a database ping), `calls` of each, one after the other, on the
-    drained platform."""
-    log = open(platform.log_dir / "bench-echo.log", "ab")
-    echo = subprocess.Popen([sys.executable, "-m", "scripts.run_service", "--config", "bench/echo.yml",
-                             "bench.echo_service:EchoService"], cwd=ROOT, env=platform.env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    log.close()
-    try:
-        with ClusterRpcProxy({"AMQP_URI": platform.env["AMQP_URI"]}, timeout=10) as rpc:
-            wait_for_echo(rpc, echo)
-            return {name: timed(call, calls) for name, call in
-                    (("bare", rpc.bench_echo.ping), ("health", rpc.spaces.health))}
-    finally:
-        echo.terminate()
-        echo.wait(timeout=20)
-
-
-def wait_for_echo(rpc, echo: subprocess.Popen, timeout: float = 30) -> None:
-    """Call until the echo service answers (a start-up wait: its queue exists once it is consuming)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            rpc.bench_echo.ping()
-            return
-        except UnknownService:
-            if echo.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the bench's echo service did not start; see bench-echo.log")
-            time.sleep(0.2)
-
-
-def timed(call, calls: int) -> list[float]:
-    call()  # the first call of a proxy sets up its reply queue
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return samples
 
 
 # The in-memory store's figures (mongomock inside each service), from the last closing note, same machine:

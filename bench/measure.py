@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
@@ -15,9 +17,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pymongo
+from nameko.exceptions import UnknownService
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from scripts.embedded_db import EmbeddedDatabase
-from tests.support.processes import SERVICES, Platform
+from tests.support.processes import ROOT, SERVICES, Platform
 
 DATABASE = "secantusd-py"  # the embedded server's process, as the CPU and memory tables name it
 BROKER = "rabbitmq"  # the local broker's beam.smp, shared with whatever else uses it
@@ -193,6 +197,48 @@ def start_platform(name: str, database: "BenchDatabase", instances: int, **extra
     """The platform with `instances` processes of every service on `database`, its logs in a temporary folder."""
     return Platform(Path(tempfile.mkdtemp(prefix=f"bench-{name}-{instances}-")), database.uri,
                     instances=dict.fromkeys(SERVICES, instances), LOG_LEVEL="WARNING", **extra_env).start()
+
+
+def round_trips(platform: Platform, calls: int, service: str = "spaces") -> dict[str, list[float]]:
+    """Seconds per call of a bare RPC round trip (bench_echo.ping, started here for the purpose) and of
+    `service`.health (the same round trip plus a database ping), `calls` of each, one after the other, on the
+    drained platform."""
+    log = open(platform.log_dir / "bench-echo.log", "ab")
+    echo = subprocess.Popen([sys.executable, "-m", "scripts.run_service", "--config", "bench/echo.yml",
+                             "bench.echo_service:EchoService"], cwd=ROOT, env=platform.env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    log.close()
+    try:
+        with ClusterRpcProxy({"AMQP_URI": platform.env["AMQP_URI"]}, timeout=10) as rpc:
+            wait_for_echo(rpc, echo)
+            return {name: timed(call, calls) for name, call in
+                    (("bare", rpc.bench_echo.ping), ("health", getattr(rpc, service).health))}
+    finally:
+        echo.terminate()
+        echo.wait(timeout=20)
+
+
+def wait_for_echo(rpc, echo: subprocess.Popen, timeout: float = 30) -> None:
+    """Call until the echo service answers (a start-up wait: its queue exists once it is consuming)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            rpc.bench_echo.ping()
+            return
+        except UnknownService:
+            if echo.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the bench's echo service did not start; see bench-echo.log")
+            time.sleep(0.2)
+
+
+def timed(call, calls: int) -> list[float]:
+    call()  # the first call of a proxy sets up its reply queue
+    samples = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return samples
 
 
 def broker_pid() -> int | None:
