@@ -3,18 +3,30 @@ names its community; the timer's queries find what is due across communities.
 
 A command writes its documents through its unit of work (`insert` and `update` below hold the write rules).
 What steers the timer takes effect at once: storing a day's alert under its unique id (`add_alert`) and moving
-a resident on to their next day (`advance_due_day`); so do the erasures of a member who left."""
+residents on to their next day (`advance_due_days`); so do the erasures of a member who left."""
 from datetime import datetime
 
 from mongoengine import NotUniqueError, Q
 from mongoengine.errors import SaveConditionError
 
+from services.common.clock import as_utc
 from services.common.errors import Conflict
 from services.common.mongo import Repository
 from services.common.paging import keyset_page
 from services.care.models import (
     ALIAS, Alert, BuddyRequest, CheckIn, CheckInLink, CheckInSettings, EmergencySheet, Housemate, SheetRead,
 )
+
+
+# How many ids one `$in` names at most: the embedded server's cost per id grows with the list beyond some 100
+# (0.4 ms an id for 10 to 100 ids, 0.8 ms for 200, 4 ms for 1,000), and a query for one id costs 1.4 ms.
+IN_CHUNK = 100
+
+
+def chunks(ids, size: int = IN_CHUNK):
+    ids = list(dict.fromkeys(i for i in ids if i))
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 SETTINGS_CHANGED = "Your check-in settings were changed a moment ago. Please look again."
@@ -56,7 +68,14 @@ class CareRepository(Repository):
         return {n.id: n for n in Housemate.objects(id__in=[i for i in ids if i])}
 
     def active_in_community(self, community_id: str, ids) -> list[str]:
-        return list(Housemate.objects(community_id=community_id, id__in=list(ids), active=True).scalar("id"))
+        return [member_id for member_id, community in self.active_members(ids).items() if community == community_id]
+
+    def active_members(self, ids) -> dict[str, str]:
+        """The active members among `ids`, each with their community. Found by id alone, the rest is checked
+        here: a query naming the community too was answered through the (community, role, active) index by
+        the embedded server, reading every member of the house (350 ms for two ids among 10,000)."""
+        return {n.id: n.community_id for some in chunks(ids)
+                for n in Housemate.objects(id__in=some).only("id", "community_id", "active") if n.active}
 
     def organisers(self, community_id: str) -> list[str]:
         return list(Housemate.objects(community_id=community_id, role="organiser", active=True).scalar("id"))
@@ -73,8 +92,15 @@ class CareRepository(Repository):
 
     def advance_due_day(self, member_id: str, day: str, next_day: str, next_due_at: datetime) -> bool:
         """Move on from `day`, unless another instance (or a change of the settings) has done so already."""
-        return bool(CheckInSettings.objects(id=member_id, due_day=day).update_one(
-            set__due_day=next_day, set__due_at=next_due_at))
+        return self.advance_due_days([member_id], day, next_day, next_due_at) == 1
+
+    def advance_due_days(self, member_ids, day: str, next_day: str, next_due_at: datetime) -> int:
+        """Move each of these residents on from `day` to `next_day`, due at `next_due_at`, unless another
+        instance (or a change of their settings) has done so already; how many moved. One write for many: a
+        journaled write costs the embedded server some 7 ms, one for 100 residents some 80 ms."""
+        return sum(CheckInSettings.objects(id__in=some, due_day=day).update(set__due_day=next_day,
+                                                                            set__due_at=next_due_at)
+                   for some in chunks(member_ids))
 
     def stop_settings(self, member_id: str) -> None:
         CheckInSettings.objects(id=member_id).update_one(set__enabled=False, set__due_at=None, set__reminder_at=None)
@@ -124,6 +150,13 @@ class CareRepository(Repository):
     def requests_of(self, member_id: str) -> list[BuddyRequest]:
         return list(BuddyRequest.objects(member_id=member_id))
 
+    def requests_of_all(self, member_ids) -> dict[str, list[BuddyRequest]]:
+        found: dict[str, list[BuddyRequest]] = {}
+        for some in chunks(member_ids):
+            for request in BuddyRequest.objects(member_id__in=some):
+                found.setdefault(request.member_id, []).append(request)
+        return found
+
     def requests_to(self, buddy_id: str) -> list[BuddyRequest]:
         return list(BuddyRequest.objects(buddy_id=buddy_id).order_by("-asked_at"))
 
@@ -136,6 +169,16 @@ class CareRepository(Repository):
     # -- check-ins ----------------------------------------------------------------------------------------
     def last_check_in_between(self, member_id: str, start: datetime, end: datetime) -> CheckIn | None:
         return CheckIn.objects(member_id=member_id, at__gte=start, at__lte=end).order_by("-at").first()
+
+    def checked_in_within(self, windows: dict[str, tuple[datetime, datetime]]) -> set[str]:
+        """Those of the residents who checked in within their own window (start, end, both included), in one
+        query over the span of all the windows."""
+        if not windows:
+            return set()
+        start, end = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
+        return {c.member_id for some in chunks(windows)
+                for c in CheckIn.objects(member_id__in=some, at__gte=start, at__lte=end).only("member_id", "at")
+                if windows[c.member_id][0] <= as_utc(c.at) <= windows[c.member_id][1]}
 
     def check_ins_since(self, member_id: str, since: datetime) -> list[CheckIn]:
         return list(CheckIn.objects(member_id=member_id, at__gte=since).order_by("-at"))

@@ -437,3 +437,47 @@ def test_bad_input_is_refused_with_the_field_at_fault(care, house):
         call(care, "get_alert", BORA, {"$gt": ""})
     with pytest.raises(NotFound):
         call(care, "read_sheet", {**BORA, "community_id": "c-park"}, "ayse")
+
+
+def test_a_whole_house_at_one_deadline_is_looked_at_in_bulk_once(clock, care, config):
+    """250 residents due at 10:30 (more than two `$in` chunks of the repository's bulk queries): exactly those
+    who missed it get an alert; not those who checked in, are away, or whose buddies are of another house
+    or gone; everyone moves on to the next day, and a second run finds nothing."""
+    import pymongo
+
+    residents, other_house = 250, "c-elsewhere"
+    ids = [f"r{number}" for number in range(residents)]
+    due_at = berlin(DAY, 10, 30)
+    missed = {ids[number] for number in range(0, residents, 10)}
+    checked_in = set(ids) - missed
+    away, foreign_buddies, buddies_gone = ids[20], ids[40], ids[60]
+    with pymongo.MongoClient(config["MONGODB_URI"]) as client:
+        db = client[config["DATABASE_NAME"]]
+        db.neighbours.insert_many(
+            [{"_id": member, "community_id": COMMUNITY, "display_name": member, "role": "resident",
+              "active": member != ids[61]} for member in ids]
+            + [{"_id": "far", "community_id": other_house, "role": "resident", "active": True}])
+        settings, requests = [], []
+        for number, member in enumerate(ids):
+            buddies = ["far"] if member == foreign_buddies else [ids[(number + 1) % residents]]
+            settings.append({"_id": member, "community_id": COMMUNITY, "enabled": True, "daily_by": "10:00",
+                             "grace_minutes": 30, "escalation_minutes": 15, "buddies": buddies,
+                             "timezone": "Europe/Berlin", "due_day": DAY.isoformat(), "due_at": due_at, "version": 0,
+                             **({"away_from": DAY.isoformat(), "away_until": DAY.isoformat()} if member == away
+                                else {})})
+            requests += [{"_id": f"{member}:{buddy}", "community_id": COMMUNITY, "member_id": member,
+                          "buddy_id": buddy, "status": "accepted", "asked_at": due_at} for buddy in buddies]
+        db.buddy_requests.insert_many(requests)
+        db.checkins.insert_many([{"_id": f"in-{member}", "community_id": COMMUNITY, "member_id": member,
+                                  "at": berlin(DAY, 9, 55), "outbox": []} for member in checked_in]
+                                + [{"_id": "yesterday", "community_id": COMMUNITY, "member_id": ids[0],
+                                    "at": berlin(DAY - timedelta(days=1), 9, 0), "outbox": []}])
+        db.checkin_settings.insert_many(settings)
+
+        clock.set(due_at)
+        alerting = missed - {away, foreign_buddies, buddies_gone}
+        assert watch(care)[0] == {"deadlines": residents, "alerts": len(alerting), "steps": len(alerting)}
+        assert {a["member_id"] for a in db.alerts.find()} == alerting
+        assert db.checkin_settings.count_documents({"due_day": (DAY + timedelta(days=1)).isoformat(),
+                                                    "due_at": berlin(DAY + timedelta(days=1), 10, 30)}) == residents
+        assert watch(care)[0] == {"deadlines": 0, "alerts": 0, "steps": 0}

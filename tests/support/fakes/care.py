@@ -60,6 +60,10 @@ class FakeCareRepository(FakeRepository):
         wanted = set(ids)
         return [n.id for n in self.all(Housemate) if n.community_id == community_id and n.id in wanted and n.active]
 
+    def active_members(self, ids) -> dict[str, str]:
+        wanted = set(ids)
+        return {n.id: n.community_id for n in self.all(Housemate) if n.id in wanted and n.active}
+
     def organisers(self, community_id: str) -> list[str]:
         return [n.id for n in self.all(Housemate)
                 if n.community_id == community_id and n.role == "organiser" and n.active]
@@ -76,10 +80,14 @@ class FakeCareRepository(FakeRepository):
         return sorted(due, key=lambda s: s.due_at)[:limit]
 
     def advance_due_day(self, member_id: str, day: str, next_day: str, next_due_at: datetime) -> bool:
+        return self.advance_due_days([member_id], day, next_day, next_due_at) == 1
+
+    def advance_due_days(self, member_ids, day: str, next_day: str, next_due_at: datetime) -> int:
         def advance(settings):
             settings.due_day, settings.due_at = next_day, next_due_at
 
-        return bool(self._change(CheckInSettings, lambda s: s.id == member_id and s.due_day == day, advance))
+        wanted = set(member_ids)
+        return self._change(CheckInSettings, lambda s: s.id in wanted and s.due_day == day, advance)
 
     def stop_settings(self, member_id: str) -> None:
         def stop(settings):
@@ -137,6 +145,13 @@ class FakeCareRepository(FakeRepository):
     def requests_of(self, member_id: str) -> list[BuddyRequest]:
         return [r for r in self.all(BuddyRequest) if r.member_id == member_id]
 
+    def requests_of_all(self, member_ids) -> dict[str, list[BuddyRequest]]:
+        found: dict[str, list[BuddyRequest]] = {}
+        for request in self.all(BuddyRequest):
+            if request.member_id in set(member_ids):
+                found.setdefault(request.member_id, []).append(request)
+        return found
+
     def requests_to(self, buddy_id: str) -> list[BuddyRequest]:
         return sorted((r for r in self.all(BuddyRequest) if r.buddy_id == buddy_id), key=lambda r: r.asked_at,
                       reverse=True)
@@ -151,6 +166,10 @@ class FakeCareRepository(FakeRepository):
     def last_check_in_between(self, member_id: str, start: datetime, end: datetime) -> CheckIn | None:
         found = [c for c in self.all(CheckIn) if c.member_id == member_id and start <= c.at <= end]
         return max(found, key=lambda c: c.at, default=None)
+
+    def checked_in_within(self, windows: dict[str, tuple[datetime, datetime]]) -> set[str]:
+        return {c.member_id for c in self.all(CheckIn)
+                if c.member_id in windows and windows[c.member_id][0] <= c.at <= windows[c.member_id][1]}
 
     def check_ins_since(self, member_id: str, since: datetime) -> list[CheckIn]:
         return sorted((c for c in self.all(CheckIn) if c.member_id == member_id and c.at >= since),
