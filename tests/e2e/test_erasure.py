@@ -2,6 +2,8 @@
 other member sees it."""
 from datetime import datetime, timedelta, timezone
 
+import pymongo
+
 from tests.support.processes import MEMBER_PASSWORD as PASSWORD
 from tests.support.processes import eventually, readable
 
@@ -54,6 +56,9 @@ ROOM_PURPOSE, STAY_PURPOSE = "Enkel zu Besuch", "Besuch meiner Tochter"
 HER_REQUEST = {"title": "Steuerbescheid uebersetzen", "description": "Brief vom Finanzamt", "category": "translation"}
 HER_OFFER = "Ich fahre Sie gern"
 NAME, PHONE, HOUSEHOLD = LEAVER["display_name"], LEAVER["phone"], LEAVER["household"]
+HER_SHEET = {"contacts": [{"name": "Konrad Notfallkontakt", "phone": "0171 444 55", "relation": "Bruder"}],
+             "allergies": "Erdnussallergie Markiert", "medication_location": "Badezimmerschrank Markiert"}
+SHEET_FACTS = ("Konrad Notfallkontakt", "0171 444 55", "Erdnussallergie Markiert", "Badezimmerschrank Markiert")
 
 
 def test_after_erasure_no_viewer_finds_anything_personal_of_the_member_that_they_saw_before(platform):
@@ -68,7 +73,7 @@ def test_after_erasure_no_viewer_finds_anything_personal_of_the_member_that_they
     # the leaver asks the organisers to approve a stay.
     assert eventually(lambda: organiser.get("/api/v1/notifications").json()["items"], seconds=30)
     leaving, profile = platform.join(organiser, "leonie@example.org", **LEAVER)
-    neighbour, _ = platform.join(organiser, "nachbar@example.org", display_name="Nora Nachbar")
+    neighbour, neighbour_profile = platform.join(organiser, "nachbar@example.org", display_name="Nora Nachbar")
     helper, _ = platform.join(organiser, "helfer@example.org", display_name="Hugo Helfer")
     room = organiser.post("/api/v1/spaces", json={"name": "Gemeinschaftsraum", "capacity": 20}).json()
     flat = organiser.post("/api/v1/spaces", json={"name": "Gästewohnung", "capacity": 4, "rules": {
@@ -90,6 +95,20 @@ def test_after_erasure_no_viewer_finds_anything_personal_of_the_member_that_they
                                                                "category": "transport"}).json()
     assert leaving.post(f"/api/v1/help-requests/{neighbours['id']}/offers",
                         json={"message": HER_OFFER}).status_code == 201
+
+    # Safe at home: she asks Nora to be her buddy and lets her read her sheet; Nora names her as buddy and
+    # reader in turn, and she reads Nora's sheet; she checks in.
+    her_id, nora_id = profile["id"], neighbour_profile["id"]
+    for client, buddy in ((leaving, nora_id), (neighbour, her_id)):
+        asked = client.put("/api/v1/members/me/check-in", json={"enabled": True, "daily_by": "10:00",
+                                                                "buddies": [buddy]})
+        assert asked.status_code == 200, asked.text
+    assert leaving.put("/api/v1/members/me/emergency-sheet", json={**HER_SHEET, "readers": [nora_id]}).status_code == 200
+    assert neighbour.put("/api/v1/members/me/emergency-sheet", json={"contacts": [], "readers": [her_id]}).status_code == 200
+    assert leaving.get(f"/api/v1/members/{nora_id}/emergency-sheet").status_code == 200
+    assert leaving.post("/api/v1/check-ins", json={}).status_code == 201
+    care_export = leaving.get("/api/v1/members/me/export").json()["services"]["care"]
+    assert care_export["check_ins"] and care_export["emergency_sheet"]["allergies"] == HER_SHEET["allergies"]
 
     notices = {name: organiser.post("/api/v1/notices", json={"title": title, "body": "Bitte lesen.",
                                                              "audience": "all"}).json()["id"]
@@ -132,6 +151,12 @@ def test_after_erasure_no_viewer_finds_anything_personal_of_the_member_that_they
                                      (NAME, PHONE)),
         ("neighbour", "her offer"): (lambda: neighbour.get(f"/api/v1/help-requests/{neighbours['id']}"),
                                      (NAME, HER_OFFER)),
+        ("neighbour", "her buddy request"): (lambda: neighbour.get("/api/v1/check-in/buddy-requests"), (NAME,)),
+        ("neighbour", "her emergency sheet"): (lambda: neighbour.get(f"/api/v1/members/{her_id}/emergency-sheet"),
+                                               SHEET_FACTS),
+        ("neighbour", "her check-in buddies"): (lambda: neighbour.get("/api/v1/members/me/check-in"), (NAME,)),
+        ("neighbour", "who read her sheet"): (lambda: neighbour.get("/api/v1/members/me/emergency-sheet/reads"),
+                                              (NAME,)),
         ("neighbour", "inbox"): (lambda: neighbour.get("/api/v1/notifications", params={"limit": 200}),
                                  (f"{NAME} hat angeboten, Ihnen zu helfen", f"{NAME} bittet um Hilfe",
                                   HER_REQUEST["title"])),
@@ -161,5 +186,15 @@ def test_after_erasure_no_viewer_finds_anything_personal_of_the_member_that_they
     assert eventually(lambda: not shown(), seconds=30), shown()
     # Her calendar link is forgotten, not just empty (the same handler forgets it a moment after the bookings).
     assert eventually(lambda: platform.client().get(feed).status_code == 404, seconds=10)
+    # Her check-in settings, check-ins, buddy requests and sheet are gone from the care database too, not just
+    # from the views; her read of Nora's sheet stays as an anonymous trace (an id and a time).
+    with pymongo.MongoClient(platform.database_uri) as client:
+        care = client[platform.databases["CARE_DB"]]
+        left = {f"{name} {query}": care[name].count_documents(query) for name, query in (
+            ("checkin_settings", {"_id": her_id}), ("checkins", {"member_id": her_id}),
+            ("emergency_sheets", {"_id": her_id}), ("neighbours", {"_id": her_id}),
+            ("buddy_requests", {"$or": [{"member_id": her_id}, {"buddy_id": her_id}]}),
+            ("checkin_settings", {"buddies": her_id}), ("emergency_sheets", {"readers": her_id}))}
+    assert left == dict.fromkeys(left, 0), left
     # Anonymous traces stay: her request is still there by id.
     assert organiser.get(f"/api/v1/help-requests/{own['id']}").status_code == 200
