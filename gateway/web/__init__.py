@@ -2,17 +2,17 @@
 
 The pages call the same services as the JSON API; they differ only in how they are reached (a session cookie,
 forms protected against CSRF) and in how they answer (HTML in the reader's language rather than problem
-documents). One blueprint per task area: account, rooms, help, inbox, organise; and the page of the daily
-check-in email's one-click link.
+documents). One blueprint per task area: account (and sign-in links), rooms, help, inbox, care ("Safe at home"),
+organise; and the page of the daily check-in email's one-click link.
 """
 from flask import Flask, g
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError
 
-from gateway.web import account, checkin_link, help, inbox, login_links, organise, rooms
+from gateway.web import account, care, checkin_link, help, inbox, login_links, organise, rooms
 from gateway.web.common import catalog_domain, choose_language, csrf, error_page, template_helpers
 
-BLUEPRINTS = (account.bp, login_links.bp, rooms.bp, help.bp, inbox.bp, organise.bp, checkin_link.bp)
+BLUEPRINTS = (account.bp, login_links.bp, rooms.bp, help.bp, inbox.bp, care.bp, organise.bp, checkin_link.bp)
 
 
 def register(app: Flask) -> None:

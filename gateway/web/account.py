@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as L_
 
 from gateway.auth import issue_token
+from gateway.web.care import check_in_state
 from gateway.web.common import (
     CATEGORIES, LANGUAGE_COOKIE, LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, language, load_actor, log_in,
     login_required, page, page_blueprint, safe_next,
@@ -31,7 +32,10 @@ def home():
     if actor is None:
         return redirect(url_for("web_account.login"), code=303)
     unread = call("notifications", "inbox", actor, {"unread": True, "limit": 200})["items"]
-    return page("web/home.html", title=_("Start page"), unread=len(unread))
+    asked = [item for item in call("care", "buddy_requests", actor)["items"] if item["status"] == "asked"]
+    open_alerts = call("care", "list_alerts", actor, {"status": "open", "limit": 20})["items"]
+    return page("web/home.html", title=_("Start page"), unread=len(unread), asked=len(asked), open_alerts=open_alerts,
+                **check_in_state(actor))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -20,7 +20,8 @@ from gateway.rpc import ServiceUnavailable
 from services.common.clock import isoformat_z, parse_iso
 from services.common.errors import ServiceError, Unauthorized
 from services.common.i18n import (
-    FALLBACK_LANGUAGE, LANGUAGES, MessageCatalogs, format_span, format_when, primary_language, text_direction,
+    FALLBACK_LANGUAGE, LANGUAGES, MessageCatalogs, format_day, format_span, format_when, primary_language,
+    text_direction,
 )
 from services.contracts.vocabulary import DEFAULT_TIMEZONE, HELP_CATEGORIES as CATEGORIES
 
@@ -38,6 +39,7 @@ ERRORS = {
     "csrf": (L_("Please try again"), L_("The page was open for too long or came from somewhere else. "
                                         "Please go back, reload the page and send it again.")),
     403: (L_("Only for organisers"), L_("Only organisers can open this page.")),
+    "not_yours": (L_("Not for you"), L_("Only the neighbour this is about, or those it was sent to, can do this.")),
     404: (L_("Not found"), L_("This page does not exist, or it is no longer there.")),
     409: (L_("That did not work"), L_("Someone else changed this in the meantime. Please look again.")),
     410: (L_("No longer available"), L_("This is no longer available.")),
@@ -102,6 +104,13 @@ def deadline(moment: str | None) -> str:
     return when(moment)
 
 
+def day_text(day: str | date | None) -> str:
+    """A calendar day ("2026-12-24" or a date) spelled out in the reader's language: "Donnerstag, 24. Dezember"."""
+    if not day:
+        return ""
+    return format_day(date.fromisoformat(day) if isinstance(day, str) else day, language())
+
+
 def span(start: str, end: str) -> str:
     return format_span(parse_iso(start), parse_iso(end), language(), community_zone())
 
@@ -134,6 +143,7 @@ def template_helpers() -> dict:
     return {
         "lang": lang, "dir": text_direction(lang), "actor": g.get("actor"), "language_names": LANGUAGE_NAMES,
         "languages": LANGUAGES, "when": when, "deadline": deadline, "span": span, "clock": clock,
+        "day_name": day_text,
         "category_labels": CATEGORY_LABELS,
         "categories": CATEGORIES, "current_path": request.full_path.rstrip("?"),
     }
