@@ -4,6 +4,7 @@ from flask import request
 from gateway.api import IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.delegation import delegable
 from gateway.auth import current_actor, member_required
+from gateway.web import care as web_care
 from services.contracts.care import (
     AlertListQuerySchema, AlertListSchema, AlertSchema, AwaySchema, BuddyRequestListSchema, BuddyRequestSchema,
     CheckInRequestSchema, CheckInSchema, CheckInSettingsRequestSchema, CheckInSettingsSchema,
@@ -184,3 +185,12 @@ def read_sheet(member_id):
     """A neighbour's emergency sheet: for the readers they named and whoever looks after an open alert about
     them. Every read is recorded and shown to the neighbour."""
     return call("care", "read_sheet", current_actor(), member_id)
+
+
+@blp.route("/members/me/emergency-sheet.html", methods=["GET"])
+@member_required
+@blp.doc(responses={"200": {"description": "A printable large-print page (A4) for the fridge",
+                            "content": {"text/html": {"schema": {"type": "string"}}}}})
+def printable_sheet():
+    """My emergency sheet as a large-print page to print and keep in the fridge, in my language."""
+    return web_care.printable_sheet(current_actor())

@@ -329,6 +329,9 @@ MATRIX = {
     ("GET", "/api/v1/members/me/trusted-by"): (lambda w: ("/api/v1/members/me/trusted-by", None),
                                                expect(200, supporters=True), NOTHING),
     ("GET", "/api/v1/members/me/activity"): (lambda w: ("/api/v1/members/me/activity", None), expect(200), NOTHING),
+    # Each caller's own sheet, printable: the owner's page names the owner and the flat, the organiser's their own.
+    ("GET", "/api/v1/members/me/emergency-sheet.html"): (lambda w: ("/api/v1/members/me/emergency-sheet.html", None),
+                                                         expect(200, acting="check_in"), (ORGANISER_NAME,)),
     ("GET", "/api/v1/members/<member_id>/emergency-sheet"): (
         lambda w: (f"/api/v1/members/{w.owner_id}/emergency-sheet", None), expect(403, owner=200, foreign=404), NOTHING),
 }

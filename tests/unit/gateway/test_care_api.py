@@ -146,6 +146,13 @@ def test_every_safe_at_home_route_is_in_the_openapi_document(client):
         "/api/v1/alerts/{alert_id}/acknowledge": {"post"}, "/api/v1/alerts/{alert_id}/resolve": {"post"},
         "/api/v1/members/me/emergency-sheet": {"get", "put"}, "/api/v1/members/me/emergency-sheet/reads": {"get"},
         "/api/v1/members/{member_id}/emergency-sheet": {"get"},
+        "/api/v1/members/me/emergency-sheet.html": {"get"},
     }
     for path, methods in expected.items():
         assert methods <= set(paths[path]), path
+
+
+def test_the_printable_sheet_is_documented_as_a_page():
+    spec = create_app({"TESTING": True}).test_client().get("/api/openapi.json").json
+    answers = spec["paths"]["/api/v1/members/me/emergency-sheet.html"]["get"]["responses"]
+    assert "text/html" in answers["200"]["content"] and "401" in answers
