@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.support.browser import axe_violations, describe, log_in_as_organiser, screenshot
+from tests.support.care import accept_request_of, alert_told_to, due_within_a_minute, put_once_known
 
 LANGUAGES = ("de", "ar")
 
@@ -21,7 +22,8 @@ def ids(platform):
                   "max_duration_minutes": 600}}).json()
     resident, member = platform.join(organiser, "lale@example.org", display_name="Lale", preferred_language="tr",
                                      phone="+49 40 5555555")
-    helper, _ = platform.join(organiser, "boris@example.org", display_name="Boris", preferred_language="ru")
+    helper, helper_member = platform.join(organiser, "boris@example.org", display_name="Boris", preferred_language="ru")
+    helper_id = helper_member["id"]
     day = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=2)).date().isoformat()
     resident.post("/api/v1/bookings", json={"space_id": room["id"], "start": f"{day}T10:00:00+01:00",
                                             "end": f"{day}T12:00:00+01:00", "purpose": "Besuch meiner Tochter"})
@@ -32,12 +34,24 @@ def ids(platform):
         "title": "Hoffest am Samstag", "body": "Wir feiern im Hof. Bitte Kuchen mitbringen!", "audience": "all",
         "urgent": True,
         "translations": {"ar": {"title": "حفلة في الفناء", "body": "نحتفل يوم السبت في الفناء."}}}).json()
-    return {"room": room["id"], "request": asked["id"], "notice": notice["id"]}
+    # Safe at home: Lale names the organiser to read her emergency sheet, and misses a check-in Boris is told of.
+    organiser_id = organiser.get("/api/v1/members/me").json()["id"]
+    put_once_known(resident, "/api/v1/members/me/emergency-sheet", {
+        "contacts": [{"name": "Deniz", "phone": "0171 5555", "relation": "Sohn"}],
+        "doctor": {"name": "Dr. Hansen", "phone": "040 999"}, "medication_location": "Küche, Schublade links",
+        "allergies": "Penicillin", "key_holder": "Boris", "readers": [organiser_id]})
+    due_within_a_minute(resident, [helper_id])
+    accept_request_of(helper, member["id"])
+    put_once_known(organiser, "/api/v1/members/me/check-in", {"enabled": True, "daily_by": "23:59",
+                                                               "buddies": [helper_id]})
+    alert = alert_told_to(helper, member["id"])
+    return {"room": room["id"], "request": asked["id"], "notice": notice["id"], "alert": alert, "member": member["id"]}
 
 
 ANONYMOUS_PAGES = ["/login", "/join", "/login/link-sent", "/login/link/a-link-from-an-email"]
 MEMBER_PAGES = ["/", "/rooms", "/rooms/{room}", "/bookings", "/help", "/help/new", "/help/{request}", "/inbox",
-                "/notices", "/board", "/profile"]
+                "/notices", "/board", "/profile", "/check-in/settings", "/check-in/buddy-requests", "/alerts",
+                "/alerts/{alert}", "/emergency-sheet", "/emergency-sheet/print", "/members/{member}/emergency-sheet"]
 ORGANISER_PAGES = ["/organise", "/organise/invite", "/organise/spaces", "/organise/spaces/new",
                    "/organise/spaces/{room}", "/organise/approvals", "/organise/notices/new",
                    "/organise/notices/{notice}"]
@@ -98,6 +112,23 @@ def test_every_page_passes_axe_and_the_size_rules(platform, ids, browser, langua
     page.locator("form[action$='/book'] button[type=submit]").click()  # the booking form's error state
     if problems := check_page(page, f"{language}-booking-errors"):
         found["/rooms (errors)"] = problems
+
+    # The error states of the check-in's settings, the sheet and resolving an alert.
+    page.goto(f"{platform.url}/check-in/settings")
+    page.locator("#daily_by").fill("")
+    page.locator("form[action$='/check-in/settings'] button[type=submit]").click()
+    page.locator("form[action$='/check-in/away'] button[type=submit]").click()
+    if problems := check_page(page, f"{language}-check-in-errors"):
+        found["/check-in/settings (errors)"] = problems
+    page.goto(f"{platform.url}/emergency-sheet")
+    page.locator("#contact_name_2").fill("Eda")
+    page.locator("form[action$='/emergency-sheet'] button[type=submit]").click()
+    if problems := check_page(page, f"{language}-sheet-errors"):
+        found["/emergency-sheet (errors)"] = problems
+    page.goto(f"{platform.url}/alerts/{ids['alert']}")
+    page.locator("form[action$='/resolve'] button[type=submit]").click()
+    if problems := check_page(page, f"{language}-alert-errors"):
+        found["/alerts (errors)"] = problems
     context.close()
     assert not found, found
 

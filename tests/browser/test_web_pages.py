@@ -1,6 +1,7 @@
 """The web pages in a real browser (headless Chromium): residents book, cancel, ask for and offer help, read
-their messages; an organiser publishes a notice and watches the list of those who have not read it shrink.
-The booking flow also runs in Arabic (right to left) and with JavaScript switched off."""
+their messages; an organiser publishes a notice and watches the list of those who have not read it shrink;
+residents press "I am fine" on the start page (in German and Arabic), and a buddy answers a real alert. The
+booking flow also runs in Arabic (right to left) and with JavaScript switched off."""
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import log_in, log_in_as_organiser, screenshot
+from tests.support.care import alert_told_to, due_within_a_minute, put_once_known
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -288,3 +290,76 @@ def test_an_organiser_makes_a_room_that_needs_approval_and_approves_a_request(pl
     assert statuses == ["confirmed"]
     organiser.context.close()
     resident.context.close()
+
+
+@pytest.mark.parametrize("name, language, button, done", [("hans", "de", "Mir geht es gut", "Heute erledigt um"),
+                                                          ("amira", "ar", "أنا بخير", "تم اليوم الساعة")])
+def test_the_check_in_button_on_the_start_page_is_pressed_and_says_when(platform, house, browser, name, language,
+                                                                         button, done):
+    person = house.people[name]
+    buddy = house.people["grete"]["id"]
+    put_once_known(person["client"], "/api/v1/members/me/check-in", {"enabled": True, "daily_by": "23:59",
+                                                                    "buddies": [buddy]})
+    page = browser.new_context(locale=f"{language}-DE").new_page()
+    log_in(page, platform.url, person["email"], language=language)
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
+    screenshot(page, f"{language}-start-check-in")
+
+    page.get_by_role("button", name=button).click()
+
+    expect(page).to_have_url(f"{platform.url}/")
+    expect(page.locator(".check-in")).to_contain_text(done)
+    expect(page.get_by_role("button", name=button)).to_have_count(0)
+    screenshot(page, f"{language}-start-checked-in")
+    today = person["client"].get("/api/v1/members/me/check-in").json()["today"]
+    assert today["status"] == "done"
+    shown = datetime.fromisoformat(today["done_at"].replace("Z", "+00:00")).astimezone(BERLIN).strftime("%H:%M")
+    expect(page.locator(".check-in")).to_contain_text(shown)  # in Berlin time
+    page.context.close()
+
+
+def test_a_buddy_accepts_is_alerted_looks_after_the_neighbour_reads_her_sheet_and_ends_the_alert(platform, house,
+                                                                                                  browser):
+    """Jelena asks Mehmet to be her buddy and misses her check-in; Mehmet does everything on the pages."""
+    jelena, mehmet = house.people["jelena"], house.people["mehmet"]
+    put_once_known(jelena["client"], "/api/v1/members/me/emergency-sheet", {
+        "contacts": [{"name": "Olga", "phone": "0171 2222", "relation": "Tochter"}], "allergies": "Penicillin",
+        "medication_location": "Bad, Spiegelschrank", "readers": []})
+    due_within_a_minute(jelena["client"], [mehmet["id"]])
+    buddy = browser.new_context(locale="de-DE").new_page()
+    log_in(buddy, platform.url, mehmet["email"], language="de")
+    buddy.get_by_role("link", name="1 Person bittet Sie, Kontaktperson zu sein.").click()
+    buddy.get_by_role("button", name="Ja, ich bin Kontaktperson für Jelena").click()
+    expect(buddy.locator("main")).to_contain_text("Sie sind Kontaktperson für Jelena.")
+    assert jelena["client"].get("/api/v1/members/me/check-in").json()["buddies"][0]["accepted"] is True
+
+    alert_id = alert_told_to(mehmet["client"], jelena["id"])
+    buddy.goto(f"{platform.url}/")
+    buddy.get_by_role("link", name="Alarm ansehen und helfen").click()
+    expect(buddy).to_have_url(f"{platform.url}/alerts/{alert_id}")
+    expect(buddy.locator("h1")).to_have_text("Alarm: Jelena")
+    expect(buddy.locator("a[href='tel:+49403333333']")).to_have_text("+49 40 3333333")
+    expect(buddy.locator("ol.timeline")).to_contain_text("Mehmet wurde benachrichtigt.")
+    screenshot(buddy, "de-alert-open")
+
+    buddy.get_by_role("button", name="Ich kümmere mich darum").click()
+    expect(buddy.locator("dl.facts")).to_contain_text("Jemand kümmert sich darum")
+    expect(buddy.locator("ol.timeline")).to_contain_text("Mehmet kümmert sich darum.")
+    buddy.get_by_role("link", name="Das Notfallblatt von Jelena lesen").click()
+    expect(buddy.locator("main")).to_contain_text("Penicillin")
+    expect(buddy.locator("main")).to_contain_text("0171 2222")
+
+    buddy.goto(f"{platform.url}/alerts/{alert_id}")
+    buddy.get_by_label("Alles in Ordnung").check()
+    buddy.locator("#note").fill("Sie hatte den Wecker nicht gehört.")
+    buddy.get_by_role("button", name="Der Alarm ist beendet").click()
+    expect(buddy.locator("dl.facts")).to_contain_text("Vorbei: Alles in Ordnung")
+    expect(buddy.get_by_role("button", name="Ich kümmere mich darum")).to_have_count(0)
+    screenshot(buddy, "de-alert-resolved")
+    buddy.context.close()
+
+    assert mehmet["client"].get(f"/api/v1/alerts/{alert_id}").json()["outcome"] == "fine"
+    reads = jelena["client"].get("/api/v1/members/me/emergency-sheet/reads").json()["items"]
+    assert [(r["display_name"], r["during_alert"]) for r in reads] == [("Mehmet", True)]
+    # After the alert the sheet is his no longer to read.
+    assert mehmet["client"].get(f"/api/v1/members/{jelena['id']}/emergency-sheet").status_code == 403

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from gateway.app import create_app
+from tests.support.care import accept_request_of, alert_told_to, due_within_a_minute, put_once_known
 from tests.support.processes import MEMBER_PASSWORD, ORGANISER, eventually
 
 PUBLIC, MEMBER, ORGANISER_ONLY = "public", "member", "organiser"
@@ -53,6 +54,22 @@ PAGES = {
     ("POST", "/inbox/<notification_id>/read"): (MEMBER, "/inbox/unknown/read"),
     ("GET", "/notices"): (MEMBER, "/notices"),
     ("GET", "/board"): (MEMBER, "/board"),
+    ("POST", "/check-in"): (MEMBER, "/check-in"),
+    ("GET", "/check-in/settings"): (MEMBER, "/check-in/settings"),
+    ("POST", "/check-in/settings"): (MEMBER, "/check-in/settings"),
+    ("POST", "/check-in/away"): (MEMBER, "/check-in/away"),
+    ("POST", "/check-in/away/clear"): (MEMBER, "/check-in/away/clear"),
+    ("GET", "/check-in/buddy-requests"): (MEMBER, "/check-in/buddy-requests"),
+    ("POST", "/check-in/buddy-requests/<request_id>/<answer>"): (MEMBER, "/check-in/buddy-requests/unknown/accept"),
+    ("GET", "/alerts"): (MEMBER, "/alerts"),
+    ("GET", "/alerts/<alert_id>"): (MEMBER, "/alerts/{alert}"),
+    ("POST", "/alerts/<alert_id>/acknowledge"): (MEMBER, "/alerts/unknown/acknowledge"),
+    ("POST", "/alerts/<alert_id>/resolve"): (MEMBER, "/alerts/unknown/resolve"),
+    ("GET", "/emergency-sheet"): (MEMBER, "/emergency-sheet"),
+    ("POST", "/emergency-sheet"): (MEMBER, "/emergency-sheet"),
+    ("GET", "/emergency-sheet/print"): (MEMBER, "/emergency-sheet/print"),
+    # Paula's own sheet, which she names the organiser to read.
+    ("GET", "/members/<member_id>/emergency-sheet"): (MEMBER, "/members/{paula}/emergency-sheet"),
     ("GET", "/organise"): (ORGANISER_ONLY, "/organise"),
     ("GET", "/organise/invite"): (ORGANISER_ONLY, "/organise/invite"),
     ("POST", "/organise/invite"): (ORGANISER_ONLY, "/organise/invite"),
@@ -117,8 +134,23 @@ def world(platform):
     notice = organiser.post("/api/v1/notices", json={"title": "Hoffest", "body": "Samstag im Hof.", "audience": "all"})
     ids = {"space": space["id"], "booking": "unknown-booking", "notice": notice.json()["id"],
            "request": resident.post("/api/v1/help-requests", json={"title": "Leiter halten",
-                                                                   "category": "household"}).json()["id"]}
+                                                                   "category": "household"}).json()["id"],
+           "paula": resident.get("/api/v1/members/me").json()["id"]}
+    organiser_id = organiser.get("/api/v1/members/me").json()["id"]
+    put_once_known(resident, "/api/v1/members/me/emergency-sheet", {
+        "contacts": [{"name": "Tochter", "phone": "040 111"}], "readers": [organiser_id]})
+    ids["alert"] = missed_check_in(platform, organiser, resident, ids["paula"])
     return {"ids": ids, "platform": platform}
+
+
+def missed_check_in(platform, organiser, buddy, buddy_id) -> str:
+    """A real alert: Miriam's check-in is due within the next minute and a bit (grace 0), her buddy accepts, and
+    the care service's timer raises the alert once the time has passed; its id."""
+    miriam, registered = platform.join(organiser, "miriam@example.org", display_name="Miriam Vogt", phone="040 5550",
+                                       household="Wohnung 1.4")
+    due_within_a_minute(miriam, [buddy_id])
+    accept_request_of(buddy, registered["id"])
+    return alert_told_to(buddy, registered["id"])
 
 
 BERLIN_WINTER = timezone(timedelta(hours=1))
@@ -136,6 +168,13 @@ OWNED = {
     # Any neighbour may offer help, but not the one who asks.
     ("POST", "/help/<request_id>/offer"): ("/help/{offered}/offer", {"message": "Das mache ich selbst"},
                                            ("paula",), "ingo"),
+    # Paula asks Hanna to be her buddy: only Hanna answers.
+    ("POST", "/check-in/buddy-requests/<request_id>/<answer>"): ("/check-in/buddy-requests/{buddy_request}/accept", {},
+                                                                 ("ingo", "paula"), "hanna"),
+    # Paula is the buddy told about Miriam's missed check-in; Hanna and Ingo were not told.
+    ("POST", "/alerts/<alert_id>/acknowledge"): ("/alerts/{alert}/acknowledge", {}, ("ingo", "hanna"), "paula"),
+    ("POST", "/alerts/<alert_id>/resolve"): ("/alerts/{alert}/resolve", {"outcome": "fine", "note": "Schlief"},
+                                             ("ingo", "hanna"), "paula"),
     ("POST", "/organise/bookings/<booking_id>/<decision>"): ("/organise/bookings/{pending}/approve", {},
                                                              ("paula", "ingo"), "organiser"),
     ("POST", "/organise/spaces/<space_id>"): ("/organise/spaces/{flat}", {
@@ -155,7 +194,8 @@ NOT_OWNED = {
 
 # The first house's data as its pages show it (Paula's name and request, the notice, the room, the organiser's
 # name); the second house's organiser and resident open every page at the same address and see none of it.
-MARKED = ("Paula", "Leiter halten", "Hoffest", "Samstag im Hof", "Werkstatt", "Olga Organiser")
+MARKED = ("Paula", "Leiter halten", "Hoffest", "Samstag im Hof", "Werkstatt", "Olga Organiser", "Miriam Vogt",
+          "Wohnung 1.4", "040 5550")
 # (method, rule) of each page -> what of MARKED the first house's organiser sees there: the check can fail.
 SHOWN_TO_THE_ORGANISER = {
     ("GET", "/login"): (), ("GET", "/join"): (), ("GET", "/check-in/link/<token>"): (),
@@ -171,6 +211,13 @@ SHOWN_TO_THE_ORGANISER = {
     ("GET", "/inbox"): ("Olga Organiser",),
     ("GET", "/notices"): ("Hoffest", "Samstag im Hof"),
     ("GET", "/board"): ("Hoffest", "Samstag im Hof"),
+    ("GET", "/check-in/settings"): ("Paula",),  # the neighbours one may ask
+    ("GET", "/check-in/buddy-requests"): (),
+    ("GET", "/alerts"): ("Miriam Vogt",),  # every alert of the house
+    ("GET", "/alerts/<alert_id>"): ("Miriam Vogt", "Wohnung 1.4", "040 5550", "Paula"),
+    ("GET", "/emergency-sheet"): ("Paula",),  # the neighbours one may name as readers
+    ("GET", "/emergency-sheet/print"): ("Olga Organiser",),
+    ("GET", "/members/<member_id>/emergency-sheet"): ("Paula",),  # she named the organiser a reader
     ("GET", "/organise"): ("Hoffest",),
     ("GET", "/organise/invite"): (),
     ("GET", "/organise/spaces"): ("Werkstatt",),
@@ -271,7 +318,9 @@ def people(world):
     browsers["organiser"] = Browser(platform.url).log_in(ORGANISER["email"], ORGANISER["password"])
     room = organiser.post("/api/v1/spaces", json={"name": "Hobbyraum", "capacity": 6, "rules": {
         "open_from": "00:00", "open_until": "00:00"}}).json()["id"]
-    return {"api": api, "browsers": browsers, "room": room, "slots": iter(range(1, 1000))}
+    member_ids = {name: api[name].get("/api/v1/members/me").json()["id"] for name in ("paula", "hanna")}
+    return {"api": api, "browsers": browsers, "room": room, "slots": iter(range(1, 1000)), "ids": member_ids,
+            "alert": world["ids"]["alert"]}
 
 
 def things(people) -> dict:
@@ -298,6 +347,12 @@ def things(people) -> dict:
     unread = eventually(lambda: paula.get("/api/v1/notifications", params={"unread": "true"}).json()["items"])
     assert unread, "Paula's messages never arrived"
     ids["notification"] = unread[0]["id"]
+    for buddies in ([], [people["ids"]["hanna"]]):  # asked afresh (a request she answered is withdrawn first)
+        put_once_known(paula, "/api/v1/members/me/check-in", {"enabled": False, "daily_by": "10:00",
+                                                              "buddies": buddies})
+    ids["buddy_request"] = next(r["id"] for r in hanna.get("/api/v1/check-in/buddy-requests").json()["items"]
+                                if r["member_id"] == people["ids"]["paula"])
+    ids["alert"] = people["alert"]
     return ids
 
 
@@ -312,6 +367,9 @@ def state(people, ids) -> dict:
         "/api/v1/notifications", params={"limit": 200}).json()["items"])
     flat = organiser.get(f"/api/v1/spaces/{ids['flat']}").json()
     found["flat"] = (flat["name"], flat["capacity"], flat["rules"])
+    found["buddies"] = [(b["member_id"], b["status"]) for b in paula.get("/api/v1/members/me/check-in").json()["buddies"]]
+    alert = paula.get(f"/api/v1/alerts/{ids['alert']}").json()
+    found["alert"] = (alert["status"], alert["acknowledged_by"], alert["outcome"], len(alert["timeline"]))
     return found
 
 
@@ -379,7 +437,10 @@ JUNK = {"date": "2026-13-45", "start": "25:99", "end": "x", "purpose": "p" * 500
         "slot_minutes": "abc", "language": "xx", "audience": "everyone", "audience_language": "qq",
         "title_de": "", "body_de": "", "quiet_from": "7", "quiet_until": "", "help_categories": "none",
         "display_name": "", "preferred_language": "klingon", "invitation_code": "$ne", "password": "1",
-        "next": "javascript:alert(1)"}
+        "next": "javascript:alert(1)", "enabled": "maybe", "daily_by": "25:99", "grace_minutes": "-5",
+        "escalation_minutes": "9999", "buddy_1": "{$ne: null}", "buddy_2": "x" * 500, "from": "2026-02-30",
+        "until": "x", "form_key": "../../etc", "outcome": "{$gt: ''}", "note": "n" * 5000, "contact_name_1": "c" * 500,
+        "contact_phone_1": "call me", "doctor_phone": "<script>", "readers": "$where", "allergies": "a" * 5000}
 
 
 @pytest.mark.parametrize("route", sorted(k for k in PAGES if k[0] == "POST"), ids=lambda r: f"{r[0]} {r[1]}")
