@@ -191,6 +191,7 @@ def read_sheet(member_id):
 @member_required
 @blp.doc(responses={"200": {"description": "A printable large-print page (A4) for the fridge",
                             "content": {"text/html": {"schema": {"type": "string"}}}}})
+@delegable("check_in")
 def printable_sheet():
     """My emergency sheet as a large-print page to print and keep in the fridge, in my language."""
     return web_care.printable_sheet(current_actor())

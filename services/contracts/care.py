@@ -22,7 +22,7 @@ BUDDY_REQUEST_STATUSES = ("asked", "accepted", "declined", "withdrawn")
 LINK_STATUSES = ("ready", "checked_in", "done", "expired", "invalid")
 
 # The web pages the care service's messages link to (the notifications service puts them in inboxes and emails).
-CHECK_IN_PAGE = "/check-in"
+CHECK_IN_PAGE = "/check-in/settings"
 BUDDY_REQUESTS_PAGE = "/check-in/buddy-requests"
 EMERGENCY_SHEET_PAGE = "/emergency-sheet"
 CHECK_IN_LINK_PAGE = "/check-in/link/{token}"

@@ -38,8 +38,11 @@ class MembersService:
             if self.refusal:
                 raise self.refusal
             return {"member": MEMBER, "actor": ACTOR}
-        if method == "inbox":
+        if method in ("inbox", "buddy_requests", "list_alerts"):  # the start page after logging in
             return {"items": [], "next": None}
+        if method == "get_settings":
+            return {"enabled": False, "daily_by": "10:00", "grace_minutes": 60, "escalation_minutes": 30,
+                    "buddies": [], "today": {"status": "off"}}
         raise AssertionError(f"unexpected call {method}")
 
 

@@ -103,7 +103,7 @@ def test_the_neighbour_asked_hears_in_their_language_and_the_resident_hears_the_
         commands.handle_event(fresh(uow), {"event_id": f"e-{kind}", "type": type_, "community_id": "c",
                                            "payload": payload}, SIX_IN_BERLIN + timedelta(minutes=minutes))
         newest = commands.inbox(fresh(uow), AYSE, {})["items"][0]
-        assert (newest["kind"], newest["title"], newest["link"]) == (kind, title, "/check-in")
+        assert (newest["kind"], newest["title"], newest["link"]) == (kind, title, "/check-in/settings")
 
 
 def test_only_the_link_email_is_urgent_and_email_only():
