@@ -170,7 +170,7 @@ def profile():
             try:
                 call("members", "change_profile", actor, change)
             except Invalid as error:
-                errors.take_service_error(error, {"*": "display_name"})
+                errors.take_service_error(error, {"phone": "phone", "*": "display_name"})
             else:
                 response = make_response(after_post("web_account.profile"))
                 response.set_cookie(LANGUAGE_COOKIE, form["preferred_language"], max_age=ONE_YEAR, httponly=True,
@@ -187,7 +187,8 @@ def profile():
 @login_required
 def preferences():
     errors = FormErrors()
-    body = {"channels": {"in_app": True, "email": request.form.get("email") == "yes"},
+    body = {"channels": {"in_app": True, "email": request.form.get("email") == "yes",
+                         "sms": request.form.get("sms") == "yes"},
             "digest": "daily" if request.form.get("digest") == "daily" else "off",
             "help_categories": [c for c in request.form.getlist("help_categories") if c in CATEGORIES]}
     quiet_from, quiet_until = request.form.get("quiet_from", ""), request.form.get("quiet_until", "")
@@ -199,7 +200,12 @@ def preferences():
         try:
             call("notifications", "set_preferences", g.actor, body)
         except Invalid as error:
-            errors.take_service_error(error, {"*": "quiet_hours"})
+            if "channels.sms" in (error.errors or {}):  # say why: no phone yet, or the house sends no texts
+                errors.add("sms", _("Text messages need a mobile phone number: please add it above first.")
+                           if "No phone number in your profile." in error.errors["channels.sms"]
+                           else _("This house does not send text messages."))
+            else:
+                errors.take_service_error(error, {"*": "quiet_hours"})
         else:
             flash_done(_("Your message settings are saved."))
             return after_post("web_account.profile")

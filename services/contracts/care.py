@@ -2,7 +2,7 @@
 emergency sheet; the gateway documents its API with them)."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.contracts.members import PHONE
+from services.contracts.phones import PHONE
 from services.contracts.schema import (
     Flag, PageQuerySchema, StrictSchema, day, text, time_of_day, timestamp, whole_number,
 )

@@ -1,15 +1,15 @@
 """Input validation and output shapes of the members service (the gateway documents its API with them)."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from services.contracts.phones import PHONE
 from services.contracts.schema import Flag, StrictSchema, moment, text, timestamp
-from services.contracts.vocabulary import LANGUAGE_CODE, PAGE_LANGUAGES, Pattern
+from services.contracts.vocabulary import LANGUAGE_CODE, PAGE_LANGUAGES
 
 ROLES = ("supporter", "resident", "organiser")  # in rank: nobody raises their own
 INVITABLE_ROLES = ("resident", "organiser")  # a supporter is invited by the resident who trusts them
 # What a trusted person may do for a resident: each names a part of the platform (`gateway.delegation`).
 TRUST_SCOPES = ("bookings", "help", "messages", "check_in", "decisions", "activities")
 
-PHONE = Pattern(r"^\+?[0-9][0-9 ()/.-]{2,29}$", error="Use digits, spaces and + ( ) / - only.")
 email = fields.Email(required=True, validate=validate.Length(max=254))
 password = text(1024, required=True, min_length=1)
 new_password = text(1024, required=True, min_length=10,

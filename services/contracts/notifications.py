@@ -8,6 +8,8 @@ from services.contracts.vocabulary import HELP_CATEGORIES as CATEGORIES, LANGUAG
 class ChannelsSchema(StrictSchema):
     in_app = Flag(validate=validate.Equal(True, error="The inbox is always on."), load_default=True)
     email = Flag(load_default=False)
+    sms = Flag(load_default=False, metadata={"description": "Urgent notices, alerts and reminders as text messages "
+                                                            "to the phone of my profile (where the house offers it)."})
 
 
 class QuietHoursSchema(StrictSchema):
@@ -112,6 +114,8 @@ class UnreadSchema(StrictSchema):
     display_name = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     household = fields.String(allow_none=True)
+    text_failed = fields.String(allow_none=True, metadata={
+        "description": "Why the text message of an urgent notice could not be sent (call them)."})
 
 
 class ReceiptsSchema(StrictSchema):

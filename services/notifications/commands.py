@@ -21,6 +21,7 @@ from services.contracts.notifications import (
 from services.contracts.vocabulary import DEFAULT_TIMEZONE, FIRST_YEAR, LAST_YEAR
 from services.notifications import domain, events, messages
 from services.notifications.models import Delivery, Notice, Preferences, Recipient
+from services.notifications.texts import short_text
 
 DEFAULT_TZ = DEFAULT_TIMEZONE
 LEASE = timedelta(minutes=2)
@@ -99,29 +100,31 @@ def handle_event(uow, event: dict, now) -> list[str]:
 
 
 def plan_emails(repo, entries: list[dict], now) -> None:
-    """An email for each new entry whose member chose email: after their quiet hours, or in the digest."""
+    """An email for each new entry whose member chose email: after their quiet hours, or in the digest; and a text
+    message for the entries that go by text (`domain.goes_by_text`) to members who chose that, after their quiet
+    hours unless urgent."""
     if not entries:
         return
     preferences = repo.preferences_of({entry["member_id"] for entry in entries})
-    by_email = {member_id for member_id, chosen in preferences.items() if chosen.email}
-    if not by_email:
-        return  # most entries: nobody asked for an email, so there is nobody's address to read
-    recipients = repo.recipients(by_email)
+    reached = {member_id for member_id, chosen in preferences.items() if chosen.email or chosen.sms}
+    if not reached:
+        return  # most entries: nobody asked for an email or a text, so there is nobody's address to read
+    recipients = repo.recipients(reached)
     deliveries = []
     for entry in entries:
         chosen, recipient = preferences.get(entry["member_id"]), recipients.get(entry["member_id"])
-        if not chosen or not chosen.email or not recipient or not recipient.email or not recipient.active:
+        if not chosen or not recipient or not recipient.active:
             continue
         tz = _tz(recipient)
-        if chosen.digest == "daily" and not entry["urgent"]:
-            status, due = "digest", domain.next_digest_at(now, tz)
-        else:
+        due = domain.email_due_at(now, tz, quiet_from=_hhmm(chosen.quiet_from),
+                                  quiet_until=_hhmm(chosen.quiet_until), urgent=entry["urgent"])
+        if chosen.email and recipient.email:
             status = "pending"
-            due = domain.email_due_at(now, tz, quiet_from=_hhmm(chosen.quiet_from),
-                                      quiet_until=_hhmm(chosen.quiet_until), urgent=entry["urgent"])
-        deliveries.append({"_id": f"{entry['_id']}:email", "community_id": entry["community_id"],
-                           "member_id": entry["member_id"], "notification_id": entry["_id"], "channel": "email",
-                           "status": status, "due_at": due, "attempts": 0, "outbox": []})
+            if chosen.digest == "daily" and not entry["urgent"]:
+                status, due_email = "digest", domain.next_digest_at(now, tz)
+            deliveries.append(_delivery(entry, "email", status, due_email if status == "digest" else due))
+        if chosen.sms and recipient.phone and domain.goes_by_text(entry["kind"], entry["urgent"]):
+            deliveries.append(_delivery(entry, "sms", "pending", due))
     repo.add_deliveries(deliveries)
 
 
@@ -143,6 +146,12 @@ def send_by_email_only(repo, event: dict, planned: list, now) -> None:
                            "due_at": domain.email_due_at(now, _tz(recipient), urgent=p.urgent), "attempts": 0,
                            "outbox": []})
     repo.add_deliveries(deliveries)
+
+
+def _delivery(entry: dict, channel: str, status: str, due) -> dict:
+    return {"_id": f"{entry['_id']}:{channel}", "community_id": entry["community_id"], "member_id": entry["member_id"],
+            "notification_id": entry["_id"], "channel": channel, "status": status, "due_at": due, "attempts": 0,
+            "outbox": []}
 
 
 # -- the inbox ----------------------------------------------------------------------------------------------------
@@ -195,7 +204,7 @@ def mark_read(uow, actor: dict, notification_id: str, now) -> None:
 # -- preferences ------------------------------------------------------------------------------------------------------
 def preferences_view(preferences: Preferences | None) -> dict:
     preferences = preferences or Preferences()
-    return {"channels": {"in_app": True, "email": preferences.email},
+    return {"channels": {"in_app": True, "email": preferences.email, "sms": preferences.sms},
             "quiet_hours": {"from": preferences.quiet_from, "until": preferences.quiet_until},
             "digest": preferences.digest, "help_categories": preferences.help_categories}
 
@@ -204,11 +213,14 @@ def get_preferences(uow, actor: dict) -> dict:
     return preferences_view(uow.repository.preferences(actor["member_id"]))
 
 
-def set_preferences(uow, actor: dict, body: dict, now) -> dict:
+def set_preferences(uow, actor: dict, body: dict, now, *, texts_offered: bool = False) -> dict:
     data = load(PreferencesSchema, body)
+    if data["channels"]["sms"]:
+        _check_can_get_texts(uow.repository.recipient(actor["member_id"]), texts_offered)
     preferences = uow.repository.preferences(actor["member_id"]) or Preferences(id=actor["member_id"])
     preferences.community_id = actor["community_id"]
     preferences.email = data["channels"]["email"]
+    preferences.sms = data["channels"]["sms"]
     quiet = data.get("quiet_hours") or {"from": domain.DEFAULT_QUIET_FROM.strftime("%H:%M"),
                                         "until": domain.DEFAULT_QUIET_UNTIL.strftime("%H:%M")}
     preferences.quiet_from, preferences.quiet_until = quiet["from"], quiet["until"]
@@ -219,6 +231,15 @@ def set_preferences(uow, actor: dict, body: dict, now) -> dict:
                                                   preferences.help_categories, now))
     uow.save_and_commit(preferences)
     return preferences_view(preferences)
+
+
+def _check_can_get_texts(recipient: Recipient | None, texts_offered: bool) -> None:
+    if not texts_offered:
+        raise Invalid("This house does not send text messages (no SMS provider is set up).",
+                      errors={"channels.sms": ["Not offered here."]})
+    if recipient is None or not recipient.phone:
+        raise Invalid("Text messages need a mobile phone number: please add it to your profile first.",
+                      errors={"channels.sms": ["No phone number in your profile."]})
 
 
 # -- notices ----------------------------------------------------------------------------------------------------------
@@ -301,13 +322,16 @@ def receipts(uow, actor: dict, notice_id: str) -> dict:
     if notice is None:
         raise NotFound("There is no such notice in your community.")
     entries = repo.notice_entries(notice.id)
-    unread_ids = [e.member_id for e in entries if e.read_at is None]
+    failed_texts = repo.failed_texts([e.id for e in entries])  # member → why their text could not be sent
+    unread_ids = [e.member_id for e in entries if e.read_at is None or e.member_id in failed_texts]
     people = repo.recipients(unread_ids)
     unread = sorted(({"member_id": m, "display_name": people[m].display_name if m in people else None,
                       "phone": people[m].phone if m in people else None,
-                      "household": people[m].household if m in people else None} for m in unread_ids),
+                      "household": people[m].household if m in people else None,
+                      "text_failed": failed_texts.get(m)} for m in unread_ids),
                     key=lambda person: ((person["household"] or ""), (person["display_name"] or "")))
-    return {"notice_id": notice.id, "delivered": len(entries), "read": len(entries) - len(unread_ids),
+    return {"notice_id": notice.id, "delivered": len(entries),
+            "read": sum(e.read_at is not None for e in entries),
             "unread": unread}
 
 
@@ -345,27 +369,37 @@ def board(uow, actor: dict, query: dict, now) -> dict:
             "labels": messages.board_labels(served)}
 
 
-# -- email -------------------------------------------------------------------------------------------------------------
-def send_due_emails(uow, mailer, *, retry_delays: list[float], now, public_url: str = "") -> int:
-    """Send the emails that are due. `public_url` (the PUBLIC_URL setting) begins the addresses of pages that
-    an email links to."""
+# -- email and text messages -----------------------------------------------------------------------------------------
+def send_due_emails(uow, mailer, *, retry_delays: list[float], now, public_url: str = "", texts=None) -> int:
+    """Send the emails and text messages that are due, each claimed by one instance; a failure is tried again
+    after `retry_delays`, then recorded failed (a failed text of an urgent notice puts its reader on the call
+    list). `public_url` (the PUBLIC_URL setting) begins the addresses of pages that an email links to; `texts`
+    sends text messages (None: the house has no SMS provider, and a text fails at once)."""
     repo = uow.repository
     sent = 0
     for delivery in repo.claim_due(now, LEASE):
         recipient = repo.recipient(delivery.member_id)
         entry = None if delivery.kind else repo.notification(delivery.member_id, delivery.notification_id)
-        if recipient is None or not recipient.email or (entry is None and not delivery.kind):
-            _finish_delivery(uow, delivery, "failed", "the recipient or the notification is gone", now)
+        address = (recipient.phone if delivery.channel == "sms" else recipient.email) if recipient else None
+        if recipient is None or not address or (entry is None and not delivery.kind):
+            _finish_delivery(uow, delivery, "failed", "the recipient, their address or the notification is gone",
+                             now)
             continue
         if entry is None:  # an email only: it carries its own kind, facts and link
             shown = render(delivery, recipient, None, names_for(repo, [delivery]))
         else:
             notice = repo.notice(entry.community_id, entry.notice_id) if entry.notice_id else None
             shown = render(entry, recipient, notice, names_for(repo, [entry]))
-        address = f"{public_url.rstrip('/')}{shown['link']}" if shown.get("link") else None
+        link = f"{public_url.rstrip('/')}{shown['link']}" if shown.get("link") else None
         try:
-            mailer.send(recipient.email, shown["title"], messages.email_body(shown["kind"], shown["body"], address),
-                        shown["language"])
+            if delivery.channel == "sms":
+                if texts is None:
+                    raise RuntimeError("no SMS provider is set up (SMS_URL)")
+                texts.send(address, short_text(shown["title"], shown["body"],
+                                               messages.phrase("text_more", shown["language"])))
+            else:
+                mailer.send(address, shown["title"], messages.email_body(shown["kind"], shown["body"], link),
+                            shown["language"])
         except Exception as error:  # refused, unreachable, timed out: try again later, then give up visibly
             delivery.attempts += 1
             delivery.last_error = f"{type(error).__name__}: {error}"[:500]

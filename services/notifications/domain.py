@@ -240,6 +240,17 @@ PLANNERS = {
 }
 
 
+# -- text messages ---------------------------------------------------------------------------------------------
+# What is worth a text message to someone who chose them: the alerts of the daily check-in, reminders, and notices
+# the organisers marked urgent; the rest waits in the inbox.
+TEXT_KINDS = frozenset({"checkin_alert", "checkin_alert_acknowledged", "checkin_all_clear", "checkin_alert_closed",
+                        "booking_reminder"})
+
+
+def goes_by_text(kind: str, urgent: bool) -> bool:
+    return kind in TEXT_KINDS or (kind == "notice" and urgent)
+
+
 # -- quiet hours ------------------------------------------------------------------------------------------
 def in_quiet_hours(moment: datetime, tz: ZoneInfo, quiet_from: time, quiet_until: time) -> bool:
     local = moment.astimezone(tz).time()

@@ -228,6 +228,7 @@ PHRASES = {
     "login_link_body": N_("Hello {name},\n\nyou asked to sign in without your password. Open this link and press "
                           "the button \"Log in\":\n\n{link}\n\nThe link works once, until {until}.\n"
                           "If you did not ask for it, you can ignore this email: nobody can sign in without the link."),
+    "text_more": N_("More in your inbox on the house platform."),  # ends a text message that was cut
 }
 
 MSGIDS = tuple(dict.fromkeys(

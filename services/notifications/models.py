@@ -28,6 +28,7 @@ class Preferences(OutboxDocument):
     id = StringField(primary_key=True)  # the member id
     community_id = StringField(required=True)
     email = BooleanField(default=False)
+    sms = BooleanField(default=False)
     quiet_from = StringField(default="21:00")
     quiet_until = StringField(default="08:00")
     digest = StringField(default="off")  # off, daily
@@ -58,7 +59,8 @@ class Notification(Document):
 
 
 class Delivery(OutboxDocument):
-    """One email for one notification (or a digest), with its outcome; announced by notification.delivered.
+    """One email or text message for one notification (or a digest), with its outcome; announced by
+    notification.delivered.
 
     An email that is no inbox entry (the daily check-in link) has no `notification_id` and carries its own
     `kind`, `facts` and `link`; the link is a secret, and is blanked once the email is sent or given up."""
@@ -70,7 +72,7 @@ class Delivery(OutboxDocument):
     kind = StringField()
     facts = DictField()
     link = StringField()
-    channel = StringField(required=True, default="email")
+    channel = StringField(required=True, default="email")  # email, sms
     status = StringField(required=True)  # pending, sending, sent, failed, digest, digest-sending
     due_at = DateTimeField(required=True)
     attempts = IntField(default=0)

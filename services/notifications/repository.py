@@ -94,6 +94,11 @@ class NotificationsRepository(Repository):
             except (BulkWriteError, DuplicateKeyError):
                 pass  # the same notification's email was planned already
 
+    def failed_texts(self, notification_ids: list[str]) -> dict[str, str]:
+        """Member → the reason their text message of one of these notifications could not be sent."""
+        failed = Delivery.objects(notification_id__in=notification_ids, channel="sms", status="failed")
+        return {delivery.member_id: delivery.last_error or "failed" for delivery in failed}
+
     def claim_due(self, now: datetime, lease: timedelta, limit: int = 50) -> list[Delivery]:
         """Take pending emails that are due (or whose sender died mid-way), each claimed by one instance."""
         return self._claim(("pending", "sending"), now, lease, limit)

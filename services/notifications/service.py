@@ -13,6 +13,7 @@ from services.common.service import PlatformService
 from services.contracts.events import ALERTS, CARE_MESSAGES, PUBLISHED, RENAMED, handler_name, publisher_of
 from services.notifications import commands
 from services.notifications.mailer import SmtpMailer
+from services.notifications.texts import TextMessages
 from services.notifications.models import Delivery, Notice, Preferences
 from services.notifications.repository import NotificationsRepository
 
@@ -41,6 +42,7 @@ class NotificationsService(PlatformService):
     db = MongoDatabase(NotificationsRepository)
     outbox = Outbox(Notice, Preferences, Delivery)
     mailer = SmtpMailer()
+    texts = TextMessages()
 
     # -- members ----------------------------------------------------------------------------------------
     @on_event("members", "member.joined")
@@ -81,7 +83,7 @@ class NotificationsService(PlatformService):
 
     @rpc
     def set_preferences(self, actor, body):
-        return commands.set_preferences(self.unit_of_work(), actor, body, utcnow())
+        return commands.set_preferences(self.unit_of_work(), actor, body, utcnow(), texts_offered=self.texts is not None)
 
     @rpc
     def publish_notice(self, actor, body, idempotency_key=None):
@@ -116,7 +118,7 @@ class NotificationsService(PlatformService):
     def send_emails(self):
         delays = [float(d) for d in str(self.config["EMAIL_RETRY_DELAYS_SECONDS"]).split(",")]
         return commands.send_due_emails(self.unit_of_work(), self.mailer, retry_delays=delays, now=utcnow(),
-                                        public_url=self.config["PUBLIC_URL"])
+                                        public_url=self.config["PUBLIC_URL"], texts=self.texts)
 
     @timer(interval=60)
     def send_digests(self):

@@ -72,6 +72,10 @@ class FakeNotificationsRepository(FakeRepository):
     def add_deliveries(self, deliveries: list[dict]) -> None:
         self._add_once(Delivery, deliveries)
 
+    def failed_texts(self, notification_ids: list[str]) -> dict[str, str]:
+        return {d.member_id: d.last_error or "failed" for d in self.all(Delivery)
+                if d.notification_id in notification_ids and d.channel == "sms" and d.status == "failed"}
+
     def claim_due(self, now: datetime, lease: timedelta, limit: int = 50) -> list[Delivery]:
         due = [d for d in self.all(Delivery) if (d.status == "pending" and d.due_at <= now)
                or (d.status == "sending" and d.lease_until < now)][:limit]
