@@ -36,6 +36,13 @@ def open_to_supporters(view):
     return view
 
 
+def as_oneself(view):
+    """A page about the person themselves, whoever they are acting for at the moment (their own trusted persons,
+    choosing whom to act for): it is made as the logged-in person."""
+    view.as_oneself = True
+    return view
+
+
 def _view():
     return current_app.view_functions.get(request.endpoint)
 
@@ -47,6 +54,8 @@ def acting_scope(view=None) -> str | None:
 def effective_actor(actor: dict, acting_for: str | None) -> dict:
     """The actor a request is made as: the logged-in member, or the resident they act for."""
     view = _view()
+    if getattr(view, "as_oneself", False):
+        acting_for = None
     if acting_for and acting_for != actor["member_id"]:
         scope = acting_scope(view)
         if scope is None:

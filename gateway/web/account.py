@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as L_
 
 from gateway.auth import issue_token
 from gateway.web.care import check_in_state
+from gateway.delegation import as_oneself, open_to_supporters
 from gateway.web.common import (
     CATEGORIES, LANGUAGE_COOKIE, LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, language, load_actor, log_in,
     login_required, page, page_blueprint, safe_next,
@@ -27,10 +28,14 @@ def spoken_language_options():
 
 
 @bp.route("/")
+@as_oneself
+@open_to_supporters
 def home():
     actor = load_actor()
     if actor is None:
         return redirect(url_for("web_account.login"), code=303)
+    if session.get("acting_for") or actor["role"] == "supporter":  # what they can do for whom
+        return redirect(url_for("web_trust.acting_for"), code=303)
     unread = call("notifications", "inbox", actor, {"unread": True, "limit": 200})["items"]
     asked = [item for item in call("care", "buddy_requests", actor)["items"] if item["status"] == "asked"]
     open_alerts = call("care", "list_alerts", actor, {"status": "open", "limit": 20})["items"]
@@ -149,6 +154,7 @@ def profile_form(actor: dict) -> dict:
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
+@open_to_supporters
 def profile():
     """My name, phone and languages; and what I am told about, how and when."""
     errors = FormErrors()
@@ -185,6 +191,7 @@ def profile():
 
 @bp.route("/profile/notifications", methods=["POST"])
 @login_required
+@open_to_supporters
 def preferences():
     errors = FormErrors()
     body = {"channels": {"in_app": True, "email": request.form.get("email") == "yes",

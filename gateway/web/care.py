@@ -11,6 +11,7 @@ from flask import Response, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as L_
 
+from gateway.delegation import delegable
 from gateway.web.common import (
     FormErrors, _field_names, after_post, call, community_zone, error_page, flash_done, language,
     login_required, page, page_blueprint, parse_day, today, when,
@@ -65,6 +66,7 @@ def check_in_state(actor: dict) -> dict:
 
 @bp.route("/check-in", methods=["POST"])
 @login_required
+@delegable("check_in")
 def check_in():
     key = request.form.get("form_key", "")
     call("care", "check_in", g.actor, {}, idempotency_key=key if FORM_KEY.match(key) else None)
@@ -141,6 +143,7 @@ def away_form_of(settings: dict) -> dict:
 
 @bp.route("/check-in/settings", methods=["GET", "POST"])
 @login_required
+@delegable("check_in")
 def settings():
     errors = FormErrors()
     current = call("care", "get_settings", g.actor)
@@ -161,6 +164,7 @@ def settings():
 
 @bp.route("/check-in/away", methods=["POST"])
 @login_required
+@delegable("check_in")
 def away():
     errors = FormErrors()
     form = {"from": request.form.get("from", "").strip(), "until": request.form.get("until", "").strip()}
@@ -187,6 +191,7 @@ def away():
 
 @bp.route("/check-in/away/clear", methods=["POST"])
 @login_required
+@delegable("check_in")
 def clear_away():
     call("care", "clear_away", g.actor)
     flash_done(_("Welcome back! Your daily check-in is expected again."))
@@ -367,6 +372,7 @@ def sheet_page(status: int, form: dict, errors: FormErrors):
 
 @bp.route("/emergency-sheet", methods=["GET", "POST"])
 @login_required
+@delegable("check_in")
 def sheet():
     errors = FormErrors()
     if request.method == "POST":
@@ -402,6 +408,7 @@ def printable_sheet(actor: dict) -> Response:
 
 @bp.route("/emergency-sheet/print")
 @login_required
+@delegable("check_in")
 def print_sheet():
     return printable_sheet(g.actor)
 

@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as L_
 from flask_wtf.csrf import CSRFProtect
 
 from gateway.auth import actor_from_token
+from gateway.delegation import effective_actor
 from gateway.rpc import ServiceUnavailable
 from services.common.clock import isoformat_z, parse_iso
-from services.common.errors import ServiceError, Unauthorized
+from services.common.errors import Forbidden, ServiceError, Unauthorized
 from services.common.i18n import (
     FALLBACK_LANGUAGE, LANGUAGES, MessageCatalogs, format_day, format_span, format_when, primary_language,
     text_direction,
@@ -142,6 +143,7 @@ def template_helpers() -> dict:
     lang = language()
     return {
         "lang": lang, "dir": text_direction(lang), "actor": g.get("actor"), "language_names": LANGUAGE_NAMES,
+        "member": g.get("member"), "acting": (g.get("actor") or {}).get("acted_by"),
         "languages": LANGUAGES, "when": when, "deadline": deadline, "span": span, "clock": clock,
         "day_name": day_text,
         "category_labels": CATEGORY_LABELS,
@@ -151,18 +153,30 @@ def template_helpers() -> dict:
 
 # -- who is logged in ------------------------------------------------------------------------------------
 def load_actor() -> dict | None:
-    """The member of this browser session, or None. A deactivated member's session ends here at once."""
+    """Whom this browser session's page is made as, or None when nobody is logged in: the member, or the resident
+    they chose to act for (`session["acting_for"]`, see `gateway.delegation`). A deactivated member's session ends
+    here at once. Raises `Forbidden` for a page that cannot be used so (acting outside the trust, or a supporter on
+    a page of the house): `login_required` shows why."""
     if "actor" in g:
         return g.actor
     token = session.get("token")
     if not token:
         return None
     try:
-        g.actor = actor_from_token(token)
+        member = actor_from_token(token)
     except Unauthorized:
         session.clear()
         return None
+    g.member = member  # the person at the keyboard, whoever they act for
+    g.actor = effective_actor(member, session.get("acting_for"))
     return g.actor
+
+
+def acting_refused(error: Forbidden):
+    """The page cannot be used as things stand: say why, and how to go on (stop acting, or choose whom)."""
+    g.actor = g.member  # the page around the refusal is the person's own
+    return page("web/acting_refused.html", 403, title=_("Not possible while acting for someone"),
+                acting_for=session.get("acting_for"), detail=str(error))
 
 
 def log_in(token: str) -> None:
@@ -184,7 +198,11 @@ def safe_next(target: str | None, default: str = "/") -> str:
 def login_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if load_actor() is None:
+        try:
+            actor = load_actor()
+        except Forbidden as error:
+            return acting_refused(error)
+        if actor is None:
             return redirect(url_for("web_account.login", next=request.full_path.rstrip("?")), code=303)
         return view(*args, **kwargs)
 
@@ -194,7 +212,10 @@ def login_required(view):
 def organiser_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        actor = load_actor()
+        try:
+            actor = load_actor()
+        except Forbidden as error:
+            return acting_refused(error)
         if actor is None:
             return redirect(url_for("web_account.login", next=request.full_path.rstrip("?")), code=303)
         if actor["role"] != "organiser":

@@ -4,6 +4,7 @@ from flask import g, request
 from flask_babel import gettext as _
 
 from gateway.web.account import spoken_language_options
+from gateway.delegation import delegable
 from gateway.web.common import (
     CATEGORIES, LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, local_moment, login_required, page,
     page_blueprint, parse_day, today, utc_iso,
@@ -31,6 +32,7 @@ def nearest_first(requests: list[dict], categories: list[str] | None, languages:
 
 @bp.route("")
 @login_required
+@delegable("help")
 def open_requests():
     profile = call("members", "get_profile", g.actor)
     preferences = call("notifications", "get_preferences", g.actor)
@@ -44,6 +46,7 @@ def open_requests():
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@delegable("help")
 def ask():
     errors = FormErrors()
     form = {"title": "", "description": "", "category": "other", "needed_until": "", "languages": []}
@@ -79,6 +82,7 @@ def ask():
 
 @bp.route("/<request_id>")
 @login_required
+@delegable("help")
 def detail(request_id):
     item = call("help", "get_request", g.actor, request_id)
     return page("web/help_detail.html", title=item["title"], item=item, errors=FormErrors(), message="",
@@ -87,6 +91,7 @@ def detail(request_id):
 
 @bp.route("/<request_id>/offer", methods=["POST"])
 @login_required
+@delegable("help")
 def offer(request_id):
     message = request.form.get("message", "").strip()
     errors = FormErrors()
@@ -107,6 +112,7 @@ def offer(request_id):
 
 @bp.route("/<request_id>/accept", methods=["POST"])
 @login_required
+@delegable("help")
 def accept(request_id):
     call("help", "accept", g.actor, request_id, {"offer_id": request.form.get("offer_id", "")})
     flash_done(_("You accepted the offer. You can now see each other's phone numbers."))
@@ -115,6 +121,7 @@ def accept(request_id):
 
 @bp.route("/<request_id>/complete", methods=["POST"])
 @login_required
+@delegable("help")
 def complete(request_id):
     call("help", "complete", g.actor, request_id)
     flash_done(_("Thank you for letting us know that you were helped."))
@@ -123,6 +130,7 @@ def complete(request_id):
 
 @bp.route("/<request_id>/cancel", methods=["POST"])
 @login_required
+@delegable("help")
 def cancel(request_id):
     call("help", "cancel", g.actor, request_id)
     flash_done(_("The request is withdrawn."))

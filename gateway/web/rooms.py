@@ -7,6 +7,7 @@ from flask import g, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from gateway.delegation import delegable
 from gateway.web.common import (
     FormErrors, after_post, call, flash_done, language, local_moment, login_required, page, page_blueprint, parse_day,
     span, today, utc_iso,
@@ -78,6 +79,7 @@ def week_name(monday: date) -> str:
 
 @bp.route("/rooms")
 @login_required
+@delegable("bookings")
 def rooms():
     spaces = [space for space in call("spaces", "list_spaces", g.actor)["items"] if space.get("active", True)]
     return page("web/rooms.html", title=_("Rooms"), spaces=spaces)
@@ -101,12 +103,14 @@ def week_page(space_id: str, monday: date, *, errors=None, form=None, clashes=()
 
 @bp.route("/rooms/<space_id>")
 @login_required
+@delegable("bookings")
 def week(space_id):
     return week_page(space_id, week_of(request.args.get("week")))
 
 
 @bp.route("/rooms/<space_id>/book", methods=["POST"])
 @login_required
+@delegable("bookings")
 def book(space_id):
     form = {key: request.form.get(key, "").strip() for key in ("date", "start", "end", "purpose")}
     errors, clashes = FormErrors(), []
@@ -160,6 +164,7 @@ def my_upcoming_bookings() -> list[dict]:
 
 @bp.route("/bookings")
 @login_required
+@delegable("bookings")
 def my_bookings():
     return page("web/bookings.html", title=_("My bookings"), bookings=my_upcoming_bookings(), feed=None)
 
@@ -174,6 +179,7 @@ def calendar_link():
 
 @bp.route("/bookings/<booking_id>/cancel", methods=["POST"])
 @login_required
+@delegable("bookings")
 def cancel(booking_id):
     booking = call("spaces", "get_booking", g.actor, booking_id)
     call("spaces", "cancel_booking", g.actor, booking_id)

@@ -70,6 +70,12 @@ PAGES = {
     ("GET", "/emergency-sheet/print"): (MEMBER, "/emergency-sheet/print"),
     # Paula's own sheet, which she names the organiser to read.
     ("GET", "/members/<member_id>/emergency-sheet"): (MEMBER, "/members/{paula}/emergency-sheet"),
+    ("GET", "/trusted-persons"): (MEMBER, "/trusted-persons"),
+    ("POST", "/trusted-persons"): (MEMBER, "/trusted-persons"),
+    ("POST", "/trusted-persons/<trust_id>/end"): (MEMBER, "/trusted-persons/unknown/end"),
+    ("GET", "/acting-for"): (MEMBER, "/acting-for"),
+    ("POST", "/acting-for"): (MEMBER, "/acting-for"),
+    ("POST", "/acting-for/stop"): (MEMBER, "/acting-for/stop"),
     ("GET", "/organise"): (ORGANISER_ONLY, "/organise"),
     ("GET", "/organise/invite"): (ORGANISER_ONLY, "/organise/invite"),
     ("POST", "/organise/invite"): (ORGANISER_ONLY, "/organise/invite"),
@@ -175,6 +181,8 @@ OWNED = {
     ("POST", "/alerts/<alert_id>/acknowledge"): ("/alerts/{alert}/acknowledge", {}, ("ingo", "hanna"), "paula"),
     ("POST", "/alerts/<alert_id>/resolve"): ("/alerts/{alert}/resolve", {"outcome": "fine", "note": "Schlief"},
                                              ("ingo", "hanna"), "paula"),
+    # Paula's trust in someone she invited: only she (or the one trusted) ends it.
+    ("POST", "/trusted-persons/<trust_id>/end"): ("/trusted-persons/{trust}/end", {}, ("ingo", "hanna"), "paula"),
     ("POST", "/organise/bookings/<booking_id>/<decision>"): ("/organise/bookings/{pending}/approve", {},
                                                              ("paula", "ingo"), "organiser"),
     ("POST", "/organise/spaces/<space_id>"): ("/organise/spaces/{flat}", {
@@ -218,6 +226,8 @@ SHOWN_TO_THE_ORGANISER = {
     ("GET", "/emergency-sheet"): ("Paula",),  # the neighbours one may name as readers
     ("GET", "/emergency-sheet/print"): ("Olga Organiser",),
     ("GET", "/members/<member_id>/emergency-sheet"): ("Paula",),  # she named the organiser a reader
+    ("GET", "/trusted-persons"): ("Paula",),  # the neighbours one may trust
+    ("GET", "/acting-for"): (),  # nobody trusts the organiser
     ("GET", "/organise"): ("Hoffest",),
     ("GET", "/organise/invite"): (),
     ("GET", "/organise/spaces"): ("Werkstatt",),
@@ -353,6 +363,10 @@ def things(people) -> dict:
     ids["buddy_request"] = next(r["id"] for r in hanna.get("/api/v1/check-in/buddy-requests").json()["items"]
                                 if r["member_id"] == people["ids"]["paula"])
     ids["alert"] = people["alert"]
+    invited = paula.post("/api/v1/members/me/trusted-persons", json={
+        "invite": {"email": "enkel@example.org", "display_name": "Enkel"}, "scopes": ["bookings"]})
+    assert invited.status_code == 201, invited.text
+    ids["trust"] = invited.json()["id"]
     return ids
 
 
@@ -368,6 +382,8 @@ def state(people, ids) -> dict:
     flat = organiser.get(f"/api/v1/spaces/{ids['flat']}").json()
     found["flat"] = (flat["name"], flat["capacity"], flat["rules"])
     found["buddies"] = [(b["member_id"], b["status"]) for b in paula.get("/api/v1/members/me/check-in").json()["buddies"]]
+    found["trusts"] = sorted((t["id"], t["status"]) for t in paula.get("/api/v1/members/me/trusted-persons").json()[
+        "items"])
     alert = paula.get(f"/api/v1/alerts/{ids['alert']}").json()
     found["alert"] = (alert["status"], alert["acknowledged_by"], alert["outcome"], len(alert["timeline"]))
     return found
