@@ -51,7 +51,8 @@ def ids(platform):
 ANONYMOUS_PAGES = ["/login", "/join", "/login/link-sent", "/login/link/a-link-from-an-email"]
 MEMBER_PAGES = ["/", "/rooms", "/rooms/{room}", "/bookings", "/help", "/help/new", "/help/{request}", "/inbox",
                 "/notices", "/board", "/profile", "/check-in/settings", "/check-in/buddy-requests", "/alerts",
-                "/alerts/{alert}", "/emergency-sheet", "/emergency-sheet/print", "/members/{member}/emergency-sheet"]
+                "/alerts/{alert}", "/emergency-sheet", "/emergency-sheet/print", "/members/{member}/emergency-sheet",
+                "/trusted-persons", "/acting-for"]
 ORGANISER_PAGES = ["/organise", "/organise/invite", "/organise/spaces", "/organise/spaces/new",
                    "/organise/spaces/{room}", "/organise/approvals", "/organise/notices/new",
                    "/organise/notices/{notice}"]
