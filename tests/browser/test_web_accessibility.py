@@ -37,7 +37,7 @@ def ids(platform):
     # Safe at home: Lale names the organiser to read her emergency sheet, and misses a check-in Boris is told of.
     organiser_id = organiser.get("/api/v1/members/me").json()["id"]
     put_once_known(resident, "/api/v1/members/me/emergency-sheet", {
-        "contacts": [{"name": "Deniz", "phone": "0171 5555", "relation": "Sohn"}],
+        "contacts": [{"name": "Deniz", "phone": "0171 5555123", "relation": "Sohn"}],
         "doctor": {"name": "Dr. Hansen", "phone": "040 999"}, "medication_location": "Küche, Schublade links",
         "allergies": "Penicillin", "key_holder": "Boris", "readers": [organiser_id]})
     due_within_a_minute(resident, [helper_id])

@@ -323,7 +323,7 @@ def test_a_buddy_accepts_is_alerted_looks_after_the_neighbour_reads_her_sheet_an
     """Jelena asks Mehmet to be her buddy and misses her check-in; Mehmet does everything on the pages."""
     jelena, mehmet = house.people["jelena"], house.people["mehmet"]
     put_once_known(jelena["client"], "/api/v1/members/me/emergency-sheet", {
-        "contacts": [{"name": "Olga", "phone": "0171 2222", "relation": "Tochter"}], "allergies": "Penicillin",
+        "contacts": [{"name": "Olga", "phone": "0171 2222123", "relation": "Tochter"}], "allergies": "Penicillin",
         "medication_location": "Bad, Spiegelschrank", "readers": []})
     due_within_a_minute(jelena["client"], [mehmet["id"]])
     buddy = browser.new_context(locale="de-DE").new_page()
@@ -347,7 +347,7 @@ def test_a_buddy_accepts_is_alerted_looks_after_the_neighbour_reads_her_sheet_an
     expect(buddy.locator("ol.timeline")).to_contain_text("Mehmet kümmert sich darum.")
     buddy.get_by_role("link", name="Das Notfallblatt von Jelena lesen").click()
     expect(buddy.locator("main")).to_contain_text("Penicillin")
-    expect(buddy.locator("main")).to_contain_text("0171 2222")
+    expect(buddy.locator("main")).to_contain_text("0171 2222123")
 
     buddy.goto(f"{platform.url}/alerts/{alert_id}")
     buddy.get_by_label("Alles in Ordnung").check()

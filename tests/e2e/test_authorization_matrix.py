@@ -315,7 +315,7 @@ MATRIX = {
     ("GET", "/api/v1/members/me/emergency-sheet"): (lambda w: ("/api/v1/members/me/emergency-sheet", None),
                                                     expect(200, acting="check_in"), NOTHING),
     ("PUT", "/api/v1/members/me/emergency-sheet"): (lambda w: ("/api/v1/members/me/emergency-sheet", {
-        "contacts": [{"name": "Deniz", "phone": "0171 555", "relation": "Sohn"}], "readers": []}), expect(200, acting="check_in"), NOTHING),
+        "contacts": [{"name": "Deniz", "phone": "0171 5550123", "relation": "Sohn"}], "readers": []}), expect(200, acting="check_in"), NOTHING),
     ("GET", "/api/v1/members/me/emergency-sheet/reads"): (
         lambda w: ("/api/v1/members/me/emergency-sheet/reads", None), expect(200, acting="check_in"), NOTHING),
     ("POST", "/api/v1/members/me/trusted-persons"): (lambda w: ("/api/v1/members/me/trusted-persons", {

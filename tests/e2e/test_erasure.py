@@ -56,9 +56,9 @@ ROOM_PURPOSE, STAY_PURPOSE = "Enkel zu Besuch", "Besuch meiner Tochter"
 HER_REQUEST = {"title": "Steuerbescheid uebersetzen", "description": "Brief vom Finanzamt", "category": "translation"}
 HER_OFFER = "Ich fahre Sie gern"
 NAME, PHONE, HOUSEHOLD = LEAVER["display_name"], LEAVER["phone"], LEAVER["household"]
-HER_SHEET = {"contacts": [{"name": "Konrad Notfallkontakt", "phone": "0171 444 55", "relation": "Bruder"}],
+HER_SHEET = {"contacts": [{"name": "Konrad Notfallkontakt", "phone": "0171 444 5566", "relation": "Bruder"}],
              "allergies": "Erdnussallergie Markiert", "medication_location": "Badezimmerschrank Markiert"}
-SHEET_FACTS = ("Konrad Notfallkontakt", "0171 444 55", "Erdnussallergie Markiert", "Badezimmerschrank Markiert")
+SHEET_FACTS = ("Konrad Notfallkontakt", "0171 444 5566", "Erdnussallergie Markiert", "Badezimmerschrank Markiert")
 
 
 def test_after_erasure_no_viewer_finds_anything_personal_of_the_member_that_they_saw_before(platform):

@@ -202,7 +202,7 @@ def switch_on(care, *, buddies=("bora", "cem"), grace=30, escalation=15):
 def test_one_missed_deadline_raises_one_alert_and_one_message_per_step_with_two_instances(
         container_factory, config, clock, care, notifications, recorder, dispatch, house):
     switch_on(care)
-    call(care, "set_sheet", AYSE, {"contacts": [{"name": "Deniz Kaya", "phone": "0171 555", "relation": "Sohn"}],
+    call(care, "set_sheet", AYSE, {"contacts": [{"name": "Deniz Kaya", "phone": "0171 5550123", "relation": "Sohn"}],
                                    "medication_location": "Küche, oberste Schublade", "readers": []})
     second = start_care(container_factory, config, clock)
 
