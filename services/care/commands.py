@@ -27,7 +27,7 @@ from mongoengine import NotUniqueError
 
 from services.care import domain, events
 from services.care.models import (
-    Alert, BuddyRequest, CheckIn, CheckInLink, CheckInSettings, EmergencySheet, Housemate, SheetRead,
+    Alert, BuddyRequest, CheckIn, CheckInLink, CheckInSettings, DoneFor, EmergencySheet, Housemate, SheetRead,
 )
 from services.common import signed_links
 from services.common.clock import as_utc, isoformat_z
@@ -178,14 +178,28 @@ def _settings_for(repo, actor: dict) -> tuple[CheckInSettings, bool]:
                            timezone=actor.get("timezone") or DEFAULT_TIMEZONE), True
 
 
-def _write_settings(uow, settings: CheckInSettings, new: bool, *, asked=(), changed=()) -> None:
+def _write_settings(uow, settings: CheckInSettings, new: bool, *, asked=(), changed=(), done=None) -> None:
     """The settings first (if somebody changed them meanwhile, none of it is written), then the buddy requests
-    they add and change."""
+    they add and change, and the record of a trusted person's change (`done_for`)."""
     with uow:
         (uow.add if new else uow.save)(settings)
         uow.add(*asked)
         uow.save(*changed)
+        if done is not None:
+            uow.add(done)
         uow.commit()
+
+
+def done_for(actor: dict, action: str, now: datetime) -> DoneFor | None:
+    """When a trusted person acts for the resident (`acted_by`, see gateway.delegation): a record of the change,
+    whose event (`action`) tells the resident in their inbox. None when the resident acts themselves."""
+    acted_by = (actor.get("acted_by") or {}).get("member_id")
+    if not acted_by:
+        return None
+    record = DoneFor(id=str(uuid.uuid4()), community_id=actor["community_id"], member_id=actor["member_id"],
+                     acted_by=acted_by, action=action, at=now)
+    record.record(events.done_for(record, now))
+    return record
 
 
 @wire_errors
@@ -209,7 +223,8 @@ def set_settings(uow, actor: dict, body: dict, now: datetime) -> dict:
     _reschedule(settings, now)
     settings.updated_at = now
     asked, changed = _ask_buddies(repo, settings, now)
-    _write_settings(uow, settings, new, asked=asked, changed=changed)
+    _write_settings(uow, settings, new, asked=asked, changed=changed,
+                    done=done_for(actor, "checkin.settings_changed", now))
     return settings_view(repo, member_id, settings, now)
 
 
@@ -266,7 +281,7 @@ def set_away(uow, actor: dict, body: dict, now: datetime) -> dict:
                       today=domain.local_day(now, _zone(settings.timezone)))
     settings.away_from, settings.away_until = data["from"].isoformat(), data["until"].isoformat()
     settings.updated_at = now
-    _write_settings(uow, settings, new)
+    _write_settings(uow, settings, new, done=done_for(actor, "checkin.away_set", now))
     return settings_view(uow.repository, actor["member_id"], settings, now)
 
 
@@ -275,7 +290,7 @@ def clear_away(uow, actor: dict, now: datetime) -> None:
     if settings is not None and (settings.away_from or settings.away_until):
         settings.away_from = settings.away_until = None
         settings.updated_at = now
-        uow.save_and_commit(settings)
+        _write_settings(uow, settings, False, done=done_for(actor, "checkin.away_cleared", now))
 
 
 def check_in(uow, actor: dict, body, now: datetime) -> dict:
@@ -735,7 +750,12 @@ def set_sheet(uow, actor: dict, body: dict, now: datetime) -> dict:
     sheet.readers = list(data["readers"])
     sheet.updated_at = now
     sheet.review_due_at = domain.review_due_at(now)  # saving it, changed or not, confirms it
-    uow.save_and_commit(sheet)
+    done = done_for(actor, "sheet.saved", now)
+    with uow:
+        uow.save(sheet)
+        if done is not None:
+            uow.add(done)
+        uow.commit()
     return sheet_view(actor["member_id"], sheet)
 
 
@@ -807,6 +827,7 @@ def on_member_gone(uow, member_id: str, *, erased: bool, now: datetime) -> None:
         repo.forget_settings(member_id)
         repo.forget_links(member_id)
         repo.forget_check_ins(member_id)
+        repo.forget_done_for(member_id)
         repo.forget_requests(member_id)
         repo.forget_reads_of(member_id)
         repo.blank_alert_notes(member_id)
@@ -828,6 +849,8 @@ def export(uow, actor: dict, now: datetime) -> dict:
         "check_in": settings_view(repo, member_id, repo.settings(member_id), now),
         "check_ins": [{"at": isoformat_z(c.at), "acted_by": c.acted_by, "recorded": c.recorded, "note": c.note}
                       for c in repo.check_ins_since(member_id, now - EXPORTED_CHECK_INS)],
+        "done_for_me": [{"at": isoformat_z(d.at), "action": d.action, "acted_by": d.acted_by}
+                        for d in repo.done_for_of(member_id)],
         "check_in_links": [{"day": link.day, "issued_at": isoformat_z(link.issued_at),
                             "expires_at": isoformat_z(link.expires_at), "used_at": isoformat_z(link.used_at)}
                            for link in repo.links_of(member_id)],

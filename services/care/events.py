@@ -65,3 +65,9 @@ def buddy_request_event(request, now: datetime) -> dict:
     """buddy.asked, buddy.accepted or buddy.declined, by the request's status."""
     return new_event(f"buddy.{request.status}", community_id=request.community_id, occurred_at=now, payload={
         "request_id": request.id, "member_id": request.member_id, "buddy_id": request.buddy_id})
+
+
+def done_for(record, now: datetime) -> dict:
+    """A trusted person's change for the resident (its type is the change); `acted_by` is added by `new_event`."""
+    return new_event(record.action, community_id=record.community_id, occurred_at=now, payload={
+        "member_id": record.member_id, "acted_by": {"member_id": record.acted_by, "for": record.member_id}})

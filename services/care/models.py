@@ -86,6 +86,20 @@ class BuddyRequest(OutboxDocument):
     meta = {"db_alias": ALIAS, "collection": "buddy_requests", "indexes": [("buddy_id", "-asked_at"), "member_id"]}
 
 
+class DoneFor(OutboxDocument):
+    """A change a trusted person made for a resident that no other event announces (their settings, away days,
+    sheet): kept as a record of who did it, and announced (its event carries `acted_by`) so that the resident is
+    told in their inbox. Nothing of the sheet's contents is in it."""
+
+    id = StringField(primary_key=True)
+    community_id = StringField(required=True)
+    member_id = StringField(required=True)  # the resident
+    acted_by = StringField(required=True)
+    action = StringField(required=True)  # the event type
+    at = DateTimeField(required=True)
+    meta = {"db_alias": ALIAS, "collection": "done_for", "indexes": ["member_id"]}
+
+
 class CheckIn(OutboxDocument):
     """One "I am fine", announced by checkin.recorded."""
 

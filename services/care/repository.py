@@ -14,7 +14,7 @@ from services.common.errors import Conflict
 from services.common.mongo import Repository
 from services.common.paging import keyset_page
 from services.care.models import (
-    ALIAS, Alert, BuddyRequest, CheckIn, CheckInLink, CheckInSettings, EmergencySheet, Housemate, SheetRead,
+    ALIAS, Alert, BuddyRequest, CheckIn, CheckInLink, CheckInSettings, DoneFor, EmergencySheet, Housemate, SheetRead,
 )
 
 
@@ -35,7 +35,7 @@ ALERT_CHANGED = "This alert changed a moment ago. Please look again."
 
 class CareRepository(Repository):
     alias = ALIAS
-    documents = (Housemate, CheckInSettings, BuddyRequest, CheckIn, CheckInLink, Alert, EmergencySheet, SheetRead)
+    documents = (Housemate, CheckInSettings, BuddyRequest, CheckIn, CheckInLink, Alert, EmergencySheet, SheetRead, DoneFor)
 
     # -- how a unit of work writes: settings and alerts only if nobody changed them since they were read -------
     def insert(self, document) -> None:
@@ -185,6 +185,14 @@ class CareRepository(Repository):
 
     def forget_check_ins(self, member_id: str) -> None:
         CheckIn.objects(member_id=member_id).delete()
+
+    def done_for_of(self, member_id: str) -> list[DoneFor]:
+        return list(DoneFor.objects(member_id=member_id).order_by("-at"))
+
+    def forget_done_for(self, member_id: str) -> None:
+        """Erasure: the records of what was done for the member, and the trusted person's name in others'."""
+        DoneFor.objects(member_id=member_id).delete()
+        DoneFor.objects(acted_by=member_id).update(set__acted_by="erased")
 
     # -- alerts -------------------------------------------------------------------------------------------
     def add_alert(self, alert: Alert) -> bool:

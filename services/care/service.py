@@ -2,7 +2,7 @@
 of its own and the time of the service's clock."""
 
 from services.care import commands
-from services.care.models import Alert, BuddyRequest, CheckIn, CheckInLink, EmergencySheet
+from services.care.models import DoneFor, Alert, BuddyRequest, CheckIn, CheckInLink, EmergencySheet
 from services.care.repository import CareRepository
 from services.common.clock import Clock
 from services.common.handlers import on_event
@@ -18,7 +18,7 @@ class CareService(PlatformService):
     name = "care"
 
     db = MongoDatabase(CareRepository)
-    outbox = Outbox(CheckIn, Alert, CheckInLink, EmergencySheet, BuddyRequest)
+    outbox = Outbox(CheckIn, Alert, CheckInLink, EmergencySheet, BuddyRequest, DoneFor)
     clock = Clock()
 
     # -- the daily check-in -----------------------------------------------------------------------------------

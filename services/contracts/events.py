@@ -17,7 +17,8 @@ PUBLISHED = {
              "help.reopened"),
     "notifications": ("preferences.updated", "notice.published", "notification.delivered"),
     "care": ("checkin.recorded", "alert.raised", "alert.escalated", "alert.acknowledged", "alert.resolved",
-             "checkin.link_issued", "sheet.review_came_due", "buddy.asked", "buddy.accepted", "buddy.declined"),
+             "checkin.link_issued", "sheet.review_came_due", "buddy.asked", "buddy.accepted", "buddy.declined",
+             "checkin.settings_changed", "checkin.away_set", "checkin.away_cleared", "sheet.saved"),
 }
 
 # Renamed event types, old name → new. The publisher uses the new name only; a consumer of the new one still
@@ -31,12 +32,15 @@ _MEMBERS = ("member.joined", "member.updated", *_MEMBER_LIFE)
 ALERTS = ("alert.raised", "alert.escalated", "alert.acknowledged", "alert.resolved")
 # The care service's other events that reach people: the daily email's link, the sheet's review, buddy requests.
 CARE_MESSAGES = ("checkin.link_issued", "sheet.review_came_due", "buddy.asked", "buddy.accepted", "buddy.declined")
+# Changes a trusted person made for a resident that no other event announces: published only then, so that the
+# resident hears of them (`services.care.commands.done_for`).
+CARE_DONE_FOR = ("checkin.settings_changed", "checkin.away_set", "checkin.away_cleared", "sheet.saved")
 
 SUBSCRIBED = {
     "spaces": _MEMBER_LIFE,
     "help": (*_MEMBERS, "preferences.updated"),
     "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"], "booking.reminder_due", *ALERTS,
-                      "checkin.recorded", *CARE_MESSAGES, "login_link.requested"),
+                      "checkin.recorded", *CARE_MESSAGES, *CARE_DONE_FOR, "login_link.requested"),
     "care": _MEMBERS,
 }
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from services.contracts.care import (
     BUDDY_REQUESTS_PAGE, CHECK_IN_LINK_PAGE, CHECK_IN_PAGE, EMERGENCY_SHEET_PAGE,
 )
-from services.contracts.events import current_name
+from services.contracts.events import CARE_DONE_FOR, current_name
 
 DEFAULT_QUIET_FROM = time(21, 0)
 DEFAULT_QUIET_UNTIL = time(8, 0)
@@ -232,6 +232,7 @@ PLANNERS = {
     "alert.acknowledged": _alert_acknowledged,
     "alert.resolved": _alert_resolved,
     "checkin.recorded": lambda payload, organisers: [],  # only when done for someone (`done_for_them`)
+    **{kind: (lambda payload, organisers: []) for kind in CARE_DONE_FOR},  # likewise
     "checkin.link_issued": _check_in_link,
     "sheet.review_came_due": _sheet_review,
     "buddy.asked": _buddy_asked,

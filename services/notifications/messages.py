@@ -213,6 +213,10 @@ ACTION_LABELS: dict[str, str] = {
     "help.completed": N_("marked help as done"),
     "help.cancelled": N_("withdrew a request for help"),
     "checkin.recorded": N_("said that all is well today (check-in)"),
+    "checkin.settings_changed": N_("changed the settings of the daily check-in"),
+    "checkin.away_set": N_("set days when you are away"),
+    "checkin.away_cleared": N_("cleared your days away"),
+    "sheet.saved": N_("saved your emergency sheet"),
     "other": N_("something else"),
 }
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from mongoengine import NotUniqueError
 
 from services.care.models import (
-    Alert, BuddyRequest, CheckIn, CheckInLink, CheckInSettings, EmergencySheet, Housemate, SheetRead,
+    Alert, BuddyRequest, CheckIn, CheckInLink, CheckInSettings, DoneFor, EmergencySheet, Housemate, SheetRead,
 )
 from services.care.repository import ALERT_CHANGED, SETTINGS_CHANGED
 from services.common.errors import Conflict
@@ -177,6 +177,16 @@ class FakeCareRepository(FakeRepository):
 
     def forget_check_ins(self, member_id: str) -> None:
         self._forget(CheckIn, lambda c: c.member_id == member_id)
+
+    def done_for_of(self, member_id: str) -> list[DoneFor]:
+        return sorted((d for d in self.all(DoneFor) if d.member_id == member_id), key=lambda d: d.at, reverse=True)
+
+    def forget_done_for(self, member_id: str) -> None:
+        self._forget(DoneFor, lambda d: d.member_id == member_id)
+        for record in self.all(DoneFor):
+            if record.acted_by == member_id:
+                record.acted_by = "erased"
+                self.update(record)
 
     # -- alerts ---------------------------------------------------------------------------------------------
     def add_alert(self, alert: Alert) -> bool:

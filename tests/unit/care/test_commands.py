@@ -374,3 +374,30 @@ def test_a_trusted_persons_check_in_is_the_residents_and_names_who_did_it(uow):
 
     assert [(c.member_id, c.acted_by, c.recorded) for c in uow.repository.check_ins_since("ayse", berlin(0))] == [
         ("ayse", "deniz", False)]
+
+
+@pytest.mark.parametrize("change", ["settings", "away", "clear_away", "sheet"])
+def test_what_a_trusted_person_changes_for_the_resident_is_announced_so_she_is_told(uow, change):
+    deniz = {**AYSE, "acted_by": {"member_id": "deniz", "display_name": "Deniz"}}
+    settings = {"enabled": True, "daily_by": "10:00", "buddies": ["bora"]}
+    calls = {"settings": (commands.set_settings, settings), "away": (commands.set_away, {
+        "from": "2026-12-10", "until": "2026-12-12"}), "clear_away": (commands.clear_away,),
+        "sheet": (commands.set_sheet, {"contacts": [], "readers": []})}
+    if change == "clear_away":
+        done(uow, commands.set_away, AYSE, {"from": "2026-12-10", "until": "2026-12-12"}, berlin(8))
+    command, *body = calls[change]
+
+    command(uow, deniz, *body, berlin(9))
+    uow.events()
+    [announced] = [event for event in uow.outbox.published if event["type"] != "buddy.asked"]
+    assert announced["type"] == {"settings": "checkin.settings_changed", "away": "checkin.away_set",
+                                 "clear_away": "checkin.away_cleared", "sheet": "sheet.saved"}[change]
+    assert announced["payload"]["member_id"] == "ayse"
+    assert announced["payload"]["acted_by"]["member_id"] == "deniz"
+    assert "contacts" not in announced["payload"]
+
+    again = fresh(uow)
+    command(again, AYSE, *body, berlin(10))  # she herself: nothing to tell her
+    assert [t for t in again.events() if t != "buddy.asked"] == []
+    assert [(d["action"], d["acted_by"]) for d in commands.export(fresh(uow), AYSE, berlin(11))["done_for_me"]] == [
+        (announced["type"], "deniz")]

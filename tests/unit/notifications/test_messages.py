@@ -241,3 +241,8 @@ def test_an_action_not_known_yet_reads_as_something_else_and_a_missing_subject_a
     _, body = render("done_for_you", "de", {"name": "Deniz", "action": "vote.cast"}, BERLIN)
 
     assert "etwas anderes" in body and "Worum es geht: —" in body
+
+
+def test_a_change_of_the_check_in_done_for_her_reads_as_such():
+    _, body = render("done_for_you", "de", {"name": "Deniz", "action": "checkin.away_set"}, BERLIN)
+    assert "Tage eingetragen, an denen Sie verreist sind" in body

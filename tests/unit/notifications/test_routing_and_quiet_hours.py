@@ -229,3 +229,29 @@ class TestNotices:
         translations = {"tr": {"title": "Su", "body": "Salı günü su yok."}}
         assert domain.notice_text(original, translations, "tr") == ("Su", "Salı günü su yok.", "tr")
         assert domain.notice_text(original, translations, "ar") == ("Wasser", "Am Dienstag kein Wasser.", "de")
+
+
+# -- done for a resident -----------------------------------------------------------------------------------------
+def _event(type_, **payload):
+    return {"event_id": "e-1", "type": type_, "community_id": "altona", "payload": payload}
+
+
+@pytest.mark.parametrize("type_", ["checkin.away_set", "checkin.recorded", "booking.confirmed"])
+def test_what_a_trusted_person_did_tells_the_resident_whatever_the_event(type_):
+    planned = domain.plan(_event(type_, member_id="ayse", space_name="Saal",
+                                 acted_by={"member_id": "deniz", "display_name": "Deniz", "for": "ayse"}),
+                          organisers=[])
+    told = [p for p in planned if p.kind == "done_for_you"]
+    assert [(p.member_id, p.facts["name_of"], p.facts["action"]) for p in told] == [("ayse", "deniz", type_)]
+
+
+@pytest.mark.parametrize("acted_by", [None, {"member_id": "ayse", "for": "ayse"}, {"member_id": "deniz"}])
+def test_nothing_is_told_when_nobody_acted_for_someone_else(acted_by):
+    planned = domain.plan(_event("checkin.away_set", member_id="ayse", acted_by=acted_by), organisers=[])
+    assert planned == []
+
+
+def test_an_answer_an_organiser_recorded_is_told_as_recorded_with_the_note():
+    [told] = domain.plan(_event("checkin.recorded", member_id="ayse", acted_by={
+        "member_id": "olga", "for": "ayse", "recorded": True, "note": "am Telefon"}), organisers=[])
+    assert (told.member_id, told.kind, told.facts["note"]) == ("ayse", "recorded_for_you", "am Telefon")
