@@ -2,6 +2,8 @@
 and that an email about an alert goes at 03:00 although the buddy's quiet hours run until 08:00."""
 from datetime import datetime, timezone
 
+import pytest
+
 from services.common.clock import as_utc
 from services.notifications import commands, domain
 from services.notifications.models import Delivery, Preferences, Recipient
@@ -44,6 +46,21 @@ def test_a_late_check_in_sends_the_all_clear_to_everyone_told():
 def test_an_alert_closed_by_someone_is_told_to_the_others():
     assert told("alert.resolved", resolved_by="cem", outcome="fine", alerted=["bora", "cem"]) == [
         ("bora", "checkin_alert_closed")]
+
+
+def test_whoever_is_told_later_hears_of_the_same_alert_and_is_led_to_it():
+    facts, link = {"name_of": "ayse", "alert_id": "ayse:2026-12-01"}, "/alerts/ayse:2026-12-01"
+
+    assert domain.plan(event("alert.acknowledged", acknowledged_by="cem", alerted=["bora", "cem"]),
+                       organisers=[]) == [domain.Planned("bora", "checkin_alert_acknowledged", facts, link, True)]
+    for outcome, kind in (("checked_in", "checkin_all_clear"), ("fine", "checkin_alert_closed")):
+        assert domain.plan(event("alert.resolved", resolved_by="cem", outcome=outcome, alerted=["bora", "cem"]),
+                           organisers=[]) == [domain.Planned("bora", kind, facts, link, True)]
+
+
+@pytest.mark.parametrize("type_", ["alert.raised", "alert.escalated", "alert.acknowledged", "alert.resolved"])
+def test_an_alert_event_naming_nobody_to_tell_tells_nobody(type_):
+    assert domain.plan(event(type_), organisers=["olga"]) == []
 
 
 def test_every_message_of_an_alert_is_urgent():

@@ -86,11 +86,14 @@ def test_a_notice_reaches_its_audience_and_is_announced_after_the_reply(uow):
 
 
 def test_only_organisers_publish_notices_and_only_to_somebody(uow):
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as resident:
         commands.publish_notice(uow, AYSE, {"title": "x", "body": "y", "audience": "all"}, NOW)
     with pytest.raises(Invalid) as nobody:
         commands.publish_notice(uow, OLGA, {"title": "x", "body": "y", "audience": {"household": "Haus Z"}}, NOW)
     assert nobody.value.errors == {"audience": ["Nobody matches."]} and uow.commits == 0
+    # The problem documents' details, as the resident and the organiser read them.
+    assert resident.value.detail == "Only organisers publish notices."
+    assert nobody.value.detail == "Nobody in the community matches this audience."
 
 
 def test_the_receipts_list_who_has_not_read_a_notice_with_their_phone(uow):
@@ -100,8 +103,9 @@ def test_the_receipts_list_who_has_not_read_a_notice_with_their_phone(uow):
     receipts = commands.receipts(uow, OLGA, notice["id"])
     assert (receipts["delivered"], receipts["read"]) == (3, 1)
     assert [(p["member_id"], p["phone"]) for p in receipts["unread"]] == [("olga", "040 olga"), ("ayse", "040 ayse")]
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as resident:
         commands.receipts(fresh(uow), AYSE, notice["id"])
+    assert resident.value.detail == "Only organisers see who has read a notice."
 
 
 def test_marking_a_notification_that_is_not_mine_is_not_found(uow):
