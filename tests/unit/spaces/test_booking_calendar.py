@@ -57,7 +57,7 @@ def test_a_day_starting_in_a_gap_starts_when_the_clocks_jump():
 
 
 def test_day_bounds_want_a_date_not_a_datetime():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="day must be a date, not a datetime"):
         day_bounds(datetime(2026, 6, 10, tzinfo=UTC), BERLIN)
 
 
@@ -128,26 +128,33 @@ def test_a_booking_blocks_the_space_until_its_buffer_is_over():
 
 @pytest.mark.parametrize("buffer_minutes", [-1, 1.5, True, None])
 def test_a_buffer_must_be_a_whole_number_not_below_zero(buffer_minutes):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="buffer_minutes must be a whole number, 0 or more"):
         blocked_interval(utc(2026, 6, 10, 8), utc(2026, 6, 10, 10), buffer_minutes)
 
 
 def test_a_booking_of_no_length_blocks_nothing_and_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="end must be later than start"):
         blocked_interval(utc(2026, 6, 10, 10), utc(2026, 6, 10, 10), 0)
 
 
 def test_the_week_ledgers_of_a_booking_are_the_utc_mondays_of_the_weeks_it_touches():
-    assert utc_weeks(datetime(2026, 6, 10, 10, 30, 45, tzinfo=UTC), utc(2026, 6, 10, 12)) == [utc(2026, 6, 8)]
+    assert utc_weeks(datetime(2026, 6, 10, 10, 30, 45, 5, tzinfo=UTC), utc(2026, 6, 10, 12)) == [utc(2026, 6, 8)]
     assert utc_weeks(utc(2026, 6, 14, 22), utc(2026, 6, 15)) == [utc(2026, 6, 8)]  # ends as the next week begins
     assert utc_weeks(utc(2026, 6, 14, 22), utc(2026, 6, 15, 0, 30)) == [utc(2026, 6, 8), utc(2026, 6, 15)]
 
 
 def test_blocked_interval_refuses_naive_and_reversed_times():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^start must be timezone-aware"):
         blocked_interval(datetime(2026, 6, 10, 8), utc(2026, 6, 10, 10), 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^end must be timezone-aware"):
+        blocked_interval(utc(2026, 6, 10, 8), datetime(2026, 6, 10, 10), 0)
+    with pytest.raises(ValueError, match="end must be later than start"):
         blocked_interval(utc(2026, 6, 10, 10), utc(2026, 6, 10, 8), 0)
+
+
+def test_utc_weeks_refuse_a_naive_start():
+    with pytest.raises(ValueError, match="^start must be timezone-aware"):
+        utc_weeks(datetime(2026, 6, 10, 8), utc(2026, 6, 10, 10))
 
 
 EXISTING = Booked("b1", berlin(2026, 6, 10, 10), berlin(2026, 6, 10, 12))
@@ -215,13 +222,16 @@ def test_a_booked_entry_keeps_its_times_in_utc():
     plus_two = timezone(timedelta(hours=2))
     booked = Booked("b", datetime(2026, 6, 10, 10, tzinfo=plus_two), datetime(2026, 6, 10, 11, tzinfo=plus_two))
     assert booked.start == utc(2026, 6, 10, 8) and booked.start.tzinfo is UTC
+    assert booked.end == utc(2026, 6, 10, 9) and booked.end.tzinfo is UTC
     assert booked == Booked("b", utc(2026, 6, 10, 8), utc(2026, 6, 10, 9))
 
 
 def test_a_booked_entry_refuses_naive_or_reversed_times():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^start must be timezone-aware"):
         Booked("b", datetime(2026, 6, 10, 10), utc(2026, 6, 10, 11))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^end must be timezone-aware"):
+        Booked("b", utc(2026, 6, 10, 10), datetime(2026, 6, 10, 11))
+    with pytest.raises(ValueError, match="booking 'b' ends before it starts"):
         Booked("b", utc(2026, 6, 10, 11), utc(2026, 6, 10, 11))
 
 
@@ -314,6 +324,12 @@ def test_a_buffer_running_past_midnight_shows_on_the_next_day():
         (berlin(2026, 6, 11), berlin(2026, 6, 11, 2))]
 
 
+def test_a_booking_whose_buffer_ends_as_the_day_begins_is_not_busy_that_day():
+    evening = Booked("evening", berlin(2026, 6, 9, 22), berlin(2026, 6, 9, 23, 30))
+    day = availability(guest_apartment(), date(2026, 6, 10), BERLIN, [evening], 30)
+    assert day["busy"] == [] and day["free"] == [(berlin(2026, 6, 10), berlin(2026, 6, 11))]
+
+
 def test_bookings_on_other_days_are_not_shown():
     others = [
         Booked("yesterday", berlin(2026, 6, 9, 10), berlin(2026, 6, 9, 12)),
@@ -371,6 +387,25 @@ def test_an_occurrence_in_the_spring_gap_moves_forward_to_03_00():
     assert series[2] == (berlin(2026, 4, 5, 2, 30), berlin(2026, 4, 5, 3, 30))
 
 
+GAPS = {  # a zone, a day a week before its clocks jump, and the wall-clock time the gap ends at
+    "Europe/Berlin": ((2026, 3, 22), (3, 0), range(60)),
+    "America/New_York": ((2026, 3, 1), (3, 0), range(60)),
+    "Australia/Lord_Howe": ((2026, 9, 27), (2, 30), range(30)),  # its clocks jump half an hour
+}
+
+
+@pytest.mark.parametrize("zone, minute", [(zone, minute) for zone, (_, _, minutes) in GAPS.items()
+                                          for minute in minutes if minute % 7 in (0, 1) or minute in (29, 59)])
+def test_every_wall_clock_time_in_a_spring_gap_moves_to_the_exact_second_the_clocks_jump(zone, minute):
+    tz = ZoneInfo(zone)
+    day, gap_ends, _ = GAPS[zone]
+    start = datetime(*day, 2, minute, tzinfo=tz)
+    series = weekly_series(start, start + 2 * HOUR, 2, tz)
+    later = series[1][0].astimezone(tz)
+    assert (later.hour, later.minute, later.second, later.microsecond) == (*gap_ends, 0, 0)
+    assert series[1][0].tzinfo is UTC
+
+
 def test_an_occurrence_in_the_repeated_autumn_hour_takes_its_first_pass():
     series = weekly_series(berlin(2026, 10, 18, 2, 30), berlin(2026, 10, 18, 3, 30), 2, BERLIN)
     assert series[1] == (utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 2, 30))
@@ -394,13 +429,15 @@ def test_a_series_may_have_52_occurrences_but_not_53_and_not_none():
     start, end = berlin(2026, 6, 3, 10), berlin(2026, 6, 3, 12)
     assert len(weekly_series(start, end, MAX_SERIES_LENGTH, BERLIN)) == 52
     for count in (0, -1, 53):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=f"a weekly series has between 1 and 52 occurrences, not {count}$"):
             weekly_series(start, end, count, BERLIN)
     for count in (2.0, "2", True):
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match="count must be a whole number"):
             weekly_series(start, end, count, BERLIN)
 
 
 def test_a_series_refuses_naive_times():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^start must be timezone-aware"):
         weekly_series(datetime(2026, 6, 3, 10), berlin(2026, 6, 3, 12), 2, BERLIN)
+    with pytest.raises(ValueError, match="^end must be timezone-aware"):
+        weekly_series(berlin(2026, 6, 3, 10), datetime(2026, 6, 3, 12), 2, BERLIN)

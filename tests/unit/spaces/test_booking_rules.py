@@ -73,37 +73,51 @@ def test_rules_cannot_be_changed_once_made():
         community_room().slot_minutes = 15
 
 
-@pytest.mark.parametrize("field, overrides", [
-    ("slot_minutes", dict(slot_minutes=0)),
-    ("slot_minutes", dict(slot_minutes=-30)),
-    ("slot_minutes", dict(slot_minutes=7)),
-    ("slot_minutes", dict(slot_minutes=True)),
-    ("slot_minutes", dict(slot_minutes=30.0)),
-    ("min_duration_minutes", dict(min_duration_minutes=0)),
-    ("min_duration_minutes", dict(min_duration_minutes=45)),
-    ("max_duration_minutes", dict(min_duration_minutes=120, max_duration_minutes=60)),
-    ("max_duration_minutes", dict(max_duration_minutes=135)),
+NOT_MORE_THAN_0 = "must be more than 0."
+WHOLE_NUMBER = "must be a whole number."
+NOT_NEGATIVE = "must not be negative."
+TIME_OF_DAY = "must be a time of day such as 08:00, without a time zone."
+MULTIPLE_OF_30 = "must be a multiple of slot_minutes (30)."
+ON_THE_GRID = "must lie on the 30-minute grid counted from midnight."
+LATER_THAN_OPEN_FROM = "must be later than open_from (use 00:00 for midnight)."
+SHORTER_THAN_A_BOOKING = "is shorter than the shortest booking, so no household could book at all."
+
+
+@pytest.mark.parametrize("field, overrides, message", [
+    ("slot_minutes", dict(slot_minutes=0), NOT_MORE_THAN_0),
+    ("slot_minutes", dict(slot_minutes=-30), NOT_MORE_THAN_0),
+    ("slot_minutes", dict(slot_minutes=7), "must divide a day evenly, for example 15, 30, 60 or 1440."),
+    ("slot_minutes", dict(slot_minutes=True), WHOLE_NUMBER),
+    ("slot_minutes", dict(slot_minutes=30.0), WHOLE_NUMBER),
+    ("min_duration_minutes", dict(min_duration_minutes=0), NOT_MORE_THAN_0),
+    ("min_duration_minutes", dict(min_duration_minutes=45), MULTIPLE_OF_30),
+    ("max_duration_minutes", dict(min_duration_minutes=120, max_duration_minutes=60),
+     "must not be less than min_duration_minutes."),
+    ("max_duration_minutes", dict(max_duration_minutes=135), MULTIPLE_OF_30),
     ("min_duration_minutes", dict(open_from=time(20), open_until=time(21), min_duration_minutes=120,
-                                  max_duration_minutes=120)),
-    ("open_until", dict(open_from=time(22), open_until=time(8))),
-    ("open_until", dict(open_from=time(8), open_until=time(8))),
-    ("open_from", dict(open_from=time(8, 15))),
-    ("open_until", dict(open_until=time(21, 45))),
-    ("open_from", dict(open_from=time(8, 0, 30))),
-    ("open_from", dict(open_from="08:00")),
-    ("open_until", dict(open_until=time(22, tzinfo=UTC))),
-    ("max_days_ahead", dict(max_days_ahead=-1)),
-    ("household_quota_minutes_per_week", dict(household_quota_minutes_per_week=-60)),
-    ("household_quota_minutes_per_week", dict(household_quota_minutes_per_week=30)),
-    ("household_quota_minutes_per_week", dict(household_quota_minutes_per_week="240")),
-    ("buffer_minutes", dict(buffer_minutes=-1)),
-    ("requires_approval", dict(requires_approval="yes")),
+                                  max_duration_minutes=120), "is longer than the space is open in a day."),
+    ("open_until", dict(open_from=time(22), open_until=time(8)), LATER_THAN_OPEN_FROM),
+    ("open_until", dict(open_from=time(8), open_until=time(8)), LATER_THAN_OPEN_FROM),
+    ("open_from", dict(open_from=time(8, 15)), ON_THE_GRID),
+    ("open_until", dict(open_until=time(21, 45)), ON_THE_GRID),
+    ("open_from", dict(open_from=time(8, 0, 30)), "must be given in whole minutes."),
+    ("open_from", dict(open_from="08:00"), TIME_OF_DAY),
+    ("open_until", dict(open_until=time(22, tzinfo=UTC)), TIME_OF_DAY),
+    ("max_days_ahead", dict(max_days_ahead=-1), NOT_NEGATIVE),
+    ("household_quota_minutes_per_week", dict(household_quota_minutes_per_week=-60), NOT_NEGATIVE),
+    ("household_quota_minutes_per_week", dict(household_quota_minutes_per_week=30), SHORTER_THAN_A_BOOKING),
+    # No quota at all is not "negative": it is too short for any booking, and the organiser is told so.
+    ("household_quota_minutes_per_week", dict(household_quota_minutes_per_week=0), SHORTER_THAN_A_BOOKING),
+    ("household_quota_minutes_per_week", dict(household_quota_minutes_per_week="240"), WHOLE_NUMBER),
+    ("buffer_minutes", dict(buffer_minutes=-1), NOT_NEGATIVE),
+    ("requires_approval", dict(requires_approval="yes"), "must be true or false."),
 ])
-def test_inconsistent_rules_are_refused_naming_the_field(field, overrides):
+def test_inconsistent_rules_are_refused_naming_the_field_and_what_to_fix(field, overrides, message):
+    """The field and the sentence are what the organiser's form shows next to the field (`rules.<field>`)."""
     with pytest.raises(InvalidRules) as caught:
         community_room(**overrides)
-    assert caught.value.field == field
-    assert caught.value.message
+    assert (caught.value.field, caught.value.message) == (field, message)
+    assert str(caught.value) == f"{field}: {message}"
 
 
 @pytest.mark.parametrize("overrides", [
@@ -117,6 +131,8 @@ def test_inconsistent_rules_are_refused_naming_the_field(field, overrides):
          max_duration_minutes=180),
     dict(open_from=time(20), open_until=time(21), min_duration_minutes=60, max_duration_minutes=120),
     dict(open_from=time(23), open_until=time(0)),
+    dict(slot_minutes=1),
+    dict(slot_minutes=1, min_duration_minutes=1, max_duration_minutes=1),
 ])
 def test_unusual_but_consistent_rules_are_accepted(overrides):
     community_room(**overrides)
@@ -132,6 +148,7 @@ def test_a_stay_can_be_booked_in_whole_days_with_a_one_day_grid():
 def test_booking_ending_before_it_starts_is_refused():
     error = broken(community_room(), berlin(2026, 6, 10, 12), berlin(2026, 6, 10, 10))
     assert error.rule == "end_before_start"
+    assert error.message == "The end of a booking must be later than its start."
 
 
 def test_booking_ending_the_moment_it_starts_is_refused():
@@ -154,6 +171,7 @@ def test_booking_starting_one_minute_before_now_is_refused_as_in_the_past():
     error = broken(community_room(), berlin(2026, 6, 10, 10), berlin(2026, 6, 10, 11), now=now)
     assert error.rule == "in_the_past"
     assert error.limit == "2026-06-10T08:01:00Z"
+    assert error.message == "A booking cannot start in the past."
 
 
 def test_booking_already_under_way_is_refused_as_in_the_past():
@@ -402,7 +420,7 @@ def test_quota_counts_real_minutes_on_the_spring_dst_night():
 
 def test_minutes_already_booked_must_be_a_whole_number_not_below_zero():
     for wrong in (-1, 1.5, None, True):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="household_minutes_booked_in_week must be a whole number"):
             check(community_room(), berlin(2026, 6, 10, 10), berlin(2026, 6, 10, 11), booked=wrong)
 
 
@@ -430,7 +448,7 @@ def test_the_first_broken_rule_in_the_documented_order_is_reported(start, end, n
 def test_a_naive_datetime_is_refused(which):
     times = dict(start=berlin(2026, 6, 10, 10), end=berlin(2026, 6, 10, 11), now=berlin(2026, 6, 1, 9))
     times[which] = times[which].replace(tzinfo=None)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"^{which} must be timezone-aware"):
         check_booking(community_room(), times["start"], times["end"], now=times["now"], tz=BERLIN,
                       household_minutes_booked_in_week=0)
 
@@ -491,6 +509,30 @@ def test_the_grid_message_gives_examples_that_lie_on_the_grid():
     assert "for example 10:30 or 12:00" in error.message
 
 
+@pytest.mark.parametrize("overrides, message", [
+    (dict(slot_minutes=60), "Bookings for this room begin and end at fixed times, every hour from midnight, "
+                            "for example 10:00 or 11:00."),
+    (dict(slot_minutes=720, open_from=time(0), open_until=time(0), min_duration_minutes=720,
+          max_duration_minutes=1440, household_quota_minutes_per_week=None),
+     "Bookings for this room begin and end at fixed times, every 12 hours from midnight, for example 12:00."),
+    (dict(slot_minutes=1440, open_from=time(0), open_until=time(0), min_duration_minutes=1440,
+          max_duration_minutes=1440, household_quota_minutes_per_week=None),
+     "Bookings for this room begin and end at midnight."),
+])
+def test_the_grid_message_names_the_step_and_only_examples_within_the_day(overrides, message):
+    start = berlin(2026, 6, 10, 10, 30)
+    assert broken(community_room(**overrides), start, start + timedelta(days=1)).message == message
+
+
+@pytest.mark.parametrize("minutes, text", [(90, "1 hour and 30 minutes"), (1440, "1 day"), (1500, "25 hours"),
+                                           (2880, "2 days"), (30, "30 minutes")])
+def test_durations_in_the_refusals_read_as_a_person_would_say_them(minutes, text):
+    rules = guest_apartment(slot_minutes=30, min_duration_minutes=30, max_duration_minutes=minutes)
+    start = berlin(2026, 6, 10, 10)
+    error = broken(rules, start, start + timedelta(minutes=minutes + 30))
+    assert error.message == f"This room can be booked for at most {text} at a time."
+
+
 # --- small helpers -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, expected", [("08:00", time(8)), ("8:30", time(8, 30)), ("00:00", time(0)),
@@ -505,15 +547,24 @@ def test_malformed_times_of_day_are_refused(text):
         parse_hhmm(text)
 
 
-@pytest.mark.parametrize("text", ["24:00", "24:30", "23:60", None, 800])
+@pytest.mark.parametrize("text", ["24:00", "24:30", "23:60", "8", None, 800])
 def test_what_is_no_time_of_day_is_refused_as_such_for_the_organisers_form(text):
-    with pytest.raises(NotATimeOfDay):
+    with pytest.raises(NotATimeOfDay) as caught:
         parse_hhmm(text)
+    assert str(caught.value) == f"{text!r} is not a time of day like 08:30"
 
 
 def test_a_duration_counts_whole_minutes():
     start = datetime(2026, 6, 10, 10, tzinfo=UTC)
     assert duration_minutes(start, start + timedelta(seconds=119)) == 1
+
+
+def test_a_duration_of_naive_times_is_refused_naming_the_naive_one():
+    start, end = datetime(2026, 6, 10, 10, tzinfo=UTC), datetime(2026, 6, 10, 11, tzinfo=UTC)
+    with pytest.raises(ValueError, match="^start must be timezone-aware"):
+        duration_minutes(start.replace(tzinfo=None), end)
+    with pytest.raises(ValueError, match="^end must be timezone-aware"):
+        duration_minutes(start, end.replace(tzinfo=None))
 
 
 def test_24_00_is_read_as_midnight_only_for_the_end_of_the_day():

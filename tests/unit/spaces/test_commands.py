@@ -45,8 +45,9 @@ def test_an_organiser_creates_a_room_in_one_commit(uow):
 
 
 def test_a_resident_cannot_create_a_room_and_nothing_is_stored(uow):
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         commands.create_space(uow, AYSE, {"name": "Mein Raum", "capacity": 2}, NOW)
+    assert refused.value.detail == "Only organisers may do this."
     assert uow.commits == 0 and commands.list_spaces(fresh(uow), ORGANISER)["items"] == []
 
 
@@ -74,6 +75,14 @@ def test_a_time_taken_by_another_booking_is_refused_with_the_clash(uow):
     assert refused.value.extra["conflicts"] == [
         {"id": first["id"], "start": "2026-06-10T16:00:00Z", "end": "2026-06-10T18:00:00Z"}]
     assert len(stored_bookings(uow)) == 1 and uow.events() == []
+
+
+def test_a_clash_in_a_room_without_cleaning_time_does_not_speak_of_cleaning(uow):
+    space_id = room(uow, buffer_minutes=0)
+    done(uow, commands.book, AYSE, booking(space_id, berlin(2026, 6, 10, 18)), NOW)
+    with pytest.raises(Conflict) as refused:
+        commands.book(uow, BORA, booking(space_id, berlin(2026, 6, 10, 19)), NOW)
+    assert refused.value.detail == "This time is already booked."
 
 
 def test_the_purpose_of_a_booking_is_shown_to_its_booker_and_the_organisers_only(uow):
@@ -111,6 +120,7 @@ def test_a_closed_room_takes_no_bookings(uow):
     with pytest.raises(RuleBroken) as refused:
         commands.book(uow, AYSE, booking(space_id, berlin(2026, 6, 10, 10)), NOW)
     assert refused.value.extra == {"rule": "space_closed"}
+    assert refused.value.detail == "This room cannot be booked at the moment."
 
 
 def test_the_household_quota_counts_what_the_whole_household_booked_that_week(uow):
@@ -162,8 +172,9 @@ def test_cancelling_announces_it_and_frees_the_time(uow):
 def test_only_the_booker_or_an_organiser_cancels(uow):
     space_id = room(uow)
     booked = done(uow, commands.book, AYSE, booking(space_id, berlin(2026, 6, 10, 18)), NOW)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         commands.cancel(uow, BORA, booked["id"], whole_series=False, now=NOW)
+    assert refused.value.detail == "Only the person who booked, or an organiser, can cancel this booking."
     commands.cancel(uow, ORGANISER, booked["id"], whole_series=False, now=NOW)
     assert uow.outbox.left[0].outbox[0]["payload"]["reason"] == "cancelled by an organiser"
 
@@ -176,6 +187,7 @@ def test_an_organiser_approves_a_pending_booking_once(uow):
     with pytest.raises(Conflict) as refused:
         commands.approve(fresh(uow), ORGANISER, pending["id"], NOW)
     assert refused.value.extra == {"current_status": "confirmed"}
+    assert refused.value.detail == "This booking is confirmed, so it cannot be approved or rejected."
 
 
 def test_a_rejected_booking_frees_its_time(uow):
