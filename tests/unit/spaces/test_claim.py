@@ -9,10 +9,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.common.errors import Conflict
+from services.common.clock import as_utc
+from services.common.errors import Conflict, NotFound
 from services.spaces import commands
-from services.spaces.domain import utc_weeks
-from services.spaces.models import Booking, Space
+from services.spaces.domain import WEEK, utc_weeks
+from services.spaces.models import Booking, Space, WeekLedger
+from services.spaces.repository import Ledgers
 from tests.unit.spaces.conftest import work
 
 UTC = timezone.utc
@@ -127,6 +129,41 @@ def test_a_claim_whose_booking_was_never_stored_is_found_and_its_weeks_are_forgo
     repo.forget_ledgers_before(second_week + timedelta(seconds=1))
     assert claimed_ids(repo, space, first_week, first_week + timedelta(hours=1)) == []
     assert claimed_ids(repo, space, second_week, second_week + timedelta(hours=1)) == ["died-before-storing"]
+
+
+def test_a_week_the_read_did_not_cover_is_claimed_only_if_nobody_has_claimed_it_yet(repo):
+    space = room(repo)
+    start, end = SUNDAY_EVENING + timedelta(days=1), SUNDAY_EVENING + timedelta(days=1, hours=1)
+    nothing_read = Ledgers(space.id, {}, [])
+    assert repo.claim(space, nothing_read, booking_id="b1", start=start, end=end, blocked_end=end + BUFFER,
+                      member_id="member-1", household="Haus 1", now=NOW)
+    later = end + timedelta(hours=2)
+    assert not repo.claim(space, nothing_read, booking_id="b2", start=later, end=later + timedelta(hours=1),
+                          blocked_end=later + timedelta(hours=1) + BUFFER, member_id="member-2", household="Haus 2",
+                          now=NOW)
+    assert claimed_ids(repo, space, start, later + timedelta(hours=1)) == ["b1"]
+
+
+def test_a_week_ledger_is_stored_as_the_week_of_its_space_in_its_community(repo):
+    space = room(repo)
+    assert claim(repo, space, "b1", SUNDAY_EVENING, SUNDAY_EVENING + timedelta(hours=3))
+    first_week, second_week = utc_weeks(SUNDAY_EVENING, SUNDAY_EVENING + timedelta(hours=3))
+    assert sorted((ledger.community_id, ledger.space_id, as_utc(ledger.week_start), as_utc(ledger.week_end))
+                  for ledger in WeekLedger.objects(community_id="community")) == [
+        ("community", space.id, first_week, second_week), ("community", space.id, second_week, second_week + WEEK)]
+
+
+@pytest.mark.parametrize("wrong_id", [{"$ne": None}, {"$gt": ""}, ["x"], None, 7])
+def test_an_id_that_is_no_text_finds_no_room_and_no_booking(repo, wrong_id):
+    space = room(repo)
+    booked = commands.book(work(repo), resident(1), request(space.id, SUNDAY_EVENING), NOW)
+    with pytest.raises(NotFound) as no_room:
+        commands.get_space(work(repo), resident(1), wrong_id)
+    with pytest.raises(NotFound) as no_booking:
+        commands.cancel(work(repo), resident(1), wrong_id, whole_series=False, now=NOW)
+    assert no_room.value.detail == "There is no such room in your community."
+    assert no_booking.value.detail == "There is no such booking in your community."
+    assert Booking.objects.get(id=booked["id"]).status == "confirmed"
 
 
 # -- two bookings at the same moment --------------------------------------------------------------------------------

@@ -176,7 +176,8 @@ def test_only_the_booker_or_an_organiser_cancels(uow):
         commands.cancel(uow, BORA, booked["id"], whole_series=False, now=NOW)
     assert refused.value.detail == "Only the person who booked, or an organiser, can cancel this booking."
     commands.cancel(uow, ORGANISER, booked["id"], whole_series=False, now=NOW)
-    assert uow.outbox.left[0].outbox[0]["payload"]["reason"] == "cancelled by an organiser"
+    payload = uow.outbox.left[0].outbox[0]["payload"]
+    assert (payload["reason"], payload["cancelled_by"]) == ("cancelled by an organiser", "olga")
 
 
 def test_an_organiser_approves_a_pending_booking_once(uow):
@@ -188,6 +189,21 @@ def test_an_organiser_approves_a_pending_booking_once(uow):
         commands.approve(fresh(uow), ORGANISER, pending["id"], NOW)
     assert refused.value.extra == {"current_status": "confirmed"}
     assert refused.value.detail == "This booking is confirmed, so it cannot be approved or rejected."
+
+
+def test_a_booking_approved_and_later_cancelled_moves_its_calendar_entry_on_each_time(uow):
+    space_id = room(uow, requires_approval=True)
+    pending = done(uow, commands.book, AYSE, booking(space_id, berlin(2026, 6, 10, 18)), NOW)
+    before = uow.repository.stored(Booking, pending["id"]).sequence
+    done(uow, commands.approve, ORGANISER, pending["id"], NOW)
+    commands.cancel(uow, AYSE, pending["id"], whole_series=False, now=NOW)
+    assert uow.repository.stored(Booking, pending["id"]).sequence == before + 2
+
+
+def test_a_room_open_until_24_00_is_open_until_midnight(uow):
+    space_id = room(uow, open_from="10:00", open_until="24:00")
+    assert commands.get_space(fresh(uow), AYSE, space_id)["rules"]["open_until"] == "24:00"
+    assert done(uow, commands.book, AYSE, booking(space_id, berlin(2026, 6, 10, 22)), NOW)["status"] == "confirmed"
 
 
 def test_a_rejected_booking_frees_its_time(uow):
