@@ -8,6 +8,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.auth import ALGORITHM, current_actor, issue_token, member_required, organiser_required
+from gateway.openapi import CompletedDocument
 from services.common.errors import Unauthorized
 
 RENEWED = datetime(2026, 3, 1, 9, 0, 0, 250000, tzinfo=timezone.utc)  # when the member's tokens were renewed
@@ -137,3 +138,14 @@ def test_a_token_lasts_as_long_as_configured(members):
     claims = jwt.decode(token, app.config["SECRET_KEY"], algorithms=[ALGORITHM])
     assert claims["sub"] == "ayse" and before <= claims["iat"] <= time.time()
     assert claims["exp"] == int(expires) and 3600 <= expires - before <= 3600 + (time.time() - before)
+
+
+@pytest.mark.parametrize("path, statuses", [("/_probe/member", {401}), ("/_probe/organiser", {401, 403})])
+def test_the_api_document_says_which_views_want_a_token_and_which_an_organiser(app, path, statuses):
+    """gateway.openapi documents each view as its decorator marks it: the bearer token, 401, and 403 for
+    organisers' views only."""
+    [rule] = [rule for rule in app.url_map.iter_rules() if rule.rule == path]
+    operations = {"get": {"responses": {"200": {"description": "OK"}}}}
+    CompletedDocument(app).operation_helper(path=path, operations=operations, rule=rule)
+    assert operations["get"]["security"] == [{"bearerAuth": []}]
+    assert {401, 403} & set(operations["get"]["responses"]) == statuses
