@@ -142,6 +142,7 @@ def test_a_request_that_breaks_a_rule_is_refused_naming_the_field(overrides, fie
     assert refused.value.field == field
     assert refused.value.message
     assert field in refused.value.errors
+    assert str(refused.value) == f"{field}: {refused.value.message}"
 
 
 def test_all_faults_of_a_request_are_reported_at_once():
@@ -213,6 +214,7 @@ def test_nobody_can_offer_or_accept_once_the_time_ran_out_even_if_the_timer_is_l
                                     "Its time ran out at 2026-03-03T09:00:00Z.")
 
 
+@pytest.mark.usefixtures("machine_in_new_york")
 def test_the_timer_cannot_retire_a_request_before_its_end_and_says_when_that_is():
     request, _ = request_in(OPEN)
     with pytest.raises(IllegalTransition) as refused:
@@ -240,6 +242,7 @@ def test_a_helper_cannot_offer_twice_on_the_same_request():
     with pytest.raises(DuplicateOffer) as refused:
         make_offer(request, offers, offer_id="o9", helper_id=HELPER, message="again", now=T0)
     assert refused.value.offer_id == "o1"
+    assert str(refused.value) == "You have already offered to help with this request."
 
 
 def test_a_helper_whose_offer_was_withdrawn_may_offer_again():
@@ -281,8 +284,9 @@ def test_an_offer_made_on_another_request_cannot_be_accepted():
     foreign = Offer(id="x", request_id="r-other", helper_id=STRANGER, message="", created_at=T0)
     with pytest.raises(UnknownOffer):
         accept(request, offers + [foreign], offer_id="x", actor_id=REQUESTER, now=T0)
-    with pytest.raises(UnknownOffer):
+    with pytest.raises(UnknownOffer) as refused:
         accept(request, offers, offer_id="nope", actor_id=REQUESTER, now=T0)
+    assert (refused.value.offer_id, str(refused.value)) == ("nope", "There is no such offer on this request.")
 
 
 def test_a_withdrawn_offer_cannot_be_accepted():
@@ -291,6 +295,7 @@ def test_a_withdrawn_offer_cannot_be_accepted():
     with pytest.raises(OfferWithdrawn) as refused:
         accept(request, offers, offer_id="o1", actor_id=REQUESTER, now=T0)
     assert request.status == OPEN and refused.value.offer_id == "o1"
+    assert str(refused.value) == "This offer has been withdrawn and can no longer be accepted."
 
 
 @pytest.mark.parametrize("actor", [HELPER, OTHER, ORGANISER])

@@ -174,6 +174,13 @@ def test_booking_starting_one_minute_before_now_is_refused_as_in_the_past():
     assert error.message == "A booking cannot start in the past."
 
 
+def test_the_limits_of_refusals_are_utc_whatever_the_zone_of_the_machine(machine_in_new_york):
+    now = berlin(2026, 6, 10, 10, 1)
+    assert broken(community_room(), berlin(2026, 6, 10, 10), berlin(2026, 6, 10, 11), now=now).limit == \
+        "2026-06-10T08:01:00Z"
+    assert broken(community_room(), berlin(2026, 6, 10, 12), berlin(2026, 6, 10, 10)).limit == "2026-06-10T10:00:00Z"
+
+
 def test_booking_already_under_way_is_refused_as_in_the_past():
     now = berlin(2026, 6, 10, 10, 30)
     error = broken(community_room(), berlin(2026, 6, 10, 10), berlin(2026, 6, 10, 12), now=now)
