@@ -233,7 +233,7 @@ def test_an_accepted_request_never_expires():
 
 def test_a_member_cannot_offer_help_on_their_own_request():
     request = a_request()
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="^You cannot offer help on your own request.$"):
         make_offer(request, [], offer_id="o1", helper_id=REQUESTER, message="", now=T0)
 
 
@@ -268,7 +268,7 @@ def test_making_an_offer_does_not_change_the_request():
 @pytest.mark.parametrize("actor", [HELPER, OTHER, STRANGER, ORGANISER])
 def test_only_the_requester_can_accept_an_offer(actor):
     request, offers = request_in(OPEN)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="^Only the person who asked for help can accept an offer.$"):
         accept(request, offers, offer_id="o1", actor_id=actor, now=T0)
     assert request.status == OPEN
 
@@ -301,7 +301,7 @@ def test_a_withdrawn_offer_cannot_be_accepted():
 @pytest.mark.parametrize("actor", [HELPER, OTHER, ORGANISER])
 def test_only_the_requester_can_mark_help_as_done(actor):
     request, _ = request_in(ACCEPTED)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="^Only the person who asked for help can mark it as done.$"):
         complete(request, actor_id=actor, now=LATER)
     assert request.status == ACCEPTED
 
@@ -316,7 +316,7 @@ def test_completing_records_when():
 @pytest.mark.parametrize("status", [OPEN, ACCEPTED])
 def test_a_resident_who_is_not_the_requester_cannot_cancel(actor, status):
     request, _ = request_in(status)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="^Only the person who asked for help or an organiser can cancel the request"):
         cancel(request, actor_id=actor, actor_is_organiser=False, now=LATER)
     assert request.status == status
 
