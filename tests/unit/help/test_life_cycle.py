@@ -1,5 +1,5 @@
 """The life cycle of a help request: creation, every transition legal and illegal, expiry, members leaving."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +13,16 @@ from services.help.domain import (
 )
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+class NoOffset(tzinfo):
+    """A time zone that cannot say its offset: Python counts a time in it as naive."""
+
+    def utcoffset(self, moment):
+        return None
+
+
+NO_OFFSET = NoOffset()
 REQUESTER, HELPER, OTHER, STRANGER, ORGANISER = "anna", "bora", "chen", "dmitri", "olga"
 
 
@@ -118,31 +128,56 @@ def test_times_given_in_another_zone_are_stored_in_utc():
     assert request.needed_from.tzinfo == timezone.utc
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"title": ""}, "title"),
-    ({"title": "   "}, "title"),
-    ({"category": "cooking"}, "category"),
-    ({"needed_from": T0 + timedelta(days=2), "needed_until": T0 + timedelta(days=1)}, "needed_until"),
-    ({"needed_until": T0 - timedelta(minutes=1)}, "needed_until"),
-    ({"needed_until": T0}, "needed_until"),
-    ({"title": None}, "title"),
-    ({"needed_from": datetime(2026, 3, 5, 10)}, "needed_from"),
-    ({"needed_until": datetime(2026, 3, 5, 10)}, "needed_until"),
-    ({"needed_from": "2026-03-05T10:00:00+01:00"}, "needed_from"),
-    ({"languages": ["German"]}, "languages"),
-    ({"languages": ["DE"]}, "languages"),
-    ({"languages": ["d"]}, "languages"),
-    ({"languages": ["deut"]}, "languages"),
+NO_TITLE = "Please give the request a short title."
+IN_THE_FUTURE = "The end of the time window must lie in the future."
+WITH_OFFSET = "Give the time with its time zone offset."
+
+
+def unknown_language(code):
+    return f"Unknown language code {code!r}; use codes such as 'de', 'tr' or 'ar'."
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"title": ""}, "title", NO_TITLE),
+    ({"title": "   "}, "title", NO_TITLE),
+    ({"category": "cooking"}, "category",
+     "Unknown category 'cooking'; choose one of: " + ", ".join(CATEGORIES) + "."),
+    ({"needed_from": T0 + timedelta(days=2), "needed_until": T0 + timedelta(days=1)}, "needed_until",
+     "The end of the time window must not be before its start."),
+    ({"needed_until": T0 - timedelta(minutes=1)}, "needed_until", IN_THE_FUTURE),
+    ({"needed_until": T0}, "needed_until", IN_THE_FUTURE),
+    ({"title": None}, "title", NO_TITLE),
+    ({"needed_from": datetime(2026, 3, 5, 10)}, "needed_from", WITH_OFFSET),
+    ({"needed_until": datetime(2026, 3, 5, 10)}, "needed_until", WITH_OFFSET),
+    ({"needed_until": datetime(2026, 3, 5, 10, tzinfo=NO_OFFSET)}, "needed_until", WITH_OFFSET),
+    ({"needed_from": "2026-03-05T10:00:00+01:00"}, "needed_from", WITH_OFFSET),
+    ({"languages": ["German"]}, "languages", unknown_language("German")),
+    ({"languages": ["DE"]}, "languages", unknown_language("DE")),
+    ({"languages": ["d"]}, "languages", unknown_language("d")),
+    ({"languages": ["deut"]}, "languages", unknown_language("deut")),
 ], ids=["empty title", "blank title", "unknown category", "until before from", "until in the past",
-        "until now", "no title", "naive from", "naive until", "time as text", "language name", "upper-case code",
-        "one letter", "four letters"])
-def test_a_request_that_breaks_a_rule_is_refused_naming_the_field(overrides, field):
+        "until now", "no title", "naive from", "naive until", "a zone without an offset", "time as text",
+        "language name", "upper-case code", "one letter", "four letters"])
+def test_a_request_that_breaks_a_rule_is_refused_naming_the_field_and_what_to_do(overrides, field, message):
     with pytest.raises(InvalidRequest) as refused:
         a_request(**overrides)
-    assert refused.value.field == field
-    assert refused.value.message
-    assert field in refused.value.errors
-    assert str(refused.value) == f"{field}: {refused.value.message}"
+    assert (refused.value.field, refused.value.message) == (field, message)
+    assert refused.value.errors[field] == [message]
+    assert str(refused.value) == f"{field}: {message}"
+
+
+@pytest.mark.parametrize("now", [datetime(2026, 3, 2, 9), datetime(2026, 3, 2, 9, tzinfo=NO_OFFSET)])
+def test_the_rules_refuse_a_now_without_its_offset(now):
+    with pytest.raises(ValueError, match="`now` must be a time-zone-aware datetime"):
+        a_request(now=now)
+
+
+def test_the_time_window_is_kept_in_utc_whatever_zone_it_was_given_in(machine_in_new_york):
+    plus_two = timezone(timedelta(hours=2))
+    request = a_request(needed_from=datetime(2026, 3, 5, 10, tzinfo=plus_two),
+                        needed_until=datetime(2026, 3, 5, 12, tzinfo=plus_two))
+    assert (request.needed_from.isoformat(), request.needed_until.isoformat()) == (
+        "2026-03-05T08:00:00+00:00", "2026-03-05T10:00:00+00:00")
 
 
 def test_all_faults_of_a_request_are_reported_at_once():
