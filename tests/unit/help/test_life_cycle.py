@@ -168,7 +168,7 @@ def test_a_request_that_breaks_a_rule_is_refused_naming_the_field_and_what_to_do
 
 @pytest.mark.parametrize("now", [datetime(2026, 3, 2, 9), datetime(2026, 3, 2, 9, tzinfo=NO_OFFSET)])
 def test_the_rules_refuse_a_now_without_its_offset(now):
-    with pytest.raises(ValueError, match="`now` must be a time-zone-aware datetime"):
+    with pytest.raises(ValueError, match="^`now` must be a time-zone-aware datetime$"):
         a_request(now=now)
 
 
