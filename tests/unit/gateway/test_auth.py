@@ -84,6 +84,11 @@ def test_the_bearer_scheme_may_be_written_in_any_case(app):
     assert get(app, "/_probe/member", f"bearer {token_for(app, 'ayse')}").status_code == 200
 
 
+def test_the_token_may_follow_the_scheme_after_more_than_one_space(app):
+    # HTTP allows one or more spaces between the scheme and the credentials (RFC 9110, 11.4).
+    assert get(app, "/_probe/member", f"Bearer   {token_for(app, 'ayse')}").status_code == 200
+
+
 @pytest.mark.parametrize("authorization", [None, "", "Bearer", "Bearer   ", "Token {token}", "Basic {token}",
                                            "{token}"])
 def test_a_request_without_a_bearer_token_is_asked_to_log_in(app, members, authorization):
