@@ -582,5 +582,5 @@ def test_24_00_is_read_as_midnight_only_for_the_end_of_the_day():
 
 def test_to_local_shows_the_instant_on_the_community_clock_and_refuses_naive_times():
     assert to_local(datetime(2026, 3, 29, 1, tzinfo=UTC), DEFAULT_COMMUNITY_TZ).hour == 3
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^dt must be timezone-aware"):
         to_local(datetime(2026, 3, 29, 1), BERLIN)
