@@ -1,6 +1,6 @@
 """The booking rules of a space: which rules are consistent, and every rule of `check_booking` at its edge."""
 import dataclasses
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -584,3 +584,17 @@ def test_to_local_shows_the_instant_on_the_community_clock_and_refuses_naive_tim
     assert to_local(datetime(2026, 3, 29, 1, tzinfo=UTC), DEFAULT_COMMUNITY_TZ).hour == 3
     with pytest.raises(ValueError, match="^dt must be timezone-aware"):
         to_local(datetime(2026, 3, 29, 1), BERLIN)
+
+
+class NoOffset(tzinfo):
+    """A time zone that cannot say its offset: Python counts a time in it as naive."""
+
+    def utcoffset(self, moment):
+        return None
+
+
+def test_a_time_in_a_zone_without_an_offset_or_no_time_at_all_is_refused():
+    with pytest.raises(ValueError, match="^dt must be timezone-aware"):
+        to_local(datetime(2026, 3, 29, 1, tzinfo=NoOffset()), BERLIN)
+    with pytest.raises(TypeError, match="^dt must be a datetime$"):
+        to_local("2026-03-29T01:00:00Z", BERLIN)
