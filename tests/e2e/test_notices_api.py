@@ -63,12 +63,15 @@ def test_a_welcome_and_a_booking_reach_the_inbox_in_the_members_language(platfor
 
 def test_preferences_round_trip_and_bad_ones_are_refused(platform, people):
     bora, _ = people["bora"]
-    assert bora.get("/api/v1/members/me/preferences").json()["channels"] == {"in_app": True, "email": False}
-    chosen = {"channels": {"in_app": True, "email": True}, "quiet_hours": {"from": "22:00", "until": "07:30"},
+    assert bora.get("/api/v1/members/me/preferences").json()["channels"] == {"in_app": True, "email": False,
+                                                                              "sms": False}
+    chosen = {"channels": {"in_app": True, "email": True, "sms": False},
+              "quiet_hours": {"from": "22:00", "until": "07:30"},
               "digest": "daily", "help_categories": ["garden", "tech"]}
     assert bora.put("/api/v1/members/me/preferences", json=chosen).json() == chosen
     assert bora.get("/api/v1/members/me/preferences").json() == chosen
     for bad in ({**chosen, "channels": {"in_app": False, "email": True}}, {**chosen, "digest": "hourly"},
+                {**chosen, "channels": {"in_app": True, "email": False, "sms": True}},  # no SMS provider here
                 {**chosen, "quiet_hours": {"from": "25:00", "until": "07:00"}},
                 {**chosen, "help_categories": ["astrology"]}):
         assert bora.put("/api/v1/members/me/preferences", json=bad).status_code == 422
