@@ -10,7 +10,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError
 
 from gateway.web import account, care, checkin_link, help, inbox, login_links, organise, rooms, trust
-from gateway.web.common import catalog_domain, choose_language, csrf, error_page, template_helpers
+from gateway.web.common import catalog_domain, choose_locale, csrf, error_page, template_helpers
 
 BLUEPRINTS = (account.bp, login_links.bp, rooms.bp, help.bp, inbox.bp, care.bp, organise.bp, checkin_link.bp, trust.bp)
 
@@ -27,7 +27,7 @@ def register(app: Flask) -> None:
     )
     csrf.init_app(app)
 
-    babel = Babel(app, locale_selector=choose_language, default_locale="de")
+    babel = Babel(app, locale_selector=choose_locale, default_locale="de")
     babel.domain_instance = catalog_domain()  # catalogs compiled in memory from the .po files, German fallback
 
     for blueprint in BLUEPRINTS:

@@ -8,14 +8,14 @@ from gateway.auth import issue_token
 from gateway.web.care import check_in_state
 from gateway.delegation import as_oneself, open_to_supporters
 from gateway.web.common import (
-    CATEGORIES, LANGUAGE_COOKIE, LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, language, load_actor, log_in,
-    login_required, page, page_blueprint, safe_next,
+    CATEGORIES, LANGUAGE_NAMES, FormErrors, after_post, call, flash_done, language, load_actor, log_in,
+    login_required, page, page_blueprint, remember_language, safe_next,
 )
 from services.common.errors import Conflict, Gone, Invalid, NotFound, RuleBroken, TooManyAttempts, Unauthorized
 from services.common.i18n import LANGUAGES
+from services.contracts.vocabulary import EASY_GERMAN, spoken_language
 
 bp = page_blueprint("web_account", __name__)
-ONE_YEAR = 365 * 24 * 3600
 OTHER_LANGUAGES = {"pl": "Polski", "fa": "فارسی", "ku": "Kurdî", "uk": "Українська", "es": "Español",
                    "fr": "Français", "it": "Italiano", "el": "Ελληνικά", "sr": "Srpski", "hr": "Hrvatski"}
 JOIN_LABELS = {"invitation_code": L_("Invitation code"), "display_name": L_("Your name"), "email": L_("Email address"),
@@ -24,7 +24,8 @@ JOIN_LABELS = {"invitation_code": L_("Invitation code"), "display_name": L_("You
 
 
 def spoken_language_options():
-    return list(LANGUAGE_NAMES.items()) + list(OTHER_LANGUAGES.items())
+    """The languages one may speak: Leichte Sprache is a way of reading German, not a language one speaks."""
+    return [(code, name) for code, name in LANGUAGE_NAMES.items() if code != EASY_GERMAN] + list(OTHER_LANGUAGES.items())
 
 
 @bp.route("/")
@@ -84,8 +85,7 @@ def choose_language():
     chosen = request.form.get("language", "")
     response = make_response(redirect(safe_next(request.form.get("next")), code=303))
     if chosen in LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=ONE_YEAR, httponly=True, samesite="Lax",
-                            secure=request.is_secure)
+        remember_language(response, chosen)
     return response
 
 
@@ -93,7 +93,7 @@ def choose_language():
 def join():
     """Become a member with the code of an invitation."""
     errors, form = FormErrors(), {"invitation_code": request.args.get("code", ""), "preferred_language": language(),
-                                  "languages": [language()]}
+                                  "languages": [spoken_language(language())]}
     if request.method == "POST":
         form = {key: request.form.get(key, "").strip() for key in
                 ("invitation_code", "display_name", "email", "password", "preferred_language", "phone", "household")}
@@ -112,7 +112,7 @@ def join():
         if not errors:
             body = {key: form[key] for key in ("invitation_code", "display_name", "email", "password",
                                                 "preferred_language")}
-            body["languages"] = form["languages"] or [form["preferred_language"]]
+            body["languages"] = form["languages"] or [spoken_language(form["preferred_language"])]
             body["share_phone"] = form["share_phone"]
             if form["phone"]:
                 body["phone"] = form["phone"]
@@ -137,8 +137,7 @@ def join():
                 log_in(token)
                 flash_done(_("Welcome! You are now a member of the house."))
                 response = make_response(after_post("web_account.home"))
-                response.set_cookie(LANGUAGE_COOKIE, form["preferred_language"], max_age=ONE_YEAR, httponly=True,
-                                    samesite="Lax", secure=request.is_secure)
+                remember_language(response, form["preferred_language"])
                 return response
     return page("web/join.html", 422 if errors else 200, title=_("Join the house"), errors=errors, form=form,
                 labels=JOIN_LABELS, spoken=spoken_language_options())
@@ -172,15 +171,14 @@ def profile():
             errors.add("preferred_language", _("Please choose a language."))
         if not errors:
             change = dict(form, phone=form["phone"] or None,
-                          languages=form["languages"] or [form["preferred_language"]])
+                          languages=form["languages"] or [spoken_language(form["preferred_language"])])
             try:
                 call("members", "change_profile", actor, change)
             except Invalid as error:
                 errors.take_service_error(error, {"phone": "phone", "*": "display_name"})
             else:
                 response = make_response(after_post("web_account.profile"))
-                response.set_cookie(LANGUAGE_COOKIE, form["preferred_language"], max_age=ONE_YEAR, httponly=True,
-                                    samesite="Lax", secure=request.is_secure)
+                remember_language(response, form["preferred_language"])
                 flash_done(_("Your details are saved."))
                 return response
     preferences = call("notifications", "get_preferences", actor)

@@ -12,11 +12,10 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import request
-from flask_babel import force_locale
 
-from gateway.web.common import LANGUAGE_COOKIE, call, choose_language, page, page_blueprint
+from gateway.web.common import LANGUAGE_COOKIE, asked_language, call, choose_language, page, page_blueprint, speaking
 from services.common.clock import parse_iso
-from services.common.i18n import LANGUAGES, format_day, primary_language
+from services.common.i18n import LANGUAGES, format_day, page_language
 from services.contracts.vocabulary import DEFAULT_TIMEZONE
 
 bp = page_blueprint("web_checkin_link", __name__, "/check-in/link")
@@ -39,17 +38,17 @@ def press(token):
 
 
 def answer(link: dict):
-    language = page_language(link.get("preferred_language"))
+    language = link_language(link.get("preferred_language"))
     zone = ZoneInfo(link.get("timezone") or DEFAULT_TIMEZONE)
-    with force_locale(language):
+    with speaking(language):
         return page("web/checkin_link.html", STATUS.get(link["status"], 404), link=link,
                     day=format_day(date.fromisoformat(link["day"]), language) if link.get("day") else "",
                     at=parse_iso(link["at"]).astimezone(zone).strftime("%H:%M") if link.get("at") else "")
 
 
-def page_language(residents: str | None) -> str:
-    chosen = primary_language(request.cookies.get(LANGUAGE_COOKIE))
+def link_language(residents: str | None) -> str:
+    chosen = asked_language() or page_language(request.cookies.get(LANGUAGE_COOKIE))
     if chosen in LANGUAGES:
         return chosen
-    own = primary_language(residents)
+    own = page_language(residents)
     return own if own in LANGUAGES else choose_language()

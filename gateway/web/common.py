@@ -2,6 +2,7 @@
 zone, the page decorators, form errors, and the error pages in plain words."""
 from __future__ import annotations
 
+import contextlib
 import functools
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import Domain, get_locale
+from flask_babel import Domain, force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as L_
 from flask_wtf.csrf import CSRFProtect
@@ -21,7 +22,7 @@ from gateway.rpc import ServiceUnavailable
 from services.common.clock import isoformat_z, parse_iso
 from services.common.errors import Forbidden, ServiceError, Unauthorized
 from services.common.i18n import (
-    FALLBACK_LANGUAGE, LANGUAGES, MessageCatalogs, format_day, format_span, format_when, primary_language,
+    FALLBACK_LANGUAGE, LANGUAGES, MessageCatalogs, babel_locale, format_day, format_span, format_when, page_language,
     text_direction,
 )
 from services.contracts.vocabulary import DEFAULT_TIMEZONE, HELP_CATEGORIES as CATEGORIES
@@ -29,7 +30,9 @@ from services.contracts.vocabulary import DEFAULT_TIMEZONE, HELP_CATEGORIES as C
 csrf = CSRFProtect()
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGE_COOKIE = "lang"
-LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية", "ru": "Русский"}
+LANGUAGE_NAMES = {"de": "Deutsch", "de-x-ls": "Leichte Sprache", "en": "English", "tr": "Türkçe", "ar": "العربية",
+                  "ru": "Русский"}
+ONE_YEAR = 365 * 24 * 3600
 CATEGORY_LABELS = {
     "shopping": L_("Shopping"), "accompany": L_("Going along to appointments"), "tech": L_("Phone and computer"),
     "translation": L_("Translating"), "household": L_("Help in the home"), "garden": L_("Garden and plants"),
@@ -60,16 +63,23 @@ class CatalogDomain(Domain):
         self.catalogs = catalogs
 
     def get_translations(self):
-        return self.catalogs.translations(str(get_locale()))
+        return self.catalogs.translations(language())
 
 
 def catalog_domain() -> CatalogDomain:
     return CatalogDomain(MessageCatalogs(TRANSLATIONS_DIR))
 
 
+def asked_language() -> str | None:
+    """The page language named in the address (`?lang=de-x-ls` on any page), if it is one of ours."""
+    chosen = page_language(request.args.get("lang")) if g.get("web_page") else ""
+    return chosen if chosen in LANGUAGES else None
+
+
 def choose_language() -> str:
-    """The language the reader chose on these pages, else their profile's, else their browser's, else German."""
-    chosen = primary_language(request.cookies.get(LANGUAGE_COOKIE))
+    """The language named in the address, else the one the reader chose on these pages, else their profile's,
+    else their browser's, else German. A page language code: "de-x-ls" for Leichte Sprache."""
+    chosen = asked_language() or page_language(request.cookies.get(LANGUAGE_COOKIE))
     if chosen in LANGUAGES:
         return chosen
     actor = g.get("actor")
@@ -78,8 +88,38 @@ def choose_language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or FALLBACK_LANGUAGE
 
 
+def choose_locale() -> str:
+    """Flask-Babel's locale: the page language as a locale Babel knows (German for Leichte Sprache)."""
+    return babel_locale(language())
+
+
 def language() -> str:
-    return str(get_locale())
+    """The page language of this request ("de-x-ls" for Leichte Sprache), chosen once."""
+    if "page_language" not in g:
+        g.page_language = choose_language()
+    return g.page_language
+
+
+@contextlib.contextmanager
+def speaking(code: str):
+    """Renders in `code` for a while (a page whose language is the resident's rather than the reader's)."""
+    before = g.get("page_language")
+    g.page_language = code
+    try:
+        with force_locale(babel_locale(code)):
+            yield
+    finally:
+        if before is None:
+            g.pop("page_language", None)
+        else:
+            g.page_language = before
+
+
+def remember_language(response, code: str):
+    """The language switch's cookie: the chosen page language for a year, also before logging in."""
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, httponly=True, samesite="Lax",
+                        secure=request.is_secure)
+    return response
 
 
 def community_zone() -> ZoneInfo:
@@ -101,7 +141,7 @@ def deadline(moment: str | None) -> str:
         return ""
     local = parse_iso(moment).astimezone(community_zone())
     if local.hour == 0 and local.minute == 0:
-        return format_date(local.date() - timedelta(days=1), "full", locale=language())
+        return format_date(local.date() - timedelta(days=1), "full", locale=babel_locale(language()))
     return when(moment)
 
 
@@ -257,6 +297,14 @@ def page_blueprint(name: str, import_name: str, url_prefix: str = "") -> Bluepri
     def mark_page_and_check_csrf():
         g.web_page = True
         csrf.protect()  # forms only: Flask-WTF lets GET and HEAD through
+
+    @blueprint.after_request
+    def keep_the_language_asked_for(response):
+        """`?lang=CODE` sets the page language like the language switch does (an unknown code changes nothing)."""
+        asked = asked_language()
+        if asked and request.cookies.get(LANGUAGE_COOKIE) != asked:
+            remember_language(response, asked)
+        return response
 
     @blueprint.errorhandler(ServiceError)
     def service_error(error: ServiceError):

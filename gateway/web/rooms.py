@@ -13,7 +13,7 @@ from gateway.web.common import (
     span, today, utc_iso,
 )
 from services.common.errors import Conflict, Invalid, RuleBroken
-from services.common.i18n import format_day
+from services.common.i18n import babel_locale, format_day
 
 bp = page_blueprint("web_rooms", __name__)
 
@@ -98,7 +98,7 @@ def week_page(space_id: str, monday: date, *, errors=None, form=None, clashes=()
                 errors=errors or FormErrors(), labels=booking_labels(), clashes=clashes, duration=duration_text,
                 this_week=week_name(monday), previous_week=week_name(monday - timedelta(days=7)),
                 next_week=week_name(monday + timedelta(days=7)), week_start=monday,
-                week_label=format_date(monday, "long", locale=language()))
+                week_label=format_date(monday, "long", locale=babel_locale(language())))
 
 
 @bp.route("/rooms/<space_id>")

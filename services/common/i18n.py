@@ -6,6 +6,11 @@ The catalogs are read and compiled in memory on first use, so there are no .mo f
 community's common language, so it is the fallback twice over: a reader whose language has no catalog reads
 German, and a msgid that is missing, empty or fuzzy in a catalog is shown in German, never as the English msgid.
 
+Leichte Sprache (easy-to-read German) is a page language of its own, "de-x-ls", with its own catalogs: a
+msgid it lacks is shown in German. Babel knows no such locale, so its catalogs live in a directory Babel can
+parse (`catalog_name`, "de_LEICHTE", which `pybabel update` reads as German), and its dates are German ones
+(`babel_locale`).
+
 Dates use fixed patterns per language, so the text does not drift with CLDR updates and always uses the
 24-hour clock. Pure: no Nameko, no Flask, no clock.
 """
@@ -21,7 +26,11 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from services.common.clock import as_utc
-from services.contracts.vocabulary import FALLBACK_LANGUAGE, PAGE_LANGUAGES as LANGUAGES, RTL_LANGUAGES
+from services.contracts.vocabulary import EASY_GERMAN, FALLBACK_LANGUAGE, PAGE_LANGUAGES as LANGUAGES, RTL_LANGUAGES
+
+# The directory of a language's catalog where its code is no locale Babel can parse ("de_LEICHTE" parses as German
+# with a variant, so `pybabel update -d` keeps working).
+_CATALOG_NAMES = {EASY_GERMAN: "de_LEICHTE"}
 
 # (date pattern, what joins date and time); the time is always "HH:mm".
 _DATE_PATTERNS: dict[str, tuple[str, str]] = {
@@ -40,6 +49,24 @@ _DAY_PATTERNS = {"de": "EEEE, d. MMMM", "en": "EEEE, d MMMM", "tr": "d MMMM EEEE
 def primary_language(language: str | None) -> str:
     """"ar-SY", "AR", "ar_SY" -> "ar"; nothing -> ""."""
     return (language or "").replace("_", "-").split("-")[0].strip().lower()
+
+
+def page_language(language: str | None) -> str:
+    """A language as the pages and messages know it: Leichte Sprache stays itself ("de-x-ls", "DE_x_LS" ->
+    "de-x-ls"); any other tag is its primary language ("ar-SY" -> "ar"); nothing -> ""."""
+    cleaned = (language or "").replace("_", "-").strip().lower()
+    return EASY_GERMAN if cleaned == EASY_GERMAN else primary_language(cleaned)
+
+
+def babel_locale(language: str | None) -> str:
+    """The locale Babel spells dates and plurals in: Leichte Sprache is German."""
+    wanted = page_language(language)
+    return FALLBACK_LANGUAGE if wanted == EASY_GERMAN else wanted
+
+
+def catalog_name(language: str) -> str:
+    """The directory of `language`'s catalog under a translations directory: "de_LEICHTE" for "de-x-ls"."""
+    return _CATALOG_NAMES.get(language, language)
 
 
 def text_direction(language: str | None) -> str:
@@ -61,7 +88,7 @@ class MessageCatalogs:
 
     def language_served(self, language: str | None) -> str:
         """The catalog a reader of `language` gets: their own if there is one, else German."""
-        wanted = primary_language(language)
+        wanted = page_language(language)
         return wanted if wanted and self.has(wanted) else FALLBACK_LANGUAGE
 
     def translations(self, language: str | None) -> NullTranslations:
@@ -80,14 +107,14 @@ class MessageCatalogs:
 
     def _compile(self, language: str) -> Translations:
         with self._po_path(language).open("rb") as po:
-            catalog = read_po(po, locale=language)
+            catalog = read_po(po, locale=babel_locale(language))
         mo = io.BytesIO()
         write_mo(mo, catalog)  # leaves out empty and fuzzy entries, so those fall back to German
         mo.seek(0)
         return Translations(mo, domain="messages")
 
     def _po_path(self, language: str) -> Path:
-        return self.directory / language / "LC_MESSAGES" / "messages.po"
+        return self.directory / catalog_name(language) / "LC_MESSAGES" / "messages.po"
 
 
 

@@ -2,7 +2,9 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.contracts.schema import Flag, PageQuerySchema, StrictSchema, text, time_of_day, timestamp
-from services.contracts.vocabulary import HELP_CATEGORIES as CATEGORIES, LANGUAGE_CODE, PAGE_LANGUAGES, Pattern
+from services.contracts.vocabulary import (
+    AUDIENCE_LANGUAGE, HELP_CATEGORIES as CATEGORIES, PAGE_LANGUAGES, Pattern,
+)
 
 
 class ChannelsSchema(StrictSchema):
@@ -55,7 +57,7 @@ class TranslationSchema(StrictSchema):
 
 class AudienceSchema(StrictSchema):
     household = text(80, min_length=1)
-    language = fields.String(validate=LANGUAGE_CODE)
+    language = fields.String(validate=AUDIENCE_LANGUAGE)
 
     @validates_schema
     def exactly_one(self, data, **kwargs):
@@ -86,7 +88,7 @@ class NoticeRequestSchema(StrictSchema):
         {"type": "string", "enum": ["all"]},
         {"type": "object", "properties": {"household": {"type": "string", "minLength": 1, "maxLength": 80}},
          "required": ["household"], "additionalProperties": False},
-        {"type": "object", "properties": {"language": {"type": "string", "pattern": LANGUAGE_CODE.regex.pattern}},
+        {"type": "object", "properties": {"language": {"type": "string", "pattern": AUDIENCE_LANGUAGE.regex.pattern}},
          "required": ["language"], "additionalProperties": False}]})
     translations = fields.Dict(keys=fields.String(validate=validate.OneOf(PAGE_LANGUAGES)),
                                values=fields.Nested(TranslationSchema), load_default=dict)

@@ -12,13 +12,25 @@ class Pattern(validate.Regexp):
         return value
 
 
-# The languages with catalogs everywhere (pages, messages, emails); German, the house's common language, first.
-PAGE_LANGUAGES = ("de", "en", "tr", "ar", "ru")
+# Leichte Sprache (easy-to-read German) as a language of its own: a BCP 47 private-use tag, so pages say
+# lang="de-x-ls" and every tool that only knows "de" still reads it as German.
+EASY_GERMAN = "de-x-ls"
+# The languages with catalogs everywhere (pages, messages, emails); German, the house's common language, first,
+# Leichte Sprache beside it.
+PAGE_LANGUAGES = ("de", EASY_GERMAN, "en", "tr", "ar", "ru")
 FALLBACK_LANGUAGE = "de"
 # Written right to left.
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"})
 # A member may speak any language; this is how one is written on the wire.
 LANGUAGE_CODE = Pattern(r"^[a-z]{2,3}$", error="Use a short language code such as de, tr or ar.")
+# A notice's audience may also be the readers of Leichte Sprache.
+AUDIENCE_LANGUAGE = Pattern(r"^([a-z]{2,3}|de-x-ls)$", error="Use a short language code such as de, tr or ar, "
+                                                             "or de-x-ls for Leichte Sprache.")
+
+
+def spoken_language(page_language: str) -> str:
+    """The language a reader of `page_language` speaks: a reader of Leichte Sprache speaks German."""
+    return "de" if page_language == EASY_GERMAN else page_language
 
 # What neighbours ask each other for.
 HELP_CATEGORIES = ("shopping", "accompany", "tech", "translation", "household", "garden", "transport", "other")

@@ -17,6 +17,7 @@ from services.contracts.members import (
     InvitationRequestSchema, LoginSchema, MemberChangeSchema, ProfileChangeSchema, RegistrationSchema,
     TrustRequestSchema,
 )
+from services.contracts.vocabulary import spoken_language
 from services.members import domain, events
 from services.members.models import Community, Invitation, LoginFailure, Member, Trust
 from services.members.passwords import hash_password, needs_rehash, verify_password
@@ -195,7 +196,7 @@ def register(uow, body: dict, now) -> dict:
 
 def _new_member(community_id: str, timezone: str | None, data: dict, *, role: str, household, now) -> Member:
     domain.check_language_codes(data.get("languages", []))
-    languages = list(dict.fromkeys([data["preferred_language"], *data.get("languages", [])]))
+    languages = list(dict.fromkeys([spoken_language(data["preferred_language"]), *data.get("languages", [])]))
     member = Member(
         community_id=community_id, email=domain.normalise_email(data["email"]),
         password_hash=hash_password(data["password"]), display_name=data["display_name"].strip(),
@@ -318,7 +319,8 @@ def _apply(member: Member, changes: dict) -> list[str]:
             value = value.strip()
             member.name_key = domain.name_key(value)
         if field == "languages":
-            value = list(dict.fromkeys([changes.get("preferred_language", member.preferred_language), *value]))
+            value = list(dict.fromkeys([spoken_language(changes.get("preferred_language", member.preferred_language)),
+                                        *value]))
         if getattr(member, field) != value:
             setattr(member, field, value)
             changed.append(field)

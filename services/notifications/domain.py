@@ -19,6 +19,7 @@ from services.contracts.care import (
     BUDDY_REQUESTS_PAGE, CHECK_IN_LINK_PAGE, CHECK_IN_PAGE, EMERGENCY_SHEET_PAGE,
 )
 from services.contracts.events import CARE_DONE_FOR, current_name
+from services.contracts.vocabulary import EASY_GERMAN, spoken_language
 
 DEFAULT_QUIET_FROM = time(21, 0)
 DEFAULT_QUIET_UNTIL = time(8, 0)
@@ -317,9 +318,14 @@ def check_someone_hears(recipients: list[str]) -> None:
 
 
 def notice_text(original: dict, translations: dict, language: str) -> tuple[str, str, str]:
-    """The notice as a recipient reads it: their language if the organiser wrote it, else the original.
+    """The notice as a recipient reads it: their language if the organiser wrote it, else the original. A reader
+    of Leichte Sprache gets its version, else the German one, else the original.
     Returns (title, body, language of the text)."""
-    version = translations.get(language)
-    if version:
-        return version["title"], version["body"], language
+    wanted = (language, spoken_language(language)) if language == EASY_GERMAN else (language,)
+    for code in dict.fromkeys(wanted):
+        if code == original["language"]:
+            return original["title"], original["body"], code
+        version = translations.get(code)
+        if version:
+            return version["title"], version["body"], code
     return original["title"], original["body"], original["language"]
