@@ -287,7 +287,8 @@ class Neighbour:
 
 
 def notice_audience(audience, neighbours: list[Neighbour]) -> list[str]:
-    """`"all"`, `{"household": ...}` or `{"language": ...}` (members who speak it): active members only."""
+    """`"all"`, `{"household": ...}` or `{"language": ...}` (members who speak it or read their pages in it):
+    active members only."""
     active = [n for n in neighbours if n.active]
     if audience == "all":
         chosen = active
@@ -295,7 +296,9 @@ def notice_audience(audience, neighbours: list[Neighbour]) -> list[str]:
         chosen = [n for n in active if n.household == audience["household"]]
     elif isinstance(audience, dict) and "language" in audience:
         wanted = audience["language"]
-        chosen = [n for n in active if wanted == n.preferred_language or wanted in n.languages]
+        # Readers of Leichte Sprache read German too; `{"language": "de-x-ls"}` reaches only them.
+        chosen = [n for n in active if wanted in (n.preferred_language, spoken_language(n.preferred_language))
+                  or wanted in n.languages]
     else:
         raise ValueError(f"unknown audience {audience!r}")
     return sorted(n.member_id for n in chosen)

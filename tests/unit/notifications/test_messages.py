@@ -7,13 +7,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.messages.pofile import read_po, write_po
 
+from services.common.easy_language import problems
+from services.common.i18n import babel_locale, catalog_name
 from services.notifications import messages
 from services.notifications.messages import (
     KINDS, MSGIDS, MessageCatalogs, format_span, format_when, render, text_direction,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
-LANGUAGES = ("de", "en", "tr", "ar", "ru")
+LANGUAGES = ("de", "de-x-ls", "en", "tr", "ar", "ru")
 CHRISTMAS_EVE_6PM = datetime(2026, 12, 24, 17, 0, tzinfo=timezone.utc)  # 18:00 in Hamburg
 CHRISTMAS_EVE_8PM = datetime(2026, 12, 24, 19, 0, tzinfo=timezone.utc)
 FACTS = {
@@ -33,8 +35,8 @@ PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
 def catalog(language, directory=messages.TRANSLATIONS_DIR):
-    with open(directory / language / "LC_MESSAGES" / "messages.po", "rb") as po:
-        return read_po(po, locale=language)
+    with open(directory / catalog_name(language) / "LC_MESSAGES" / "messages.po", "rb") as po:
+        return read_po(po, locale=babel_locale(language))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -46,7 +48,7 @@ def test_every_kind_renders_in_every_language_with_every_placeholder_filled(kind
     assert "{" not in title + body and "}" not in title + body
 
 
-@pytest.mark.parametrize("language", ("de", "tr", "ar", "ru"))
+@pytest.mark.parametrize("language", ("de", "de-x-ls", "tr", "ar", "ru"))
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_english_source_text_reaches_a_reader_of_another_language(kind, language):
     title, body = render(kind, language, FACTS, BERLIN)
@@ -99,6 +101,30 @@ def test_a_language_without_a_catalog_gets_german(language):
 def test_a_regional_language_tag_gets_its_language():
     assert render("welcome", "tr-TR", FACTS, BERLIN) == render("welcome", "tr", FACTS, BERLIN)
     assert render("welcome", "ar_SY", FACTS, BERLIN) == render("welcome", "ar", FACTS, BERLIN)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_reader_of_leichte_sprache_gets_its_own_words(kind):
+    assert messages.language_served("de-x-ls") == messages.language_served("DE_x_LS") == "de-x-ls"
+    assert render(kind, "de-x-ls", FACTS, BERLIN) != render(kind, "de", FACTS, BERLIN)
+
+
+def test_the_leichte_sprache_catalog_passes_the_checker():
+    flagged = {message.id: problems(message.string) for message in catalog("de-x-ls") if message.id}
+    assert not {msgid: found for msgid, found in flagged.items() if found}
+
+
+def test_a_msgid_missing_from_leichte_sprache_is_shown_in_german(tmp_path):
+    shutil.copytree(messages.TRANSLATIONS_DIR, tmp_path, dirs_exist_ok=True)
+    easy = catalog("de-x-ls", tmp_path)
+    easy.delete("Booked: {space}")
+    with open(tmp_path / catalog_name("de-x-ls") / "LC_MESSAGES" / "messages.po", "wb") as po:
+        write_po(po, easy)
+
+    title, body = render("booking_confirmed", "de-x-ls", FACTS, BERLIN, catalogs=MessageCatalogs(tmp_path))
+
+    assert title == "Gebucht: Gästewohnung"  # German
+    assert body.startswith("Sie haben den Raum gebucht.")  # Leichte Sprache
 
 
 def test_a_msgid_missing_from_the_turkish_catalog_falls_back_to_german(tmp_path):
@@ -188,6 +214,7 @@ def test_a_time_is_shown_in_the_communitys_zone_on_the_24_hour_clock(language):
     ("ar", "الخميس، 24 ديسمبر 2026، 18:00"),
     ("ru", "четверг, 24 декабря 2026 г., 18:00"),
     ("pl", "Donnerstag, 24. Dezember 2026, 18:00"),
+    ("de-x-ls", "Donnerstag, 24. Dezember 2026, 18:00"),
 ])
 def test_a_date_is_spelled_out_in_the_readers_language(language, expected):
     assert format_when(CHRISTMAS_EVE_6PM, language, BERLIN) == expected

@@ -260,3 +260,28 @@ def test_an_answer_an_organiser_recorded_is_told_as_recorded_with_the_note():
     [told] = domain.plan(_event("checkin.recorded", member_id="ayse", acted_by={
         "member_id": "olga", "for": "ayse", "recorded": True, "note": "am Telefon"}), organisers=[])
     assert (told.member_id, told.kind, told.facts["note"]) == ("ayse", "recorded_for_you", "am Telefon")
+    EASY = {"title": "Kein Wasser", "body": "Am Dienstag kommt kein Wasser."}
+
+    def test_a_reader_of_leichte_sprache_gets_its_version_where_it_was_written(self):
+        original = {"title": "Wasser", "body": "Am Dienstag kein Wasser.", "language": "de"}
+        assert domain.notice_text(original, {"de-x-ls": self.EASY}, "de-x-ls") == (
+            "Kein Wasser", "Am Dienstag kommt kein Wasser.", "de-x-ls")
+        assert domain.notice_text(original, {"de-x-ls": self.EASY}, "de") == (
+            "Wasser", "Am Dienstag kein Wasser.", "de")
+        assert domain.notice_text(original, {"de-x-ls": self.EASY}, "tr") == (
+            "Wasser", "Am Dienstag kein Wasser.", "de")
+
+    def test_else_a_reader_of_leichte_sprache_gets_german_before_the_original(self):
+        english = {"title": "Water", "body": "No water on Tuesday.", "language": "en"}
+        german = {"de": {"title": "Wasser", "body": "Am Dienstag kein Wasser."}}
+        assert domain.notice_text(english, german, "de-x-ls") == ("Wasser", "Am Dienstag kein Wasser.", "de")
+        assert domain.notice_text(english, {}, "de-x-ls") == ("Water", "No water on Tuesday.", "en")
+        written_easy = {"title": "Kein Wasser", "body": "Am Dienstag kommt kein Wasser.", "language": "de-x-ls"}
+        assert domain.notice_text(written_easy, german, "de-x-ls")[2] == "de-x-ls"
+
+    def test_german_reaches_readers_of_leichte_sprache_and_leichte_sprache_only_them(self):
+        people = [domain.Neighbour("easy", True, None, (), "de-x-ls"),
+                  domain.Neighbour("german", True, None, ("de",), "de"),
+                  domain.Neighbour("turkish", True, None, ("tr",), "tr")]
+        assert domain.notice_audience({"language": "de"}, people) == ["easy", "german"]
+        assert domain.notice_audience({"language": "de-x-ls"}, people) == ["easy"]
