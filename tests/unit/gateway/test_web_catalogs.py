@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from services.common.i18n import LANGUAGES
+from services.common.i18n import LANGUAGES, babel_locale, catalog_name
 
 ROOT = Path(__file__).resolve().parents[3]
 TRANSLATIONS = ROOT / "gateway" / "translations"
@@ -16,8 +16,8 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def catalog(language: str):
-    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        return read_po(po, locale=language)
+    with (TRANSLATIONS / catalog_name(language) / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=babel_locale(language))
 
 
 def current_msgids(tmp_path) -> set:
