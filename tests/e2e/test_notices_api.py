@@ -97,3 +97,34 @@ def test_notices_are_for_organisers_to_publish_and_bad_ones_are_refused(platform
                 {"title": "", "body": "y", "audience": "all"},
                 {"title": "x", "body": "y", "audience": "all", "translations": {"xx": {"title": "a", "body": "b"}}}):
         assert organiser.post("/api/v1/notices", json=bad).status_code == 422, bad
+
+
+def test_a_reader_of_leichte_sprache_gets_its_version_of_a_notice_else_german(platform, people):
+    organiser, (bora, _) = people["organiser"], people["bora"]
+    lotte, profile = platform.join(organiser, "lotte@example.org", display_name="Lotte", preferred_language="de-x-ls")
+    assert profile["preferred_language"] == "de-x-ls" and profile["languages"] == ["de"]  # she speaks German
+    welcome = next(item for item in lotte.get("/api/v1/notifications").json()["items"] if item["kind"] == "welcome")
+    assert welcome["language"] == "de-x-ls" and welcome["body"].startswith("Sie sind jetzt Mitglied in Ihrem Haus.")
+
+    published = organiser.post("/api/v1/notices", json={
+        "title": "Wasser abgestellt", "body": "Am Dienstag ist von 9 bis 12 Uhr das Wasser abgestellt.",
+        "language": "de", "audience": "all",
+        "translations": {"de-x-ls": {"title": "Kein Wasser", "body": "Am Dienstag kommt kein Wasser.\n"
+                                                                    "Von 9 Uhr bis 12 Uhr."}}})
+    assert published.status_code == 201, published.text
+    easy = notices_of(lotte)[0]
+    assert (easy["title"], easy["language"]) == ("Kein Wasser", "de-x-ls")
+    assert notices_of(bora)[0]["title"] == "Wasser abgestellt"
+    assert [n["title"] for n in lotte.get("/api/v1/notices").json()["items"]][0] == "Kein Wasser"
+
+    german_only = organiser.post("/api/v1/notices", json={"title": "Hoffest", "body": "Am Samstag im Hof.",
+                                                          "language": "de", "audience": "all"})
+    assert german_only.status_code == 201
+    assert notices_of(lotte)[0]["title"] == "Hoffest"
+
+    only_easy = organiser.post("/api/v1/notices", json={"title": "Lese-Café", "body": "Am Montag lesen wir.",
+                                                        "language": "de-x-ls", "audience": {"language": "de-x-ls"}})
+    assert only_easy.status_code == 201, only_easy.text
+    assert notices_of(lotte)[0]["title"] == "Lese-Café" and notices_of(bora)[0]["title"] == "Hoffest"
+    assert organiser.post("/api/v1/notices", json={"title": "x", "body": "y", "audience": {"language": "de-x-foo"}
+                                                   }).status_code == 422
