@@ -121,10 +121,15 @@ def test_a_reader_of_leichte_sprache_gets_its_version_of_a_notice_else_german(pl
                                                           "language": "de", "audience": "all"})
     assert german_only.status_code == 201
     assert notices_of(lotte)[0]["title"] == "Hoffest"
+    written_in_english = organiser.post("/api/v1/notices", json={
+        "title": "Garden day", "body": "Bring gloves.", "language": "en", "audience": "all",
+        "translations": {"de": {"title": "Gartentag", "body": "Bitte Handschuhe mitbringen."}}})
+    assert written_in_english.status_code == 201
+    assert (notices_of(lotte)[0]["title"], notices_of(lotte)[0]["language"]) == ("Gartentag", "de")
 
     only_easy = organiser.post("/api/v1/notices", json={"title": "Lese-Café", "body": "Am Montag lesen wir.",
                                                         "language": "de-x-ls", "audience": {"language": "de-x-ls"}})
     assert only_easy.status_code == 201, only_easy.text
-    assert notices_of(lotte)[0]["title"] == "Lese-Café" and notices_of(bora)[0]["title"] == "Hoffest"
+    assert notices_of(lotte)[0]["title"] == "Lese-Café" and notices_of(bora)[0]["title"] == "Gartentag"
     assert organiser.post("/api/v1/notices", json={"title": "x", "body": "y", "audience": {"language": "de-x-foo"}
                                                    }).status_code == 422
