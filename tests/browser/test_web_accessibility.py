@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.support.browser import axe_violations, describe, log_in_as_organiser, screenshot
+from tests.support.browser import axe_violations, describe, log_in, log_in_as_organiser, screenshot
 from tests.support.care import accept_request_of, alert_told_to, due_within_a_minute, put_once_known
 
 LANGUAGES = ("de", "de-x-ls", "ar")
@@ -149,6 +149,48 @@ def test_at_200_percent_zoom_no_page_scrolls_sideways(platform, ids, browser, la
             wide.append(path)
     context.close()
     assert not wide, f"pages that scroll sideways at 200 %: {wide}"
+
+
+# Lale (a resident) opens every page of hers; an alert about herself and another's sheet are not hers to open.
+RESIDENT_PAGES = [path for path in MEMBER_PAGES if path not in ("/alerts/{alert}", "/members/{member}/emergency-sheet")]
+NARROW = 320  # CSS pixels: WCAG 2.2 SC 1.4.10 (reflow), the same as a 1280 px window at 400 % zoom
+
+
+def wider_than_the_window(page, base_url: str, paths: list[str], ids: dict) -> dict[str, int]:
+    """The pages (opened in turn) whose document is wider than the window, with their width in CSS pixels."""
+    wide = {}
+    for path in paths:
+        response = page.goto(base_url + path.format(**ids))
+        assert response.status == 200, f"{path}: {response.status}"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > NARROW:
+            wide[path] = width
+            screenshot(page, f"{NARROW}px-{page.locator('html').get_attribute('lang')}-{path.strip('/')}")
+    return wide
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_at_320_pixels_every_page_reflows_without_scrolling_sideways(platform, ids, browser, language):
+    """A phone held upright, or 400 % zoom: every page fits 320 CSS pixels, for a resident and for an organiser."""
+    wide = {}
+    for who in ("resident", "organiser"):
+        context = browser.new_context(viewport={"width": NARROW, "height": 640})
+        page = context.new_page()
+        page.goto(f"{platform.url}/login")
+        page.locator(f"footer button[value='{language}']").click()  # the cookie, not the profile, decides
+        if who == "resident":
+            wide.update({f"{path} (anonymous)": width for path, width in
+                         wider_than_the_window(page, platform.url, ANONYMOUS_PAGES, ids).items()})
+            log_in(page, platform.url, "lale@example.org")
+            paths = RESIDENT_PAGES
+        else:
+            log_in_as_organiser(page, platform.url)
+            paths = MEMBER_PAGES + ORGANISER_PAGES
+        assert page.locator("html").get_attribute("lang") == language
+        wide.update({f"{path} ({who})": width for path, width in
+                     wider_than_the_window(page, platform.url, paths, ids).items()})
+        context.close()
+    assert not wide, f"pages wider than {NARROW} px: {wide}"
 
 
 def test_focus_is_visible_on_links_buttons_and_fields(platform, ids, browser):
