@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -156,9 +157,10 @@ def span(start: str, end: str) -> str:
     return format_span(parse_iso(start), parse_iso(end), language(), community_zone())
 
 
-def clock(moment: str) -> str:
-    """"18:00": the time of day of a moment in the community's zone."""
-    return parse_iso(moment).astimezone(community_zone()).strftime("%H:%M")
+def clock(moment: str | datetime) -> str:
+    """"18:00": the time of day of a moment (ISO text or aware) in the community's zone."""
+    moment = parse_iso(moment) if isinstance(moment, str) else moment
+    return moment.astimezone(community_zone()).strftime("%H:%M")
 
 
 def local_moment(day: date, hhmm: str) -> datetime:
@@ -347,9 +349,20 @@ def _field_names(errors: dict, prefix: str = "") -> list[str]:
     return names
 
 
+DAY_FIRST = re.compile(r"\s*(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{4})\s*")
+
+
 def parse_day(text: str | None) -> date | None:
+    """A day from a form: "2026-12-24" as a date field sends it, or day first ("24.12.2026", "24/12/2026") as the
+    field's hint asks for in every page language, for a browser that shows a plain text field instead."""
+    if not text:
+        return None
     try:
-        return date.fromisoformat(text) if text else None
+        written = DAY_FIRST.fullmatch(text)
+        if written:
+            day, month, year = (int(part) for part in written.groups())
+            return date(year, month, day)
+        return date.fromisoformat(text)
     except ValueError:
         return None
 

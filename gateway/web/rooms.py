@@ -1,19 +1,20 @@
-"""Pages of the shared rooms: the week of a room at a glance, booking it in one form, my bookings with cancel,
-and the link to my calendar."""
-from datetime import date, timedelta
+"""Pages of the shared rooms: a room's next seven days at a glance (from today, each day's next free time in
+words), booking it in one form, my bookings with cancel, and the link to my calendar."""
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from flask import g, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from gateway.delegation import delegable
 from gateway.web.common import (
-    FormErrors, after_post, call, flash_done, language, local_moment, login_required, page, page_blueprint, parse_day,
-    span, today, utc_iso,
+    FormErrors, after_post, call, community_zone, flash_done, language, local_moment, login_required, page,
+    page_blueprint, parse_day, span, today, utc_iso,
 )
+from services.common.clock import parse_iso, utcnow
 from services.common.errors import Conflict, Invalid, RuleBroken
-from services.common.i18n import babel_locale, format_day
+from services.common.i18n import format_day
 
 bp = page_blueprint("web_rooms", __name__)
 
@@ -60,21 +61,52 @@ def rule_message(rule: str | None, limit) -> str:
     return _("The rules of this room do not allow this booking.")
 
 
-def week_of(text: str | None) -> date:
-    """The Monday of an ISO week "2026-W48"; this week when missing or not a real week."""
-    if text:
-        try:
-            year, week = text.split("-W")
-            return date.fromisocalendar(int(year), int(week), 1)
-        except ValueError:
-            pass
-    current = today()
-    return current - timedelta(days=current.weekday())
+DAYS_SHOWN = 7
+FURTHEST_AHEAD = timedelta(days=366)  # days are named without their year: a year ahead at most
 
 
-def week_name(monday: date) -> str:
-    year, week, _day = monday.isocalendar()
-    return f"{year}-W{week:02d}"
+def first_day(text: str | None, current: date) -> date:
+    """The first of the seven days a room's page shows: the day `?from=2026-12-24` names, else today. A day in
+    the past, more than a year ahead or not a day at all shows today: the page never starts half in the past."""
+    chosen = parse_day(text)
+    return chosen if chosen and current <= chosen <= current + FURTHEST_AHEAD else current
+
+
+def bookable_times(free: list[dict], now: datetime, slot_minutes: int, min_minutes: int,
+                   zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The free intervals of a day where a booking can still begin and fit: each starts no earlier than `now`, on
+    the room's grid of `slot_minutes` counted from midnight, and is long enough for the shortest booking."""
+    slot = max(int(slot_minutes or 1), 1)
+    found = []
+    for interval in free:
+        start, end = parse_iso(interval["start"]), parse_iso(interval["end"])
+        local = max(start, now).astimezone(zone)
+        minute = local.hour * 60 + local.minute + (1 if local.second or local.microsecond else 0)
+        midnight = datetime.combine(local.date(), time(0, 0), zone)
+        begins = (midnight + timedelta(minutes=-(-minute // slot) * slot)).astimezone(timezone.utc)
+        if begins + timedelta(minutes=int(min_minutes or 0)) <= end and begins < end:
+            found.append((begins, end))
+    return found
+
+
+def next_free_words(times: list[tuple[datetime, datetime]], is_today: bool, zone: ZoneInfo) -> str:
+    """The next free time of a day as a sentence in the reader's language."""
+    if not times:
+        return _("No more free time today.") if is_today else _("Fully booked.")
+    start, end = (moment.astimezone(zone) for moment in times[0])
+    if end.time() == time(0, 0) and end.date() > start.date():
+        return _("Next free time: from %(start)s until midnight.", start=start.strftime("%H:%M"))
+    return _("Next free time: from %(start)s to %(end)s.", start=start.strftime("%H:%M"),
+             end=end.strftime("%H:%M"))
+
+
+def day_label(day: date, current: date) -> str:
+    label = format_day(day, language())
+    if day == current:
+        return _("Today, %(day)s", day=label)
+    if day == current + timedelta(days=1):
+        return _("Tomorrow, %(day)s", day=label)
+    return label
 
 
 @bp.route("/rooms")
@@ -85,27 +117,34 @@ def rooms():
     return page("web/rooms.html", title=_("Rooms"), spaces=spaces)
 
 
-def week_page(space_id: str, monday: date, *, errors=None, form=None, clashes=(), status=200):
+def week_page(space_id: str, first: date, *, errors=None, form=None, clashes=(), status=200):
+    """The room, its booking form and its next seven days from `first` (today or later)."""
     space = call("spaces", "get_space", g.actor, space_id)
+    rules, zone, current, now = space["rules"], community_zone(), today(), utcnow()
     days = []
-    for offset in range(7):
-        day = monday + timedelta(days=offset)
+    for offset in range(DAYS_SHOWN):
+        day = first + timedelta(days=offset)
         availability = call("spaces", "availability", g.actor, space_id, {"date": day.isoformat()})
-        days.append({"date": day, "label": format_day(day, language()),
-                     "past": day < today(), **availability})
-    form = form or {"date": max(monday, today()).isoformat(), "start": "", "end": "", "purpose": ""}
+        free = bookable_times(availability.get("free") or [], now, rules.get("slot_minutes"),
+                              rules.get("min_duration_minutes"), zone)
+        days.append({"date": day, "label": day_label(day, current), "open": availability.get("open"),
+                     "busy": availability.get("busy") or [], "free": free,
+                     "next_free": next_free_words(free, day == current, zone)})
+    form = form or {"date": first.isoformat(), "start": "", "end": "", "purpose": ""}
+    earlier = max(first - timedelta(days=DAYS_SHOWN), current) if first > current else None
+    later = first + timedelta(days=DAYS_SHOWN)
     return page("web/room_week.html", status, title=space["name"], space=space, days=days, form=form,
                 errors=errors or FormErrors(), labels=booking_labels(), clashes=clashes, duration=duration_text,
-                this_week=week_name(monday), previous_week=week_name(monday - timedelta(days=7)),
-                next_week=week_name(monday + timedelta(days=7)), week_start=monday,
-                week_label=format_date(monday, "long", locale=babel_locale(language())))
+                starts_today=first == current, first_label=format_day(first, language()),
+                earlier=earlier.isoformat() if earlier else None,
+                later=later.isoformat() if later <= current + FURTHEST_AHEAD else None)
 
 
 @bp.route("/rooms/<space_id>")
 @login_required
 @delegable("bookings")
 def week(space_id):
-    return week_page(space_id, week_of(request.args.get("week")))
+    return week_page(space_id, first_day(request.args.get("from"), today()))
 
 
 @bp.route("/rooms/<space_id>/book", methods=["POST"])
@@ -127,7 +166,6 @@ def book(space_id):
             except ValueError:
                 errors.add(key, _("Please enter a time, for example 14:00. (When the clocks change, "
                                   "some times do not exist.)"))
-    monday = (day or today()) - timedelta(days=(day or today()).weekday())
     if len(form["purpose"]) > 200:
         errors.add("purpose", _("Please write at most 200 characters."))
     if not errors:
@@ -152,7 +190,7 @@ def book(space_id):
                 flash_done(_("Booked: %(space)s, %(when)s.", space=booking.get("space_name", ""),
                              when=span(booking["start"], booking["end"])))
             return after_post("web_rooms.my_bookings")
-    return week_page(space_id, monday, errors=errors, form=form, clashes=clashes, status=422)
+    return week_page(space_id, first_day(form["date"], today()), errors=errors, form=form, clashes=clashes, status=422)
 
 
 def my_upcoming_bookings() -> list[dict]:

@@ -1,7 +1,9 @@
 """The web pages in a real browser (headless Chromium): residents book, cancel, ask for and offer help, read
 their messages; an organiser publishes a notice and watches the list of those who have not read it shrink;
 residents press "I am fine" on the start page (in German and Arabic), and a buddy answers a real alert. The
-booking flow also runs in Arabic (right to left) and with JavaScript switched off."""
+booking flow also runs in Arabic (right to left) and with JavaScript switched off. A room's page starts
+today."""
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -363,3 +365,25 @@ def test_a_buddy_accepts_is_alerted_looks_after_the_neighbour_reads_her_sheet_an
     assert [(r["display_name"], r["during_alert"]) for r in reads] == [("Mehmet", True)]
     # After the alert the sheet is his no longer to read.
     assert mehmet["client"].get(f"/api/v1/members/{jelena['id']}/emergency-sheet").status_code == 403
+
+
+def test_a_rooms_week_begins_with_today_and_says_when_it_is_next_free(platform, house, page):
+    today = day_ahead(0)
+    log_in(page, platform.url, house.email("hans"), language="de")
+    page.goto(f"{platform.url}/rooms/{house.room['id']}")
+    days = page.locator("main section.day h3")
+    expect(days).to_have_count(7)
+    expect(days.first).to_have_text(re.compile(rf"^Heute, \w+, {today.day}\. "))
+    expect(days.nth(1)).to_have_text(re.compile(rf"^Morgen, \w+, {day_ahead(1).day}\. "))
+    expect(page.locator("#week")).to_have_text("Die nächsten sieben Tage")
+    expect(page.locator("main section.day .next-free").nth(1)).to_have_text(
+        re.compile(r"^(Als Nächstes frei: von \d\d:\d\d bis \d\d:\d\d Uhr\.|Ausgebucht\.)$"))
+    expect(page.locator("#date")).to_have_value(today.isoformat())
+    expect(page.locator("#date-hint")).to_have_text("Format: TT.MM.JJJJ, zum Beispiel 24.12.2026.")
+    expect(page.locator("#start-hint")).to_have_text("Format: HH:MM, zum Beispiel 14:00.")
+    expect(page.get_by_role("link", name="Die sieben Tage davor")).to_have_count(0)  # nothing before today
+
+    page.get_by_role("link", name="Die sieben Tage danach").click()
+    expect(days.first).to_have_text(re.compile(rf"^\w+, {day_ahead(7).day}\. "))
+    page.get_by_role("link", name="Die sieben Tage davor").click()
+    expect(days.first).to_have_text(re.compile(r"^Heute, "))

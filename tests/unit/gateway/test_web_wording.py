@@ -11,7 +11,7 @@ from gateway.web.common import FormErrors, deadline, local_moment, safe_next
 from gateway.web.help import nearest_first
 from gateway.web.organise import SPACE_ERROR_FIELDS
 from services.common.errors import Invalid
-from gateway.web.rooms import rule_message, week_of
+from gateway.web.rooms import rule_message
 
 LIMITS = {"days_ahead": 14, "opening_hours": "08:00–22:00"}  # a broken rule's limit; 180 minutes for the others
 RULE_CODES = ("end_before_start", "in_the_past", "slot_grid", "min_duration", "max_duration", "days_ahead",
@@ -83,17 +83,6 @@ def test_a_deadline_at_midnight_reads_as_the_day_before(app):
 ])
 def test_only_addresses_on_this_site_are_followed_after_logging_in(target, followed):
     assert safe_next(target) == followed
-
-
-def test_a_week_parameter_that_is_not_a_week_shows_this_week(app):
-    context = in_language(app, "de")
-    try:
-        assert week_of("2025-W53") == week_of(None)  # 2025 has 52 weeks
-        assert week_of("2026-W53") == date(2026, 12, 28)
-        assert week_of("2026-W50") == date(2026, 12, 7)
-        assert week_of("nonsense") == week_of(None)
-    finally:
-        context.pop()
 
 
 def test_requests_in_my_categories_and_languages_come_first():
