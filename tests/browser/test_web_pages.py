@@ -1,8 +1,8 @@
 """The web pages in a real browser (headless Chromium): residents book, cancel, ask for and offer help, read
 their messages; an organiser publishes a notice and watches the list of those who have not read it shrink;
 residents press "I am fine" on the start page (in German and Arabic), and a buddy answers a real alert. The
-booking flow also runs in Arabic (right to left) and with JavaScript switched off. A room's page starts
-today."""
+booking flow also runs in Arabic (right to left) and with JavaScript switched off. A room's page starts today;
+the board and the call list print at the press of a button, or say how to print without JavaScript."""
 import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -387,3 +387,28 @@ def test_a_rooms_week_begins_with_today_and_says_when_it_is_next_free(platform, 
     expect(days.first).to_have_text(re.compile(rf"^\w+, {day_ahead(7).day}\. "))
     page.get_by_role("link", name="Die sieben Tage davor").click()
     expect(days.first).to_have_text(re.compile(r"^Heute, "))
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_board_and_the_call_list_have_a_print_button_or_say_how_to_print(platform, house, browser, javascript):
+    notice = house.organiser.post("/api/v1/notices", json={
+        "title": "Fenster putzen", "body": "Am Montag kommt die Firma.", "audience": "all"}).json()
+    context = browser.new_context(java_script_enabled=javascript, locale="de-DE")
+    page = context.new_page()
+    try:
+        log_in_as_organiser(page, platform.url, language="de")
+        for path, button, words in (("/board", "Schwarzes Brett drucken", "Sie können diese Seite in großer Schrift"),
+                                    (f"/organise/notices/{notice['id']}", "Diese Liste drucken",
+                                     "Sie können diese Liste ausdrucken")):
+            page.goto(platform.url + path)
+            if javascript:
+                page.evaluate("() => { window.print = () => { window.printed = true; }; }")  # no dialog in a test
+                page.get_by_role("button", name=button).click()
+                assert page.evaluate("window.printed === true"), path
+                expect(page.locator("main noscript p")).to_have_count(0)
+            else:
+                expect(page.get_by_role("button", name=button)).to_be_hidden()
+                expect(page.locator("main noscript p")).to_be_visible()  # (text= skips <noscript>)
+                expect(page.locator("main noscript p")).to_contain_text(words)
+    finally:
+        context.close()
