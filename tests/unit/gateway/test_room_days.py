@@ -97,7 +97,9 @@ def test_each_day_says_when_it_is_next_free_today_from_now_on(app):
     page = text(logged_in(app, "en").get("/rooms/r1"))
     said = re.findall(r'<p class="next-free"><strong>([^<]+)</strong>', page)
     assert said == ["Next free time: from 14:30 to 22:00."] + ["Next free time: from 08:00 to 22:00."] * 6
-    assert '<span class="free">14:30–22:00</span>' in page and '<span class="free">08:00–22:00</span>' in page
+    # "from–until" stays in that order on a right-to-left page
+    assert '<span class="free" dir="ltr">14:30–22:00</span>' in page
+    assert '<span class="free" dir="ltr">08:00–22:00</span>' in page
 
 
 def test_a_later_start_shows_seven_days_from_there_and_a_way_back_to_today(app, rooms):
