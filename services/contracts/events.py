@@ -19,6 +19,7 @@ PUBLISHED = {
     "care": ("checkin.recorded", "alert.raised", "alert.escalated", "alert.acknowledged", "alert.resolved",
              "checkin.link_issued", "sheet.review_came_due", "buddy.asked", "buddy.accepted", "buddy.declined",
              "checkin.settings_changed", "checkin.away_set", "checkin.away_cleared", "sheet.saved"),
+    "decisions": ("decision.opened", "decision.closed", "decision.reminder_came_due", "decision.vote_cast"),
 }
 
 # Renamed event types, old name → new. The publisher uses the new name only; a consumer of the new one still
@@ -42,7 +43,11 @@ SUBSCRIBED = {
     "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"], "booking.reminder_due", *ALERTS,
                       "checkin.recorded", *CARE_MESSAGES, *CARE_DONE_FOR, "login_link.requested"),
     "care": _MEMBERS,
+    "decisions": _MEMBERS,
 }
+# The decisions service's events, each told to people by the notifications service (decision.vote_cast only
+# when someone else cast the vote for the member).
+SUBSCRIBED["notifications"] += PUBLISHED["decisions"]
 
 
 def publisher_of(event_type: str) -> str:

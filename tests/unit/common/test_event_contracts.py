@@ -5,13 +5,14 @@ from nameko.containers import ServiceContainer
 from nameko.events import EventHandler
 
 from services.care.service import CareService
+from services.decisions.service import DecisionsService
 from services.contracts.events import PUBLISHED, RENAMED, SUBSCRIBED, event_queues, handler_name, publisher_of
 from services.help.service import HelpService
 from services.members.service import MembersService
 from services.notifications.service import NotificationsService
 from services.spaces.service import SpacesService
 
-SERVICES = (MembersService, SpacesService, HelpService, NotificationsService, CareService)
+SERVICES = (MembersService, SpacesService, HelpService, NotificationsService, CareService, DecisionsService)
 
 
 def handlers(service_class) -> list[EventHandler]:

@@ -1,0 +1,1 @@
+"""The decisions service: "Deciding together" — polls and consent rounds everyone can take part in."""
