@@ -208,6 +208,41 @@ def _buddy_answered(kind, payload, organisers):
 
 # The planners of several kinds are called with their kind at each event (`partial`), not built once at import:
 # each call then goes through the function as it is at that moment, which mutation testing relies on.
+# Deciding together: the decision's texts travel in the event, in every language it was written in.
+def _decision_facts(payload: dict) -> dict:
+    return {"title": payload.get("title"), "titles": payload.get("titles") or {}, "language": payload.get("language"),
+            "start": payload.get("closes_at"), "decision_id": payload.get("decision_id")}
+
+
+def _decision_link(payload: dict) -> str:
+    return f"/decisions/{payload.get('decision_id')}"
+
+
+def _decision_opened(payload, organisers):
+    facts = _decision_facts(payload)
+    return [Planned(member, "decision_opened", facts, _decision_link(payload)) for member in payload.get("audience", [])]
+
+
+def _decision_reminder(payload, organisers):
+    """The day before the close, to those who have not voted: not urgent, so quiet hours hold the email back."""
+    facts = _decision_facts(payload)
+    return [Planned(member, "decision_reminder", facts, _decision_link(payload)) for member in payload.get("notify", [])]
+
+
+def _decision_closed(payload, organisers):
+    """The results to everyone in the audience."""
+    results = payload.get("results") or {}
+    facts = {key: value for key, value in _decision_facts(payload).items() if key != "start"}
+    if payload.get("kind") == "consent":
+        kind = "decision_passed" if payload.get("passed") else "decision_not_passed"
+        facts.update({position: results.get(position, 0) for position in ("consent", "stand_aside", "objection")})
+    else:
+        kind = "decision_result"
+        facts.update(options=payload.get("options") or {}, by_option=results.get("by_option") or {},
+                     votes=results.get("votes", 0))
+    return [Planned(member, kind, facts, _decision_link(payload)) for member in payload.get("audience", [])]
+
+
 PLANNERS = {
     "member.joined": _welcome,
     "booking.confirmed": partial(_to_booker, "booking_confirmed"),
@@ -234,6 +269,10 @@ PLANNERS = {
     "buddy.asked": _buddy_asked,
     "buddy.accepted": partial(_buddy_answered, "buddy_accepted"),
     "buddy.declined": partial(_buddy_answered, "buddy_declined"),
+    "decision.opened": _decision_opened,
+    "decision.reminder_came_due": _decision_reminder,
+    "decision.closed": _decision_closed,
+    "decision.vote_cast": lambda payload, organisers: [],  # only when done for someone (`done_for_them`)
 }
 
 

@@ -186,6 +186,33 @@ _WORDINGS: dict[str, Wording] = {
         N_("{name} has declined to be your buddy. Please ask another neighbour, so that someone is told if you "
            "need help."),
         ("name",), link_in_email=True),
+    # Deciding together. {title} in the reader's language where the organiser wrote it; {when} the closing time.
+    "decision_opened": Wording(
+        N_("Please vote: {title}"),
+        N_("The house is deciding together: {title}\nYou can vote until {when}.\n"
+           "Please open the decision, read it and cast your vote. You can also give your answer to the organisers "
+           "by phone or on paper."),
+        ("title", "start")),
+    "decision_reminder": Wording(
+        N_("Reminder: please vote on {title}"),
+        N_("The vote on {title} closes on {when}. You have not voted yet.\n"
+           "Please open the decision and cast your vote, or give your answer to the organisers by phone."),
+        ("title", "start")),
+    "decision_result": Wording(
+        N_("Result: {title}"),
+        N_("The vote on {title} has closed. This is the result:\n{result}\nVotes cast: {votes}"),
+        ("title",)),
+    "decision_passed": Wording(
+        N_("Agreed: {title}"),
+        N_("The proposal {title} has been agreed: nobody objected.\n"
+           "Consent: {consent}\nStand aside: {stand_aside}"),
+        ("title",)),
+    "decision_not_passed": Wording(
+        N_("Not agreed: {title}"),
+        N_("The proposal {title} has not been agreed: there were objections ({objection}).\n"
+           "Consent: {consent}\nStand aside: {stand_aside}\n"
+           "The reasons are shown on the decision's page."),
+        ("title",)),
 }
 KINDS = tuple(_WORDINGS)
 
@@ -217,6 +244,7 @@ ACTION_LABELS: dict[str, str] = {
     "checkin.away_set": N_("set days when you are away"),
     "checkin.away_cleared": N_("cleared your days away"),
     "sheet.saved": N_("saved your emergency sheet"),
+    "decision.vote_cast": N_("voted in a decision of the house"),
     "other": N_("something else"),
 }
 
@@ -292,10 +320,28 @@ def _placeholder_values(facts: Mapping[str, object], language: str, tz: tzinfo,
         values["category"] = translations.gettext(label)
     if facts.get("action") not in (None, ""):
         values["action"] = translations.gettext(ACTION_LABELS.get(str(facts["action"]), ACTION_LABELS["other"]))
+    _decision_values(facts, language, values)
     if facts.get("start") is not None:
         start, end = _moment(facts, "start"), _moment(facts, "end") if facts.get("end") is not None else None
         values["when"] = format_span(start, end, language, tz) if end else format_when(start, language, tz)
     return values
+
+
+def _decision_values(facts: Mapping[str, object], language: str, values: dict) -> None:
+    """A decision's title in the reader's language (`titles`: language → title, where the organiser wrote it),
+    a poll's result as one line per option in the reader's language (`options`: language → labels, `by_option`:
+    index → votes), and the counts of a consent round."""
+    titles = facts.get("titles")
+    if isinstance(titles, Mapping) and titles.get(language):
+        text = str(titles[language])
+        values["title"] = f"{_ISOLATE}{text}{_POP_ISOLATE}" if text_direction(language) == "rtl" else text
+    options, by_option = facts.get("options"), facts.get("by_option")
+    if isinstance(options, Mapping) and isinstance(by_option, Mapping):
+        labels = options.get(language) or options.get(str(facts.get("language"))) or next(iter(options.values()), [])
+        values["result"] = "\n".join(f"{label}: {by_option.get(str(index), 0)}" for index, label in enumerate(labels))
+    for fact in ("votes", "consent", "stand_aside", "objection"):
+        if facts.get(fact) is not None:
+            values[fact] = str(facts[fact])
 
 
 def _moment(facts: Mapping[str, object], fact: str) -> datetime:

@@ -19,7 +19,8 @@ from services.notifications.repository import NotificationsRepository
 
 # Events that only put messages into inboxes: each has a handler of its own (`booking_confirmed`, ...), made
 # below from this table; what each says, and to whom, is `commands.handle_event`'s routing.
-NOTIFYING = (*PUBLISHED["spaces"], *PUBLISHED["help"], *ALERTS, "checkin.recorded", *CARE_MESSAGES, *CARE_DONE_FOR)
+NOTIFYING = (*PUBLISHED["spaces"], *PUBLISHED["help"], *ALERTS, "checkin.recorded", *CARE_MESSAGES, *CARE_DONE_FOR,
+             *PUBLISHED["decisions"])
 NOTIFYING += tuple(old for old, new in RENAMED.items() if new in NOTIFYING)  # for one version
 
 

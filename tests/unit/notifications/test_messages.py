@@ -30,6 +30,9 @@ FACTS = {
     "subject": "Gästewohnung",
     "note": "am Telefon",
     "time": "10:00",
+    # a decision's result
+    "options": {"de": ["Gelb", "Blau"]}, "by_option": {"0": 2, "1": 1}, "votes": 3, "consent": 4,
+    "stand_aside": 1, "objection": 0,
 }
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
