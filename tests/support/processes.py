@@ -30,6 +30,7 @@ SERVICES = {
     "notifications": ("services/notifications/config.yml",
                       "services.notifications.service:NotificationsService"),
     "care": ("services/care/config.yml", "services.care.service:CareService"),
+    "decisions": ("services/decisions/config.yml", "services.decisions.service:DecisionsService"),
 }
 
 
