@@ -149,7 +149,7 @@ def list_decisions(uow, actor: dict, query: dict) -> dict:
 # -- opening --------------------------------------------------------------------------------------------------------
 def _elector(stored: Elector) -> domain.Elector:
     return domain.Elector(stored.id, stored.active, stored.household, tuple(stored.languages or ()),
-                          stored.preferred_language)
+                          stored.preferred_language, stored.role or "resident")
 
 
 @wire_errors

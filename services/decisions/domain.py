@@ -75,6 +75,7 @@ class Elector:
     household: str | None = None
     languages: tuple[str, ...] = ()
     preferred_language: str | None = None
+    role: str = "resident"
 
 
 # -- a new decision ----------------------------------------------------------------------------------------------
@@ -96,8 +97,9 @@ def check_new(kind: str, options: list[str] | None, closes_at: datetime, now: da
 
 
 def audience(chosen, electors: list[Elector]) -> list[str]:
-    """`"all"`, `{"household": ...}` or `{"language": ...}` (members who speak it): active members only, sorted."""
-    active = [e for e in electors if e.active]
+    """`"all"`, `{"household": ...}` or `{"language": ...}` (members who speak it): active members of the house
+    only (a supporter from outside the house votes for nobody but through the resident who trusts them), sorted."""
+    active = [e for e in electors if e.active and e.role != "supporter"]
     if chosen == "all":
         picked = active
     elif isinstance(chosen, dict) and "household" in chosen:

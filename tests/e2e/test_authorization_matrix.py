@@ -40,12 +40,18 @@ PURPOSE = "Tanztee bei Ottilie"
 HELP = {"title": "Einkauf fuer Ottilie", "description": "Drei Kilo Aepfel vom Wochenmarkt", "category": "shopping"}
 NOTICE = {"title": "Wasserabstellung Markiert", "body": "Am Dienstag kein Wasser im ganzen Haus", "audience": "all"}
 MARKED = (*(OWNER[key] for key in ("display_name", "phone", "household")), OTHER["display_name"], OTHER["phone"],
-          ORGANISER_NAME, ROOM, FLAT, PURPOSE, HELP["title"], HELP["description"], NOTICE["title"], NOTICE["body"])
+          ORGANISER_NAME, ROOM, FLAT, PURPOSE, HELP["title"], HELP["description"], NOTICE["title"], NOTICE["body"],
+          "Treppenhaus Markiert")
 
 
 def at(days: int, hour: int) -> str:
     moment = datetime.now(timezone(timedelta(hours=1))) + timedelta(days=days)
     return moment.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat()
+
+
+# The house's poll (marked: the other house reads nothing of it).
+DECISION = {"title": "Treppenhaus Markiert", "body": "Welche Farbe?", "kind": "poll", "options": ["Gelb", "Blau"],
+            "closes_at": at(7, 18)}
 
 
 class World:
@@ -334,6 +340,29 @@ MATRIX = {
                                                          expect(200, acting="check_in"), (ORGANISER_NAME,)),
     ("GET", "/api/v1/members/<member_id>/emergency-sheet"): (
         lambda w: (f"/api/v1/members/{w.owner_id}/emergency-sheet", None), expect(403, owner=200, foreign=404), NOTHING),
+    # Deciding together: each house's organiser opens decisions for their own house; residents read and vote in
+    # those addressed to them (a trusted person for them); the call list names the owner with her phone.
+    ("POST", "/api/v1/decisions"): (lambda w: ("/api/v1/decisions", {**DECISION, "title": "Neue Frage"}),
+                                    expect(403, organiser=201, foreign=201, stranger=403), NOTHING),
+    ("GET", "/api/v1/decisions"): (lambda w: (w.decision() and "/api/v1/decisions", None),
+                                   expect(200, acting="decisions"), (DECISION["title"],)),
+    ("GET", "/api/v1/decisions/<decision_id>"): (lambda w: (f"/api/v1/decisions/{w.decision()}", None),
+                                                 expect(200, foreign=404, acting="decisions"), (DECISION["title"],)),
+    ("POST", "/api/v1/decisions/<decision_id>/votes"): (
+        lambda w: (f"/api/v1/decisions/{w.decision()}/votes", {"options": [1]}),
+        expect(201, foreign=404, acting="decisions"), NOTHING),
+    ("GET", "/api/v1/decisions/<decision_id>/not-voted"): (
+        lambda w: (f"/api/v1/decisions/{w.decision(fresh=True)}/not-voted", None),
+        expect(403, organiser=200, foreign=404, stranger=403), (OWNER["display_name"], OWNER["phone"])),
+    ("POST", "/api/v1/decisions/<decision_id>/close"): (
+        lambda w: (f"/api/v1/decisions/{w.decision(fresh=True)}/close", None),
+        expect(403, organiser=200, foreign=404, stranger=403), (DECISION["title"],)),
+    ("GET", "/api/v1/decisions/<decision_id>/ballot.html"): (
+        lambda w: (f"/api/v1/decisions/{w.decision()}/ballot.html", None),
+        expect(200, foreign=404, acting="decisions"), (DECISION["title"],)),
+    ("GET", "/api/v1/decisions/<decision_id>/results.html"): (
+        lambda w: (f"/api/v1/decisions/{w.decision(closed=True)}/results.html", None),
+        expect(200, foreign=404, acting="decisions"), (DECISION["title"],)),
 }
 
 
@@ -355,6 +384,30 @@ def _owners_new_trust(world):
     return granted.json()["id"]
 
 
+def _decision(world, fresh=False, closed=False) -> str:
+    """The house's poll for everybody (opened once every member of the matrix is known to the decisions
+    service, which learns of them by event), a fresh one, or a closed one; its id."""
+    if not fresh and not closed and getattr(world, "poll", None):
+        return world.poll
+    if closed and getattr(world, "closed_poll", None):
+        return world.closed_poll
+
+    def everybody_asked():
+        opened = world.organiser.post("/api/v1/decisions", json=DECISION).json()
+        listed = readable(world.organiser.get(f"/api/v1/decisions/{opened['id']}/not-voted"))
+        return opened["id"] if OWNER["display_name"] in listed and OTHER["display_name"] in listed else None
+
+    decision_id = eventually(everybody_asked, seconds=30)
+    assert decision_id, "the decisions service never heard of the owner and the other resident"
+    if closed:
+        assert world.organiser.post(f"/api/v1/decisions/{decision_id}/close").status_code == 200
+        world.closed_poll = decision_id
+    elif not fresh:
+        world.poll = decision_id
+    return decision_id
+
+
+World.decision = _decision
 World.tick = _tick
 World.accept_call = _accept_call
 World.owners_new_trust = _owners_new_trust

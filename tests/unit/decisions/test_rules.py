@@ -94,10 +94,11 @@ def test_a_consent_round_passes_with_no_objection_even_with_people_standing_asid
 HOUSE = [Elector("ayse", household="B2", languages=("tr", "de"), preferred_language="tr"),
          Elector("bora", household="B2", languages=("de",), preferred_language="de"),
          Elector("cem", household="A1", languages=("ar",), preferred_language="ar"),
-         Elector("dora", active=False, household="B2", languages=("tr",), preferred_language="tr")]
+         Elector("dora", active=False, household="B2", languages=("tr",), preferred_language="tr"),
+         Elector("sina", household=None, languages=("tr",), preferred_language="tr", role="supporter")]
 
 
-def test_the_audience_is_everybody_a_flat_or_the_speakers_of_a_language_active_members_only():
+def test_the_audience_is_everybody_a_flat_or_the_speakers_of_a_language_active_members_of_the_house_only():
     assert domain.audience("all", HOUSE) == ["ayse", "bora", "cem"]
     assert domain.audience({"household": "B2"}, HOUSE) == ["ayse", "bora"]
     assert domain.audience({"language": "tr"}, HOUSE) == ["ayse"]
