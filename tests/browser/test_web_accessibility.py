@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.browser import axe_violations, describe, log_in, log_in_as_organiser, screenshot
 from tests.support.care import accept_request_of, alert_told_to, due_within_a_minute, put_once_known
+from tests.support.processes import eventually
 
 LANGUAGES = ("de", "de-x-ls", "ar")
 
@@ -45,17 +46,41 @@ def ids(platform):
     put_once_known(organiser, "/api/v1/members/me/check-in", {"enabled": True, "daily_by": "23:59",
                                                                "buddies": [helper_id]})
     alert = alert_told_to(helper, member["id"])
-    return {"room": room["id"], "request": asked["id"], "notice": notice["id"], "alert": alert, "member": member["id"]}
+    return {"room": room["id"], "request": asked["id"], "notice": notice["id"], "alert": alert, "member": member["id"],
+            **decisions(organiser)}
+
+
+def decisions(organiser) -> dict:
+    """A poll with an Arabic translation, a secret one, and a consent round closed with an objection (opened once
+    the decisions service has heard of the members, who join by event)."""
+    closes = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=5)).replace(microsecond=0).isoformat()
+    poll = {"title": "Farbe des Treppenhauses", "body": "Welche Farbe soll das Treppenhaus bekommen?",
+            "kind": "poll", "options": ["Gelb", "Blau", "Grün"], "closes_at": closes,
+            "translations": {"ar": {"title": "لون الدرج", "body": "ما اللون الذي نختاره للدرج؟",
+                                    "options": ["أصفر", "أزرق", "أخضر"]}}}
+
+    def opened(body):
+        answer = organiser.post("/api/v1/decisions", json=body)
+        return answer.json()["id"] if answer.status_code == 201 else None
+
+    ids = {"poll": eventually(lambda: opened(poll), seconds=30),
+           "secret": opened({**poll, "title": "Geheime Wahl", "secret": True}),
+           "closed": opened({"title": "Gartenküche privat", "body": "Dürfen wir sie privat buchen?",
+                             "kind": "consent", "closes_at": closes})}
+    organiser.post(f"/api/v1/decisions/{ids['closed']}/votes", json={"position": "objection", "reason": "Zu laut"})
+    organiser.post(f"/api/v1/decisions/{ids['closed']}/close")
+    return ids
 
 
 ANONYMOUS_PAGES = ["/login", "/join", "/login/link-sent", "/login/link/a-link-from-an-email"]
 MEMBER_PAGES = ["/", "/rooms", "/rooms/{room}", "/bookings", "/help", "/help/new", "/help/{request}", "/inbox",
                 "/notices", "/board", "/profile", "/check-in/settings", "/check-in/buddy-requests", "/alerts",
                 "/alerts/{alert}", "/emergency-sheet", "/emergency-sheet/print", "/members/{member}/emergency-sheet",
-                "/trusted-persons", "/acting-for"]
+                "/trusted-persons", "/acting-for", "/decisions", "/decisions/{poll}", "/decisions/{secret}",
+                "/decisions/{closed}", "/decisions/{poll}/ballot", "/decisions/{closed}/results"]
 ORGANISER_PAGES = ["/organise", "/organise/invite", "/organise/spaces", "/organise/spaces/new",
                    "/organise/spaces/{room}", "/organise/approvals", "/organise/notices/new",
-                   "/organise/notices/{notice}"]
+                   "/organise/notices/{notice}", "/decisions/new", "/decisions/{poll}/call-list"]
 
 
 
