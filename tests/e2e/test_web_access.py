@@ -89,6 +89,16 @@ PAGES = {
     ("GET", "/organise/notices/new"): (ORGANISER_ONLY, "/organise/notices/new"),
     ("POST", "/organise/notices/new"): (ORGANISER_ONLY, "/organise/notices/new"),
     ("GET", "/organise/notices/<notice_id>"): (ORGANISER_ONLY, "/organise/notices/{notice}"),
+    ("GET", "/decisions"): (MEMBER, "/decisions"),
+    ("GET", "/decisions/new"): (ORGANISER_ONLY, "/decisions/new"),
+    ("POST", "/decisions/new"): (ORGANISER_ONLY, "/decisions/new"),
+    ("GET", "/decisions/<decision_id>"): (MEMBER, "/decisions/{decision}"),
+    ("POST", "/decisions/<decision_id>/vote"): (MEMBER, "/decisions/{decision}/vote"),
+    ("GET", "/decisions/<decision_id>/call-list"): (ORGANISER_ONLY, "/decisions/{decision}/call-list"),
+    ("POST", "/decisions/<decision_id>/record"): (ORGANISER_ONLY, "/decisions/{decision}/record"),
+    ("POST", "/decisions/<decision_id>/close"): (ORGANISER_ONLY, "/decisions/{decision}/close"),
+    ("GET", "/decisions/<decision_id>/ballot"): (MEMBER, "/decisions/{decision}/ballot"),
+    ("GET", "/decisions/<decision_id>/results"): (MEMBER, "/decisions/{closed_decision}/results"),
 }
 
 
@@ -146,6 +156,7 @@ def world(platform):
     put_once_known(resident, "/api/v1/members/me/emergency-sheet", {
         "contacts": [{"name": "Tochter", "phone": "040 111"}], "readers": [organiser_id]})
     ids["alert"] = missed_check_in(platform, organiser, resident, ids["paula"])
+    ids.update(house_decisions(organiser))
     return {"ids": ids, "platform": platform}
 
 
@@ -157,6 +168,25 @@ def missed_check_in(platform, organiser, buddy, buddy_id) -> str:
     due_within_a_minute(miriam, [buddy_id])
     accept_request_of(buddy, registered["id"])
     return alert_told_to(buddy, registered["id"])
+
+
+def house_decisions(organiser) -> dict:
+    """An open poll for everybody (once the decisions service knows Paula: "Paula" is on its call list) and a
+    closed one, both named after the marked festival."""
+    poll = {"title": "Hoffest: welcher Tag?", "body": "Samstag oder Sonntag?", "kind": "poll",
+            "options": ["Samstag", "Sonntag"],
+            "closes_at": (datetime.now(BERLIN_WINTER) + timedelta(days=5)).replace(microsecond=0).isoformat()}
+
+    def everybody_asked():
+        decision = organiser.post("/api/v1/decisions", json=poll).json()
+        listed = organiser.get(f"/api/v1/decisions/{decision['id']}/not-voted").json()
+        return decision["id"] if "Paula" in [p["display_name"] for p in listed] else None
+
+    ids = {"decision": eventually(everybody_asked, seconds=30),
+           "closed_decision": organiser.post("/api/v1/decisions", json=poll).json()["id"]}
+    assert ids["decision"], "the decisions service never heard of Paula"
+    assert organiser.post(f"/api/v1/decisions/{ids['closed_decision']}/close").status_code == 200
+    return ids
 
 
 BERLIN_WINTER = timezone(timedelta(hours=1))
@@ -185,6 +215,10 @@ OWNED = {
     ("POST", "/trusted-persons/<trust_id>/end"): ("/trusted-persons/{trust}/end", {}, ("ingo", "hanna"), "paula"),
     ("POST", "/organise/bookings/<booking_id>/<decision>"): ("/organise/bookings/{pending}/approve", {},
                                                              ("paula", "ingo"), "organiser"),
+    ("POST", "/decisions/<decision_id>/close"): ("/decisions/{decision}/close", {}, ("paula", "ingo"), "organiser"),
+    ("POST", "/decisions/<decision_id>/record"): ("/decisions/{decision}/record",
+                                                  {"member_id": "{paula_id}", "options": "1"},
+                                                  ("paula", "ingo"), "organiser"),
     ("POST", "/organise/spaces/<space_id>"): ("/organise/spaces/{flat}", {
         "name": "Mein Zimmer", "capacity": "1", "open_from": "08:00", "open_until": "22:00", "slot_minutes": "30",
         "min_duration_minutes": "30", "max_duration_minutes": "60", "max_days_ahead": "30", "buffer_minutes": "0",
@@ -197,6 +231,8 @@ NOT_OWNED = {
                                         "service (a token that is not ours changes nothing)",
     ("POST", "/rooms/<space_id>/book"): "a room is the house's: every member may book it (the rules decide)",
     ("POST", "/login/link/<token>"): "a sign-in link is its own key: whoever holds it may use it, once",
+    ("POST", "/decisions/<decision_id>/vote"): "a decision is the house's: every member it is for casts their own "
+                                               "vote (the service takes it for the one logged in)",
 }
 
 
@@ -236,6 +272,12 @@ SHOWN_TO_THE_ORGANISER = {
     ("GET", "/organise/approvals"): (),
     ("GET", "/organise/notices/new"): (),
     ("GET", "/organise/notices/<notice_id>"): ("Hoffest", "Paula"),
+    ("GET", "/decisions"): ("Hoffest",),
+    ("GET", "/decisions/new"): (),
+    ("GET", "/decisions/<decision_id>"): ("Hoffest",),
+    ("GET", "/decisions/<decision_id>/call-list"): ("Hoffest", "Paula"),
+    ("GET", "/decisions/<decision_id>/ballot"): ("Hoffest",),
+    ("GET", "/decisions/<decision_id>/results"): ("Hoffest",),
 }
 
 
@@ -367,6 +409,10 @@ def things(people) -> dict:
         "invite": {"email": "enkel@example.org", "display_name": "Enkel"}, "scopes": ["bookings"]})
     assert invited.status_code == 201, invited.text
     ids["trust"] = invited.json()["id"]
+    ids["paula_id"] = paula.get("/api/v1/members/me").json()["id"]
+    ids["decision"] = organiser.post("/api/v1/decisions", json={
+        "title": "Fahrradkeller", "body": "Neue Ständer?", "kind": "poll", "options": ["Ja", "Nein"],
+        "closes_at": (start + timedelta(days=3)).isoformat()}).json()["id"]
     return ids
 
 
@@ -386,6 +432,8 @@ def state(people, ids) -> dict:
         "items"])
     alert = paula.get(f"/api/v1/alerts/{ids['alert']}").json()
     found["alert"] = (alert["status"], alert["acknowledged_by"], alert["outcome"], len(alert["timeline"]))
+    decision = organiser.get(f"/api/v1/decisions/{ids['decision']}").json()
+    found["decision"] = (decision["status"], decision["voted"])
     return found
 
 
