@@ -81,3 +81,4 @@ bench: install
 	$(PY) bench/bookings.py
 	$(PY) bench/notices.py
 	$(PY) bench/care.py
+	$(PY) bench/decisions.py

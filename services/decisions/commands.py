@@ -22,7 +22,7 @@ from services.common.i18n import text_direction
 from services.common.schemas import load
 from services.contracts.decisions import DecisionListQuerySchema, DecisionRequestSchema, VoteRequestSchema
 from services.decisions import domain, events
-from services.decisions.models import Decision, Elector
+from services.decisions.models import Audience, Decision, Elector
 
 # How many decisions one timer run looks at, and how often a close that lost a race with a vote counts again.
 BATCH = 200
@@ -97,7 +97,7 @@ def _people_in(decisions) -> set[str]:
                                                  if b.get("position") == "objection"])}
 
 
-def decision_view(decision: Decision, actor: dict, electors: dict) -> dict:
+def decision_view(decision: Decision, actor: dict, electors: dict, in_audience: bool) -> dict:
     """The decision in the reader's language, with my vote, and the results where they may be shown: once
     closed, and while open only when the vote is not secret."""
     text, language = domain.text_for(_original(decision), decision.translations or {},
@@ -110,8 +110,8 @@ def decision_view(decision: Decision, actor: dict, electors: dict) -> dict:
         "multiple": decision.multiple, "max_choices": decision.max_choices, "secret": decision.secret,
         "audience": decision.audience, "opened_at": isoformat_z(decision.opened_at),
         "closes_at": isoformat_z(decision.closes_at), "closed_at": isoformat_z(decision.closed_at),
-        "author_id": decision.author_id, "in_audience": actor["member_id"] in decision.eligible,
-        "audience_size": len(decision.eligible), "voted": len(voted_ids(decision)),
+        "author_id": decision.author_id, "in_audience": in_audience,
+        "audience_size": decision.audience_size, "voted": len(voted_ids(decision)),
         "my_vote": my_vote(decision, actor["member_id"]),
         "results": _shown_results(results, electors),
         "passed": decision.passed if closed else None,
@@ -121,18 +121,20 @@ def decision_view(decision: Decision, actor: dict, electors: dict) -> dict:
     return view
 
 
-def _visible(repo, actor: dict, decision_id) -> Decision:
-    """A decision of the member's community addressed to them (organisers: every decision of it)."""
+def _visible(repo, actor: dict, decision_id) -> tuple[Decision, bool]:
+    """A decision of the member's community addressed to them (organisers: every decision of it), and whether
+    it is addressed to them."""
     decision = repo.decision(actor["community_id"], decision_id)
-    if decision is None or (actor["role"] != "organiser" and actor["member_id"] not in decision.eligible):
+    asked = decision is not None and repo.in_audience(decision.id, actor["member_id"])
+    if decision is None or (actor["role"] != "organiser" and not asked):
         raise NotFound("There is no such decision for you.")
-    return decision
+    return decision, asked
 
 
 def get_decision(uow, actor: dict, decision_id) -> dict:
     repo = uow.repository
-    decision = _visible(repo, actor, decision_id)
-    return decision_view(decision, actor, repo.electors_by_id(_people_in([decision])))
+    decision, asked = _visible(repo, actor, decision_id)
+    return decision_view(decision, actor, repo.electors_by_id(_people_in([decision])), asked)
 
 
 def list_decisions(uow, actor: dict, query: dict) -> dict:
@@ -143,7 +145,8 @@ def list_decisions(uow, actor: dict, query: dict) -> dict:
     page, next_cursor = repo.page_for(actor["community_id"], member_id=member_id, status=data.get("status"),
                                       limit=data["limit"], cursor=data["cursor"])
     electors = repo.electors_by_id(_people_in(page))
-    return {"items": [decision_view(d, actor, electors) for d in page], "next": next_cursor}
+    asked = set(repo.addressed_to(actor["member_id"])) if member_id is None else {d.id for d in page}
+    return {"items": [decision_view(d, actor, electors, d.id in asked) for d in page], "next": next_cursor}
 
 
 # -- opening --------------------------------------------------------------------------------------------------------
@@ -159,19 +162,20 @@ def open_decision(uow, actor: dict, body: dict, now: datetime) -> dict:
     data = load(DecisionRequestSchema, body)
     closes_at = as_utc(data["closes_at"])
     domain.check_new(data["kind"], data.get("options"), closes_at, now)
-    eligible = domain.audience(data["audience"], [_elector(e) for e in repo.community_electors(actor["community_id"])])
+    members = domain.audience(data["audience"], [_elector(e) for e in repo.community_electors(actor["community_id"])])
     options = list(data.get("options") or [])
     decision = Decision(
         id=str(uuid.uuid4()), community_id=actor["community_id"], author_id=actor["member_id"], kind=data["kind"],
         title=data["title"], body=data["body"], language=data["language"], options=options,
         multiple=data["multiple"], max_choices=data.get("max_choices"), secret=data["secret"],
-        translations=data["translations"], audience=data["audience"], eligible=eligible, opened_at=now,
+        translations=data["translations"], audience=data["audience"], audience_size=len(members), opened_at=now,
         closes_at=closes_at, remind_at=domain.reminder_at(now, closes_at), status=domain.OPEN)
-    decision.record(events.decision_opened(decision, now))
-    with uow:
-        uow.add(decision)
+    decision.record(events.decision_opened(decision, members, now))
+    with uow:  # the audience first: a decision is never without it
+        uow.add(Audience(id=decision.id, community_id=decision.community_id, members=members, opened_at=now),
+                decision)
         uow.commit()  # decision.opened goes out after the reply: every member of the audience is told
-    return decision_view(decision, actor, {})
+    return decision_view(decision, actor, {}, actor["member_id"] in members)
 
 
 # -- voting -----------------------------------------------------------------------------------------------------------
@@ -196,8 +200,8 @@ def vote(uow, actor: dict, decision_id, body: dict, now: datetime) -> dict:
                        "note": None if decision.secret else (data.get("note") or "").strip() or None}
     cast = domain.ballot(decision.kind, option_count=len(decision.options), multiple=decision.multiple,
                          max_choices=decision.max_choices, vote=data)
-    if decision.status != domain.OPEN:
-        raise domain.AlreadyClosed("This decision is closed: no more votes are taken.")
+    if not repo.in_audience(decision.id, member_id):
+        raise domain.NotInAudience("This decision is not addressed to you.")
     acted_by = actor.get("acted_by") or {}
     announced = [events.vote_cast(decision, member_id, now, recorded_by)] if recorded_by or acted_by else []
     if decision.secret:
@@ -234,9 +238,9 @@ def not_voted(uow, actor: dict, decision_id) -> list[dict]:
     name). It shrinks as votes arrive."""
     domain.check_may_organise(actor["role"])
     repo = uow.repository
-    decision = _visible(repo, actor, decision_id)
+    decision, _asked = _visible(repo, actor, decision_id)
     voted = voted_ids(decision)
-    waiting = [member_id for member_id in decision.eligible if member_id not in voted]
+    waiting = [member_id for member_id in repo.audience_of(decision.id) if member_id not in voted]
     electors = repo.electors_by_id(waiting)
     people = [{"member_id": member_id, "display_name": _name(electors, member_id),
                "phone": electors[member_id].phone if member_id in electors else None,
@@ -251,7 +255,7 @@ def _try_close(uow, decision: Decision, now: datetime, by: str | None) -> bool:
     """Close with the results counted from what was read, if nothing changed since; with its event."""
     results = results_of(decision)
     passed = domain.passed(decision.kind, results)
-    event = events.decision_closed(decision, results, passed, now, by)
+    event = events.decision_closed(decision, uow.repository.audience_of(decision.id), results, passed, now, by)
     if not uow.repository.close(decision.id, version=decision.version, results=results, passed=passed, now=now,
                                 by=by, event=event):
         return False
@@ -268,11 +272,11 @@ def close(uow, actor: dict, decision_id, now: datetime) -> dict:
     domain.check_may_organise(actor["role"])
     repo = uow.repository
     for _ in range(ATTEMPTS):
-        decision = _visible(repo, actor, decision_id)
+        decision, asked = _visible(repo, actor, decision_id)
         if decision.status != domain.OPEN:
             raise domain.AlreadyClosed("This decision is closed already.")
         if _try_close(uow, decision, now, actor["member_id"]):
-            return decision_view(decision, actor, repo.electors_by_id(_people_in([decision])))
+            return decision_view(decision, actor, repo.electors_by_id(_people_in([decision])), asked)
     raise Conflict(CHANGED)
 
 
@@ -294,7 +298,7 @@ def watch(uow, now: datetime) -> dict:
         if decision is None or decision.status != domain.OPEN or decision.remind_at is None:
             continue
         voted = voted_ids(decision)
-        notify = [member_id for member_id in decision.eligible if member_id not in voted]
+        notify = [member_id for member_id in repo.audience_of(decision.id) if member_id not in voted]
         event = events.decision_reminder_came_due(decision, notify, now)
         if repo.mark_reminded(decision.id, decision.remind_at, event):
             decision.outbox = [event]
@@ -336,9 +340,10 @@ def export(uow, actor: dict) -> dict:
     """Every decision I was asked in, voted in or opened, with my vote as it is kept: of a secret vote only that I
     voted (nothing else links me to a choice, here or anywhere in the service)."""
     member_id = actor["member_id"]
+    asked = set(uow.repository.addressed_to(member_id))
     return {"decisions": [{
         "id": d.id, "kind": d.kind, "title": d.title, "status": d.status, "secret": d.secret,
         "opened_at": isoformat_z(d.opened_at), "closes_at": isoformat_z(d.closes_at),
-        "in_audience": member_id in d.eligible, "opened_by_me": d.author_id == member_id,
+        "in_audience": d.id in asked, "opened_by_me": d.author_id == member_id,
         "my_vote": my_vote(d, member_id)} for d in uow.repository.involving(member_id)]}
 

@@ -25,19 +25,19 @@ def _texts(decision) -> dict:
             "options": options if decision.kind == "poll" else {}, "closes_at": isoformat_z(decision.closes_at)}
 
 
-def decision_opened(decision, now: datetime) -> dict:
+def decision_opened(decision, audience: list[str], now: datetime) -> dict:
     return new_event("decision.opened", community_id=decision.community_id, occurred_at=now, payload={
-        **_texts(decision), "author_id": decision.author_id, "audience": list(decision.eligible)})
+        **_texts(decision), "author_id": decision.author_id, "audience": list(audience)})
 
 
-def decision_closed(decision, results: dict, passed, now: datetime, by: str | None) -> dict:
+def decision_closed(decision, audience: list[str], results: dict, passed, now: datetime, by: str | None) -> dict:
     """With the results (objections without member ids: the reasons and the names as the service knew them)."""
     shown = dict(results)
     if "objections" in shown:
         shown["objections"] = [{"reason": o.get("reason")} for o in shown["objections"]]
     return new_event("decision.closed", community_id=decision.community_id, occurred_at=now, payload={
         **_texts(decision), "results": shown, "passed": passed, "closed_by": by,
-        "audience": list(decision.eligible)})
+        "audience": list(audience)})
 
 
 def decision_reminder_came_due(decision, notify: list[str], now: datetime) -> dict:

@@ -5,7 +5,8 @@ A new decision is written by a unit of work (with its `decision.opened` event). 
 conditional update of the decision's one document that takes effect at once, each with the events it causes
 pushed into the document's outbox in the same write (`$push`, never a rewrite of the outbox, so that an event
 pushed by a vote is never lost to a close written at the same moment):
-- `cast_open_ballot`: `{_id, status: "open", eligible: member}` → the member's ballot set (replacing theirs);
+- `cast_open_ballot`: `{_id, status: "open"}` → the member's ballot set (replacing theirs; that the member is
+  in the decision's audience was read just before: the audience does not change while votes come in);
 - `cast_secret_ballot`: the same and `voters ≠ member` → the member added to the sorted voters, counters `$inc`;
 - `close`: `{_id, status: "open", version: <read>}` → closed with the results it counted: any vote since the
   read changed the version, so the close counts again instead of losing it;
@@ -19,17 +20,21 @@ from services.common.clock import utcnow
 from services.common.mongo import Repository
 from services.common.outbox import pending_since
 from services.common.paging import keyset_page
-from services.decisions.models import ALIAS, Decision, Elector
+from services.decisions.models import ALIAS, Audience, Decision, Elector
 
 # Member ids are keys of `ballots`: only characters a MongoDB field name takes as they are.
 SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # What a vote needs to read of a decision: not its votes, not its audience (thousands of ids).
-LIGHT = ("eligible", "ballots", "voters", "reasons", "outbox", "translations", "body")
+# What a vote needs of a decision and never changes once it opened, kept per process for this many decisions.
+FIXED_FIELDS = ("community_id", "kind", "title", "options", "multiple", "max_choices", "secret")
+FIXED_KEPT = 1000
+_FIXED: dict[str, dict] = {}
+LIGHT = ("ballots", "voters", "reasons", "outbox", "translations", "body")
 
 
 class DecisionsRepository(Repository):
     alias = ALIAS
-    documents = (Elector, Decision)
+    documents = (Elector, Audience, Decision)
 
     @property
     def _decisions(self):
@@ -49,6 +54,18 @@ class DecisionsRepository(Repository):
     def forget_elector(self, member_id: str) -> None:
         Elector.objects(id=member_id).delete()
 
+    # -- audiences ----------------------------------------------------------------------------------------
+    def audience_of(self, decision_id: str) -> list[str]:
+        found = Audience._get_collection().find_one({"_id": decision_id}, {"members": 1})
+        return list(found["members"]) if found else []
+
+    def in_audience(self, decision_id: str, member_id: str) -> bool:
+        return Audience._get_collection().count_documents({"_id": decision_id, "members": member_id}, limit=1) > 0
+
+    def addressed_to(self, member_id: str) -> list[str]:
+        """The ids of every decision the member is (or was, when it opened) asked in."""
+        return [raw["_id"] for raw in Audience._get_collection().find({"members": member_id}, {"_id": 1})]
+
     # -- decisions ----------------------------------------------------------------------------------------
     def decision(self, community_id: str, decision_id) -> Decision | None:
         if not isinstance(decision_id, str):
@@ -60,10 +77,25 @@ class DecisionsRepository(Repository):
         return Decision.objects(id=decision_id).first()
 
     def light_decision(self, community_id: str, decision_id) -> Decision | None:
-        """The decision without its votes and audience: what a vote needs to check the ballot."""
+        """The decision without its votes: what a vote needs to check the ballot. What never changes after the
+        decision opened (its kind, options, secrecy, title) is kept per process once read, so that a vote costs
+        the database one read of the audience and the conditional update; the status it carries is the one read
+        first, and only the update's condition (`status: "open"`) decides whether the vote is taken."""
         if not isinstance(decision_id, str):
             return None
-        return Decision.objects(community_id=community_id, id=decision_id).exclude(*LIGHT).first()
+        fixed = _FIXED.get(decision_id)
+        if fixed is None:
+            found = Decision.objects(id=decision_id).exclude(*LIGHT).first()
+            if found is None:
+                return None
+            fixed = {name: getattr(found, name) for name in FIXED_FIELDS}
+            fixed["status"] = found.status
+            if len(_FIXED) >= FIXED_KEPT:
+                _FIXED.pop(next(iter(_FIXED)))
+            _FIXED[decision_id] = fixed
+        if fixed["community_id"] != community_id:
+            return None
+        return Decision(id=decision_id, **fixed)
 
     def standing(self, decision_id: str, member_id: str) -> dict | None:
         """Why a vote was not taken: the decision's status, whether the member is in its audience and has voted
@@ -71,9 +103,8 @@ class DecisionsRepository(Repository):
         found = self._decisions.find_one({"_id": decision_id}, {"status": 1, "secret": 1})
         if found is None:
             return None
-        eligible = self._decisions.count_documents({"_id": decision_id, "eligible": member_id}) > 0
         voted = self._decisions.count_documents({"_id": decision_id, "voters": member_id}) > 0
-        return {"status": found["status"], "in_audience": eligible, "voted": voted,
+        return {"status": found["status"], "in_audience": self.in_audience(decision_id, member_id), "voted": voted,
                 "secret": bool(found.get("secret"))}
 
     def page_for(self, community_id: str, *, member_id: str | None, status: str | None, limit: int,
@@ -82,14 +113,15 @@ class DecisionsRepository(Repository):
         first."""
         query = Decision.objects(community_id=community_id)
         if member_id is not None:
-            query = query.filter(eligible=member_id)
+            query = query.filter(id__in=self.addressed_to(member_id))
         if status:
             query = query.filter(status=status)
         return keyset_page(query, field="opened_at", kind=datetime, limit=limit, cursor=cursor, newest_first=True)
 
     def involving(self, member_id: str) -> list[Decision]:
         """Every decision the member was asked in, voted in or opened (for the export)."""
-        return list(Decision.objects(__raw__={"$or": [{"eligible": member_id}, {"voters": member_id},
+        return list(Decision.objects(__raw__={"$or": [{"_id": {"$in": self.addressed_to(member_id)}},
+                                                      {"voters": member_id},
                                                       {f"ballots.{member_id}": {"$exists": True}},
                                                       {"author_id": member_id}]}).order_by("-opened_at"))
 
@@ -116,7 +148,7 @@ class DecisionsRepository(Repository):
         if events:
             update.setdefault("$push", {})["outbox"] = {"$each": events}
             update.update(pending_since(utcnow()))
-        found = {"_id": decision_id, "status": "open", "eligible": member_id, **extra}
+        found = {"_id": decision_id, "status": "open", **extra}
         return self._decisions.update_one(found, update).modified_count == 1
 
     # -- closing and reminding ------------------------------------------------------------------------------------
@@ -144,7 +176,10 @@ class DecisionsRepository(Repository):
     # -- members leaving ------------------------------------------------------------------------------------------
     def drop_from_open_audiences(self, member_id: str) -> None:
         """A member who left is no longer asked (nor on a call list); votes they cast stay counted."""
-        self._decisions.update_many({"status": "open", "eligible": member_id}, {"$pull": {"eligible": member_id}})
+        open_ones = [raw["_id"] for raw in self._decisions.find(
+            {"_id": {"$in": self.addressed_to(member_id)}, "status": "open"}, {"_id": 1})]
+        if open_ones:
+            Audience._get_collection().update_many({"_id": {"$in": open_ones}}, {"$pull": {"members": member_id}})
 
     def erase_member(self, member_id: str) -> None:
         """Erasure: their open ballots go (an open decision counts without them; a closed one keeps its stored
@@ -158,6 +193,6 @@ class DecisionsRepository(Repository):
             objections = [{"member_id": None, "reason": None} if o.get("member_id") == member_id else o
                           for o in raw["results"]["objections"]]
             self._decisions.update_one({"_id": raw["_id"]}, {"$set": {"results.objections": objections}})
-        self._decisions.update_many({"$or": [{"eligible": member_id}, {"voters": member_id}]},
-                                    {"$pull": {"eligible": member_id, "voters": member_id}})
+        Audience._get_collection().update_many({"members": member_id}, {"$pull": {"members": member_id}})
+        self._decisions.update_many({"voters": member_id}, {"$pull": {"voters": member_id}})
         self._decisions.update_many({"author_id": member_id}, {"$set": {"author_id": None}})

@@ -165,7 +165,7 @@ def test_a_secret_vote_leaves_nothing_that_links_a_member_to_a_choice(house):
                 continue  # an open vote keeps who chose what: that is what open means
             flat = json.loads(json_util.dumps(document))
             linked = [path for path in paths_holding(flat, ids["ayse"]) if not path.startswith(
-                ("eligible", "voters", "_id", "outbox", "author_id", "value", "community_id"))]
+                ("members", "voters", "_id", "outbox", "author_id", "value", "community_id"))]
             assert linked == [], (name, linked)
     for document in dump.get("idempotency_keys", []):
         assert secret["id"] not in json_util.dumps(document)
