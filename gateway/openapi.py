@@ -84,6 +84,11 @@ def _help_links(id_expression: str) -> dict:
             for name in ("get_request", "offer", "complete", "cancel")}
 
 
+def _decision_links(id_expression: str) -> dict:
+    return {name: link(name, decision_id=id_expression)
+            for name in ("get_decision", "vote", "not_voted", "close_decision", "ballot", "results")}
+
+
 FIRST_ITEM = "$response.body#/items/0/id"
 ITS_ID = "$response.body#/id"
 # operationId → status → link name → link.
@@ -107,6 +112,8 @@ LINKS = {
     "inbox": {200: {"mark_read": link("mark_read", notification_id=FIRST_ITEM)}},
     "publish_notice": {201: {"receipts": link("receipts", notice_id=ITS_ID)}},
     "my_notices": {200: {"receipts": link("receipts", notice_id=FIRST_ITEM)}},
+    "open_decision": {201: _decision_links(ITS_ID)},
+    "list_decisions": {200: _decision_links(FIRST_ITEM)},
 }
 
 
