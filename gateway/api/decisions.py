@@ -129,11 +129,11 @@ def ballot(decision_id):
 @blp.route("/decisions/<decision_id>/results.html", methods=["GET"])
 @member_required
 @blp.doc(responses=PRINTABLE)
-@blp.alt_response(409, description="Not closed yet (a secret vote's results are counted at the close only)")
+@blp.alt_response(409, description="Not closed yet")
 @delegable("decisions")
 def results(decision_id):
     """The printable large-print results."""
     decision = call("decisions", "get_decision", current_actor(), decision_id)
-    if decision["results"] is None:
+    if decision["status"] != "closed":
         raise Conflict("The results are printed once the decision has closed.")
     return printable("web/decision_results.html", decision_id)

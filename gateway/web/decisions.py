@@ -249,6 +249,6 @@ def ballot(decision_id):
 @login_required
 def results(decision_id):
     decision = call("decisions", "get_decision", g.actor, decision_id)
-    if decision["results"] is None:
+    if decision["status"] != "closed":
         return error_page(409)
     return printable_page("web/decision_results.html", decision)
