@@ -144,7 +144,7 @@ class DecisionSchema(StrictSchema):
     translations = fields.Dict(keys=fields.String(), values=fields.Nested(DecisionTranslationSchema), metadata={
         "description": "Organisers: every language version."})
     multiple = fields.Boolean()
-    max_choices = fields.Integer()
+    max_choices = fields.Integer(allow_none=True)
     secret = fields.Boolean()
     audience = AudienceField(metadata=AUDIENCE_DOC)
     opened_at = timestamp()
