@@ -54,20 +54,37 @@ def results_of(decision: Decision) -> dict:
                                       counters=decision.counters or {}, reasons=list(decision.reasons))
         results["assisted"] = decision.assisted or 0
         return results
-    ballots = [{**cast, "member_id": member_id} for member_id, cast in sorted((decision.ballots or {}).items())]
+    ballots = [{**as_ballot(decision.kind, cast), "member_id": member_id}
+               for member_id, cast in sorted((decision.ballots or {}).items())]
     results = domain.tally(decision.kind, option_count, ballots)
-    results["recorded"] = sum(1 for cast in ballots if cast.get("recorded"))
+    results["recorded"] = sum(1 for member_id in (decision.recorded or {}) if member_id in decision.ballots)
     return results
+
+
+def stored_ballot(kind: str, cast: dict) -> list:
+    """A ballot as an open vote keeps it (see `models`): a poll's indexes, or a position and its reason."""
+    if kind == domain.POLL:
+        return list(cast["options"])
+    return [cast["position"], cast["reason"]] if cast.get("reason") else [cast["position"]]
+
+
+def as_ballot(kind: str, stored: list) -> dict:
+    if kind == domain.POLL:
+        return {"options": list(stored)}
+    return {"position": stored[0], "reason": stored[1] if len(stored) > 1 else None}
 
 
 def my_vote(decision: Decision, member_id: str) -> dict | None:
     """My ballot as I cast it; of a secret vote only that I cast it (the service does not know what I chose)."""
     if decision.secret:
         return {"cast": True, "secret": True} if member_id in decision.voters else None
-    cast = (decision.ballots or {}).get(member_id)
-    if not cast:
+    stored = (decision.ballots or {}).get(member_id)
+    if not stored:
         return None
-    shown = {"cast": True, "secret": False, "recorded": bool(cast.get("recorded")), "note": cast.get("note")}
+    cast = as_ballot(decision.kind, stored)
+    recorded = (decision.recorded or {}).get(member_id)
+    shown = {"cast": True, "secret": False, "recorded": recorded is not None,
+             "note": recorded.get("note") if recorded else None}
     if "options" in cast:
         shown["options"] = list(cast["options"])
     else:
@@ -94,7 +111,7 @@ def _people_in(decisions) -> set[str]:
     return {o.get("member_id") for d in decisions
             for o in ((d.results or {}).get("objections") or [] if d.status == domain.CLOSED
                       else [] if d.secret else [{"member_id": m} for m, b in (d.ballots or {}).items()
-                                                 if b.get("position") == "objection"])}
+                                                 if b and b[0] == "objection"])}
 
 
 def decision_view(decision: Decision, actor: dict, electors: dict, in_audience: bool) -> dict:
@@ -209,12 +226,10 @@ def vote(uow, actor: dict, decision_id, body: dict, now: datetime) -> dict:
                                         reason=cast.get("reason"), assisted=recorded_by is not None,
                                         events=announced)
     else:
-        stored = {**cast, "cast_at": now}
-        if recorded_by:
-            stored.update(recorded=True, recorded_by=recorded_by["member_id"], note=recorded_by["note"])
-        elif acted_by.get("member_id"):
-            stored["acted_by"] = acted_by["member_id"]
-        taken = repo.cast_open_ballot(decision.id, member_id, stored, announced)
+        taken = repo.cast_open_ballot(
+            decision.id, member_id, stored_ballot(decision.kind, cast), announced,
+            recorded={"by": recorded_by["member_id"], "note": recorded_by["note"]} if recorded_by else None,
+            acted_by=None if recorded_by else acted_by.get("member_id"))
     if not taken:
         standing = repo.standing(decision.id, member_id)
         if standing is None:

@@ -126,8 +126,19 @@ class DecisionsRepository(Repository):
                                                       {"author_id": member_id}]}).order_by("-opened_at"))
 
     # -- votes: conditional updates of the decision's one document ----------------------------------------------
-    def cast_open_ballot(self, decision_id: str, member_id: str, cast: dict, events: list[dict]) -> bool:
+    def cast_open_ballot(self, decision_id: str, member_id: str, cast: list, events: list[dict], *,
+                         recorded: dict | None = None, acted_by: str | None = None) -> bool:
+        """The member's ballot, and who else cast it if anyone (an answer of theirs replaces what an organiser
+        recorded or a trusted person cast, and so drops that mark)."""
         update = {"$set": {f"ballots.{member_id}": cast}, "$inc": {"version": 1}}
+        dropped = {}
+        for field, value in (("recorded", recorded), ("acted", acted_by)):
+            if value is None:
+                dropped[f"{field}.{member_id}"] = ""
+            else:
+                update["$set"][f"{field}.{member_id}"] = value
+        if dropped:
+            update["$unset"] = dropped
         return self._conditional(decision_id, member_id, {}, update, events)
 
     def cast_secret_ballot(self, decision_id: str, member_id: str, counters: list[str], *, reason: str | None,
@@ -188,7 +199,8 @@ class DecisionsRepository(Repository):
         if not SAFE_ID.match(member_id):
             return
         self._decisions.update_many({f"ballots.{member_id}": {"$exists": True}},
-                                    {"$unset": {f"ballots.{member_id}": ""}, "$inc": {"version": 1}})
+                                    {"$unset": {f"ballots.{member_id}": "", f"recorded.{member_id}": "",
+                                                f"acted.{member_id}": ""}, "$inc": {"version": 1}})
         for raw in self._decisions.find({"results.objections.member_id": member_id}, {"results": 1}):
             objections = [{"member_id": None, "reason": None} if o.get("member_id") == member_id else o
                           for o in raw["results"]["objections"]]
