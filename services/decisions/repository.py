@@ -1,8 +1,8 @@
 """The decisions database, narrowed to the questions the service asks. Every query a member's request leads to
 names its community; the timer's queries find what is due across communities.
 
-A new decision is written by a unit of work (with its `decision.opened` event). Everything after that is a
-conditional update of the decision's one document that takes effect at once, each with the events it causes
+A new decision and its audience are written by a unit of work (the audience first, then the decision with its
+`decision.opened` event). Everything after that is a conditional update of the decision's one document that takes effect at once, each with the events it causes
 pushed into the document's outbox in the same write (`$push`, never a rewrite of the outbox, so that an event
 pushed by a vote is never lost to a close written at the same moment):
 - `cast_open_ballot`: `{_id, status: "open"}` → the member's ballot set (replacing theirs; that the member is
@@ -29,7 +29,7 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FIXED_FIELDS = ("community_id", "kind", "title", "options", "multiple", "max_choices", "secret")
 FIXED_KEPT = 1000
 _FIXED: dict[str, dict] = {}
-LIGHT = ("ballots", "voters", "reasons", "outbox", "translations", "body")
+LIGHT = ("ballots", "recorded", "acted", "voters", "reasons", "outbox", "translations", "body")
 
 
 class DecisionsRepository(Repository):
