@@ -3,15 +3,15 @@ results (the decisions service)."""
 from zoneinfo import ZoneInfo
 
 from flask import Response, render_template, request
-from flask_babel import force_locale
 from marshmallow import Schema, fields
 
 from gateway.api import IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required, organiser_required
 from gateway.delegation import delegable
+from gateway.web.common import speaking
 from services.common.errors import Conflict
 from services.common.clock import parse_iso
-from services.common.i18n import LANGUAGES, format_when, primary_language, text_direction
+from services.common.i18n import LANGUAGES, format_when, page_language, text_direction
 from services.contracts.vocabulary import DEFAULT_TIMEZONE
 from services.contracts.decisions import (
     DecisionListQuerySchema, DecisionListSchema, DecisionRequestSchema, DecisionSchema, MyVoteSchema,
@@ -102,7 +102,7 @@ def close_decision(decision_id):
 def printable(template: str, decision_id: str) -> Response:
     """A large-print page in the reader's language (their profile's, or `?lang=`)."""
     actor = current_actor()
-    wanted = primary_language(request.args.get("lang")) or actor.get("preferred_language")
+    wanted = page_language(request.args.get("lang")) or actor.get("preferred_language")
     language = wanted if wanted in LANGUAGES else "de"
     decision = call("decisions", "get_decision", {**actor, "preferred_language": language}, decision_id)
     zone = ZoneInfo(actor.get("timezone") or DEFAULT_TIMEZONE)
@@ -110,7 +110,7 @@ def printable(template: str, decision_id: str) -> Response:
     def spelled(moment):
         return format_when(parse_iso(moment), language, zone) if moment else ""
 
-    with force_locale(language):
+    with speaking(language):
         page = render_template(template, decision=decision, lang=language, dir=text_direction(decision["language"]),
                                page_dir=text_direction(language), closes=spelled(decision["closes_at"]),
                                closed=spelled(decision["closed_at"]))
