@@ -5,6 +5,7 @@ ballot and results."""
 from flask import g, render_template, request
 from flask_babel import gettext as _
 
+from gateway.delegation import delegable
 from gateway.web.common import (
     LANGUAGE_NAMES, FormErrors, after_post, call, error_page, flash_done, language, local_moment,
     login_required, organiser_required, page, page_blueprint, parse_day, today, utc_iso, when,
@@ -46,6 +47,7 @@ def vote_body(decision: dict, form) -> tuple[dict, FormErrors]:
 
 @bp.route("")
 @login_required
+@delegable("decisions")
 def decisions():
     items = call("decisions", "list_decisions", g.actor, {"limit": 200})["items"]
     return page("web/decisions_list.html", title=_("Deciding together"),
@@ -66,12 +68,14 @@ def show(decision_id: str, status: int = 200, errors: FormErrors | None = None, 
 
 @bp.route("/<decision_id>")
 @login_required
+@delegable("decisions")
 def detail(decision_id):
     return show(decision_id)
 
 
 @bp.route("/<decision_id>/vote", methods=["POST"])
 @login_required
+@delegable("decisions")
 def vote(decision_id):
     decision = call("decisions", "get_decision", g.actor, decision_id)
     body, errors = vote_body(decision, request.form)
@@ -241,12 +245,14 @@ def printable_page(template: str, decision: dict):
 
 @bp.route("/<decision_id>/ballot")
 @login_required
+@delegable("decisions")
 def ballot(decision_id):
     return printable_page("web/decision_ballot.html", call("decisions", "get_decision", g.actor, decision_id))
 
 
 @bp.route("/<decision_id>/results")
 @login_required
+@delegable("decisions")
 def results(decision_id):
     decision = call("decisions", "get_decision", g.actor, decision_id)
     if decision["status"] != "closed":

@@ -24,7 +24,7 @@ SCOPE_LABELS = {
 }
 # Where acting for someone starts: the first page of the first part of the platform the trust covers.
 FIRST_PAGE = {"bookings": "web_rooms.rooms", "help": "web_help.open_requests", "messages": "web_inbox.inbox",
-              "check_in": "web_care.settings"}
+              "check_in": "web_care.settings", "decisions": "web_decisions.decisions"}
 
 
 def trusts_page(status: int = 200, **context):

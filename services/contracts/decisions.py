@@ -10,8 +10,8 @@ KINDS = ("poll", "consent")
 POSITIONS = ("consent", "stand_aside", "objection")
 STATUSES = ("open", "closed")
 MIN_OPTIONS, MAX_OPTIONS = 2, 12
-# The languages a decision may be written and translated in: the pages' languages and Leichte Sprache.
-TEXT_LANGUAGES = (*PAGE_LANGUAGES, "de-x-ls")
+# The languages a decision may be written and translated in: the pages' languages, Leichte Sprache among them.
+TEXT_LANGUAGES = PAGE_LANGUAGES
 
 member_id = text(64, min_length=1)
 option_text = text(200, required=True, min_length=1)
