@@ -71,10 +71,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     metrics.register(app)
     app.before_request(require_json_bodies)
 
-    from gateway.api import auth, care, decisions, help, members, notifications, operations, spaces
+    from gateway.api import activities, auth, care, decisions, help, members, notifications, operations, spaces
 
     for blueprint in (operations.blp, auth.blp, members.blp, spaces.blp, help.blp, notifications.blp, care.blp,
-                      decisions.blp):
+                      decisions.blp, activities.blp):
         api.register_blueprint(blueprint)
 
     from gateway import web

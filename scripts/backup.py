@@ -35,7 +35,7 @@ from scripts.embedded_db import DEFAULT_PORT, EmbeddedDatabase  # noqa: E402
 from services.common.config import database_name, env, env_int  # noqa: E402
 from services.common.mongo import client_options  # noqa: E402
 
-SERVICES = ("members", "spaces", "help", "notifications", "care", "decisions")
+SERVICES = ("members", "spaces", "help", "notifications", "care", "decisions", "activities")
 JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True,
                              uuid_representation=json_util.UuidRepresentation.STANDARD)
 FORMAT = 1

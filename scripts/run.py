@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.embedded_db import DEFAULT_PORT, EmbeddedDatabase  # noqa: E402
 
-SERVICES = ("members", "spaces", "help", "notifications", "care", "decisions")
+SERVICES = ("members", "spaces", "help", "notifications", "care", "decisions", "activities")
 STOPPED_BY_CTRL_C = 130  # honcho's exit status after SIGINT: a normal stop, not a failure
 DEMO_ORGANISER = ("organiser@example.org", "demo-organiser-2026")
 

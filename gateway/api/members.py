@@ -14,7 +14,7 @@ from services.contracts.schema import PageQuerySchema
 blp = Blueprint("members", __name__, url_prefix="/api/v1", description="Members, invitations and profiles")
 
 # Services that hold personal data, asked in turn for an export. Later services join this list.
-EXPORTING_SERVICES = ("members", "spaces", "help", "notifications", "care", "decisions")
+EXPORTING_SERVICES = ("members", "spaces", "help", "notifications", "care", "decisions", "activities")
 
 
 class ExportSchema(Schema):

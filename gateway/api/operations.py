@@ -10,7 +10,7 @@ from gateway.metrics import exposition
 from gateway.rpc import ServiceUnavailable
 
 # The services the platform needs; readiness asks each of them.
-SERVICES = ("members", "spaces", "help", "notifications", "care", "decisions")
+SERVICES = ("members", "spaces", "help", "notifications", "care", "decisions", "activities")
 
 blp = Blueprint("operations", __name__, description="Health and metrics")
 

@@ -85,3 +85,28 @@ def _run_claimed(repository, record_id: str, print_: str, command):
         raise
     repository.finish_idempotency_key(record_id, result)
     return result
+
+
+# What a withdrawn key holds: no command ran under it, and none will.
+WITHDRAWN = "withdrawn"
+
+
+def withdraw(repository, *, scope: str, key: str) -> str:
+    """Make sure no command runs under (scope, key) from now on: the caller gave up on a request it may or may not
+    have sent, and settles it. Answers "withdrawn" (it never ran, and a late arrival of it is now refused as a
+    different request), "done" (it ran: the caller undoes what it made, found by its key) or "abandoned" (it
+    began in a process that is gone: the caller undoes whatever part of it was stored). Raises `Conflict` while
+    it is running now in a live process (settle it again later)."""
+    record_id = f"{scope}:{key}"
+    now = utcnow()
+    earlier = repository.claim_idempotency_key(record_id, WITHDRAWN, now, PROCESS)
+    if earlier is None:
+        repository.finish_idempotency_key(record_id, {WITHDRAWN: True})
+        return WITHDRAWN
+    if earlier.get("state") == "done":
+        return WITHDRAWN if earlier.get("fingerprint") == WITHDRAWN else "done"
+    if abandoned(repository, earlier, now) and repository.retake_idempotency_key(earlier, now, PROCESS):
+        repository.db.idempotency_keys.update_one({"_id": record_id}, {"$set": {
+            "fingerprint": WITHDRAWN, "state": "done", "result": {WITHDRAWN: True}}})
+        return "abandoned"
+    raise Conflict("A request with this Idempotency-Key is still being processed. Try again shortly.")

@@ -20,6 +20,8 @@ PUBLISHED = {
              "checkin.link_issued", "sheet.review_came_due", "buddy.asked", "buddy.accepted", "buddy.declined",
              "checkin.settings_changed", "checkin.away_set", "checkin.away_cleared", "sheet.saved"),
     "decisions": ("decision.opened", "decision.closed", "decision.reminder_came_due", "decision.vote_cast"),
+    "activities": ("activity.created", "activity.cancelled", "activity.reminder_came_due", "signup.confirmed",
+                   "signup.waitlisted", "signup.promoted", "signup.cancelled"),
 }
 
 # Renamed event types, old name → new. The publisher uses the new name only; a consumer of the new one still
@@ -37,13 +39,18 @@ CARE_MESSAGES = ("checkin.link_issued", "sheet.review_came_due", "buddy.asked", 
 # resident hears of them (`services.care.commands.done_for`).
 CARE_DONE_FOR = ("checkin.settings_changed", "checkin.away_set", "checkin.away_cleared", "sheet.saved")
 
+# The activities service's events that tell people something: moved up from the waiting list, a cancellation,
+# the reminder the day before.
+ACTIVITY_MESSAGES = ("signup.promoted", "activity.cancelled", "activity.reminder_came_due")
+
 SUBSCRIBED = {
     "spaces": _MEMBER_LIFE,
     "help": (*_MEMBERS, "preferences.updated"),
     "notifications": (*_MEMBERS, *PUBLISHED["spaces"], *PUBLISHED["help"], "booking.reminder_due", *ALERTS,
-                      "checkin.recorded", *CARE_MESSAGES, *CARE_DONE_FOR, "login_link.requested"),
+                      "checkin.recorded", *CARE_MESSAGES, *CARE_DONE_FOR, "login_link.requested", *ACTIVITY_MESSAGES),
     "care": _MEMBERS,
     "decisions": _MEMBERS,
+    "activities": _MEMBERS,
 }
 # The decisions service's events, each told to people by the notifications service (decision.vote_cast only
 # when someone else cast the vote for the member).

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from services.contracts.care import (
     BUDDY_REQUESTS_PAGE, CHECK_IN_LINK_PAGE, CHECK_IN_PAGE, EMERGENCY_SHEET_PAGE,
 )
+from services.contracts.activities import ACTIVITY_PAGE
 from services.contracts.events import CARE_DONE_FOR, current_name
 from services.contracts.vocabulary import EASY_GERMAN, spoken_language
 
@@ -243,6 +244,25 @@ def _decision_closed(payload, organisers):
     return [Planned(member, kind, facts, _decision_link(payload)) for member in payload.get("audience", [])]
 
 
+def _activity_facts(payload: dict) -> dict:
+    return {"title": payload.get("title"), "start": payload.get("starts_at"), "end": payload.get("ends_at"),
+            "activity_id": payload.get("activity_id")}
+
+
+def _activity_link(payload: dict) -> str:
+    return ACTIVITY_PAGE.format(activity_id=payload.get("activity_id"))
+
+
+def _promoted(payload, organisers):
+    """To the one who moved up from the waiting list, in their language."""
+    return [Planned(payload["member_id"], "activity_promoted", _activity_facts(payload), _activity_link(payload))]
+
+
+def _to_everyone_signed_up(kind, payload, organisers):
+    return [Planned(member, kind, _activity_facts(payload), _activity_link(payload))
+            for member in payload.get("notify", [])]
+
+
 PLANNERS = {
     "member.joined": _welcome,
     "booking.confirmed": partial(_to_booker, "booking_confirmed"),
@@ -273,6 +293,9 @@ PLANNERS = {
     "decision.reminder_came_due": _decision_reminder,
     "decision.closed": _decision_closed,
     "decision.vote_cast": lambda payload, organisers: [],  # only when done for someone (`done_for_them`)
+    "signup.promoted": _promoted,
+    "activity.cancelled": partial(_to_everyone_signed_up, "activity_cancelled"),
+    "activity.reminder_came_due": partial(_to_everyone_signed_up, "activity_reminder"),
 }
 
 
@@ -280,7 +303,7 @@ PLANNERS = {
 # What is worth a text message to someone who chose them: the alerts of the daily check-in, reminders, and notices
 # the organisers marked urgent; the rest waits in the inbox.
 TEXT_KINDS = frozenset({"checkin_alert", "checkin_alert_acknowledged", "checkin_all_clear", "checkin_alert_closed",
-                        "booking_reminder"})
+                        "booking_reminder", "activity_reminder"})
 
 
 def goes_by_text(kind: str, urgent: bool) -> bool:

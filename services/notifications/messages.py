@@ -213,6 +213,21 @@ _WORDINGS: dict[str, Wording] = {
            "Consent: {consent}\nStand aside: {stand_aside}\n"
            "The reasons are shown on the decision's page."),
         ("title",)),
+    # Activities and shared meals. {title} is the activity's title as its creator wrote it; {when} its time.
+    "activity_promoted": Wording(
+        N_("You have a place: {title}"),
+        N_("A place has become free, and you have moved up from the waiting list. You are now signed up.\n"
+           "What: {title}\nWhen: {when}\nIf you cannot come, please sign off, so that the next person can come."),
+        ("title", "start")),
+    "activity_cancelled": Wording(
+        N_("Cancelled: {title}"),
+        N_("This activity has been cancelled. You do not need to do anything.\nWhat: {title}\nWhen: {when}"),
+        ("title", "start")),
+    "activity_reminder": Wording(
+        N_("Tomorrow: {title}"),
+        N_("This is a reminder: you are signed up.\nWhat: {title}\nWhen: {when}\n"
+           "If you cannot come, please sign off, so that someone else can come."),
+        ("title", "start")),
 }
 KINDS = tuple(_WORDINGS)
 

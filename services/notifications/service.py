@@ -10,7 +10,9 @@ from services.common.mongo import MongoDatabase
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
 from services.common.service import PlatformService
-from services.contracts.events import ALERTS, CARE_DONE_FOR, CARE_MESSAGES, PUBLISHED, RENAMED, handler_name, publisher_of
+from services.contracts.events import (
+    ACTIVITY_MESSAGES, ALERTS, CARE_DONE_FOR, CARE_MESSAGES, PUBLISHED, RENAMED, handler_name, publisher_of,
+)
 from services.notifications import commands
 from services.notifications.mailer import SmtpMailer
 from services.notifications.texts import TextMessages
@@ -20,7 +22,7 @@ from services.notifications.repository import NotificationsRepository
 # Events that only put messages into inboxes: each has a handler of its own (`booking_confirmed`, ...), made
 # below from this table; what each says, and to whom, is `commands.handle_event`'s routing.
 NOTIFYING = (*PUBLISHED["spaces"], *PUBLISHED["help"], *ALERTS, "checkin.recorded", *CARE_MESSAGES, *CARE_DONE_FOR,
-             *PUBLISHED["decisions"])
+             *PUBLISHED["decisions"], *ACTIVITY_MESSAGES)
 NOTIFYING += tuple(old for old, new in RENAMED.items() if new in NOTIFYING)  # for one version
 
 

@@ -10,7 +10,7 @@ import uuid
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from services.common.clock import as_utc, isoformat_z
+from services.common.clock import as_utc, isoformat_z, parse_iso
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, RuleBroken, WireErrors
 from services.common.schemas import load
 from services.contracts.spaces import (
@@ -285,6 +285,16 @@ def cancel(uow, actor: dict, booking_id: str, *, whole_series: bool, now) -> Non
              reason="cancelled by an organiser" if target.member_id != actor["member_id"] else "cancelled")
 
 
+def cancel_by_request(uow, actor: dict, request_key: str, now) -> dict:
+    """Cancel the booking (of one date: a request with a series is not withdrawn so) that the request named by
+    `request_key` made, if it made one; {"cancelled": bool}. Repeatable."""
+    booking = uow.repository.booking(actor["community_id"], _booking_id(request_key, 0))
+    if booking is None or booking.status not in LIVE:
+        return {"cancelled": False}
+    _end(uow, booking, "cancelled", by=actor["member_id"], now=now, reason="cancelled")
+    return {"cancelled": True}
+
+
 def _end(uow, booking: Booking, status: str, *, by: str, now, reason: str) -> None:
     """Cancel or reject a live booking: store the new state with its event (one unit of work), then free its
     time."""
@@ -392,15 +402,23 @@ def new_feed_link(uow, actor: dict, now) -> dict:
     return {"token": token, "path": f"/api/v1/calendar/{token}.ics"}
 
 
-def member_calendar(uow, token: str, now) -> str:
+def member_calendar(uow, token: str, now, *, activities=None) -> str:
+    """The member's bookings, and (`activities(community_id, member_id)`, the activities service's entries as
+    dicts of `calendar.FeedEntry`'s fields, times as ISO strings) the activities they signed up for."""
     link = uow.repository.feed_link(calendar.feed_token_hash(token)) if isinstance(token, str) else None
     if link is None:
         raise NotFound("This calendar link is not known (it may have been replaced by a newer one).")
     bookings = [b for b in uow.repository.all_bookings_of(link.community_id, link.id)
                 if b.status in LIVE and as_utc(b.end) > now - timedelta(days=31)]
     tz_name = bookings[0].timezone if bookings else domain.DEFAULT_COMMUNITY_TZ.key
-    return calendar.render_feed(name="My bookings", entries=[_entry(b, detailed=True) for b in bookings],
-                                tz_name=tz_name, now=now).decode()
+    entries = [_entry(b, detailed=True) for b in bookings]
+    for item in (activities(link.community_id, link.id) if activities else []):
+        entries.append(calendar.FeedEntry(
+            uid=item["uid"], start=parse_iso(item["start"]), end=parse_iso(item["end"]), summary=item["summary"],
+            location=item.get("location") or "", status=item.get("status") or "CONFIRMED",
+            last_modified=parse_iso(item["last_modified"]) if item.get("last_modified") else None,
+            sequence=item.get("sequence") or 0))
+    return calendar.render_feed(name="My bookings", entries=entries, tz_name=tz_name, now=now).decode()
 
 
 

@@ -3,9 +3,11 @@ from datetime import timedelta
 
 from nameko.timer import timer
 
+from services.common.calls import NoAnswer, ServiceCalls
 from services.common.clock import utcnow
+from services.common.errors import ServiceError
 from services.common.handlers import on_event
-from services.common.idempotency import run_once
+from services.common.idempotency import run_once, withdraw
 from services.common.mongo import MongoDatabase
 from services.common.rpc import rpc
 from services.common.service import PlatformService
@@ -20,6 +22,7 @@ class SpacesService(PlatformService):
 
     db = MongoDatabase(SpacesRepository)
     outbox = Outbox(Booking)
+    calls = ServiceCalls("ACTIVITIES_CALL_TIMEOUT_SECONDS")
 
     # -- spaces ---------------------------------------------------------------------------------------------
     @rpc
@@ -53,6 +56,14 @@ class SpacesService(PlatformService):
                                                       request_key=request_key))
 
     @rpc
+    def withdraw_booking_request(self, actor, idempotency_key):
+        """Settle a booking request its caller gave up on (another service that booked a room for something it
+        then did not make): no booking is made under this key from now on, and the one made is cancelled."""
+        scope = f"booking:{actor['member_id']}"
+        withdraw(self.db, scope=scope, key=idempotency_key)
+        return commands.cancel_by_request(self.unit_of_work(), actor, f"{scope}:{idempotency_key}", utcnow())
+
+    @rpc
     def list_bookings(self, actor, query):
         return commands.list_bookings(self.unit_of_work(), actor, query)
 
@@ -83,7 +94,15 @@ class SpacesService(PlatformService):
 
     @rpc
     def member_calendar(self, token):
-        return commands.member_calendar(self.unit_of_work(), token, utcnow())
+        def activities(community_id, member_id):
+            """The member's signed-up activities (the activities service's part of the feed); left out, for this
+            reading, when that service does not answer in time: a calendar program asks again soon."""
+            try:
+                return self.calls("activities", "calendar_entries", community_id, member_id)
+            except (NoAnswer, ServiceError):
+                return []
+
+        return commands.member_calendar(self.unit_of_work(), token, utcnow(), activities=activities)
 
     # -- privacy ----------------------------------------------------------------------------------------------
     @rpc

@@ -13,7 +13,7 @@ import pymongo
 
 from scripts.embedded_db import EmbeddedDatabase
 
-SERVICES = ("members", "spaces", "help", "notifications", "care", "decisions")
+SERVICES = ("members", "spaces", "help", "notifications", "care", "decisions", "activities")
 
 
 def database_server(folder: Path):

@@ -31,6 +31,7 @@ SERVICES = {
                       "services.notifications.service:NotificationsService"),
     "care": ("services/care/config.yml", "services.care.service:CareService"),
     "decisions": ("services/decisions/config.yml", "services.decisions.service:DecisionsService"),
+    "activities": ("services/activities/config.yml", "services.activities.service:ActivitiesService"),
 }
 
 

@@ -4,6 +4,7 @@ import pytest
 from nameko.containers import ServiceContainer
 from nameko.events import EventHandler
 
+from services.activities.service import ActivitiesService
 from services.care.service import CareService
 from services.decisions.service import DecisionsService
 from services.contracts.events import PUBLISHED, RENAMED, SUBSCRIBED, event_queues, handler_name, publisher_of
@@ -12,7 +13,8 @@ from services.members.service import MembersService
 from services.notifications.service import NotificationsService
 from services.spaces.service import SpacesService
 
-SERVICES = (MembersService, SpacesService, HelpService, NotificationsService, CareService, DecisionsService)
+SERVICES = (MembersService, SpacesService, HelpService, NotificationsService, CareService, DecisionsService,
+            ActivitiesService)
 
 
 def handlers(service_class) -> list[EventHandler]:

@@ -1,0 +1,71 @@
+"""MongoEngine documents of the activities database. Every document carries its community."""
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
+
+from services.common.outbox import OutboxDocument
+
+ALIAS = "activities"
+
+
+class Participant(Document):
+    """What the activities service keeps of a member, from the members service's events: the name shown to those
+    who come, the language of their messages, whether they are still active.
+
+    Named for this service alone: MongoEngine keeps one registry of documents by class name per process (see
+    `services.care.models.Housemate`)."""
+
+    id = StringField(primary_key=True)  # the member id
+    community_id = StringField(required=True)
+    display_name = StringField()
+    role = StringField(default="resident")
+    preferred_language = StringField()
+    active = BooleanField(default=True)
+    meta = {"db_alias": ALIAS, "collection": "participants", "indexes": ["community_id"]}
+
+
+class Activity(OutboxDocument):
+    """An activity holds its sign-ups, so that a sign-up is one conditional update of this one document (see
+    `ActivitiesRepository.sign_up`): places never exceed `capacity`, and nobody is in `signups` twice.
+
+    `signups` are in the order people signed up: {m (member id), name, guests, role (a role's key or None),
+    note, status ("confirmed" or "waitlisted"), at}. The counts beside them (`places_taken`, `confirmed`,
+    `waitlisted`, `role_free`) are kept in the same writes. `version` goes up with every change of the sign-ups:
+    leaving (which moves others up) writes the whole list back, conditionally on the version it read.
+
+    Status: "pending" while its room is being booked (seen by nobody), "abandoned" when the booking did not
+    finish (the timer withdraws the booking request, then removes it), "open", "cancelled"."""
+
+    id = StringField(primary_key=True)
+    community_id = StringField(required=True)
+    title = StringField(required=True)
+    description = StringField(default="")
+    translations = DictField()
+    starts_at = DateTimeField(required=True)
+    ends_at = DateTimeField(required=True)
+    space_id = StringField()
+    space_name = StringField()
+    place = StringField()
+    capacity = IntField()  # None: no limit
+    signup_until = DateTimeField()
+    guests_per_signup = IntField(default=0)
+    roles = ListField(DictField())  # [{key: "r0", name, needed}]
+    role_free = DictField()  # {key: slots left}
+    created_by = StringField(required=True)
+    created_by_name = StringField()
+    booker = DictField()  # the actor the room was booked as (to withdraw or release the booking as them)
+    booking_key = StringField()  # the Idempotency-Key of the room's booking request
+    booking_id = StringField()
+    release_pending = BooleanField(default=False)  # cancelled, the room not released yet (spaces was away)
+    status = StringField(required=True)
+    pending_until = DateTimeField()
+    signups = ListField(DictField())
+    places_taken = IntField(default=0)
+    confirmed = IntField(default=0)
+    waitlisted = IntField(default=0)
+    reminder_at = DateTimeField()  # the day before; None once reminded (or cancelled)
+    timezone = StringField()
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField()
+    version = IntField(default=0)
+    meta = {"db_alias": ALIAS, "collection": "activities", "indexes": [
+        ("community_id", "status", "starts_at"), "signups.m", ("status", "pending_until"), "reminder_at",
+        "release_pending"]}
