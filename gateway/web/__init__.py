@@ -9,11 +9,13 @@ from flask import Flask, g
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError
 
-from gateway.web import account, care, checkin_link, decisions, help, inbox, login_links, organise, rooms, trust
+from gateway.web import (
+    account, activities, care, checkin_link, decisions, help, inbox, login_links, organise, rooms, trust,
+)
 from gateway.web.common import catalog_domain, choose_locale, csrf, error_page, template_helpers
 
 BLUEPRINTS = (account.bp, login_links.bp, rooms.bp, help.bp, inbox.bp, care.bp, decisions.bp, organise.bp,
-              checkin_link.bp, trust.bp)
+              checkin_link.bp, trust.bp, activities.bp)
 
 
 def register(app: Flask) -> None:

@@ -39,9 +39,10 @@ ROOM, FLAT = "Saal Markiert", "Gaestewohnung Markiert"
 PURPOSE = "Tanztee bei Ottilie"
 HELP = {"title": "Einkauf fuer Ottilie", "description": "Drei Kilo Aepfel vom Wochenmarkt", "category": "shopping"}
 NOTICE = {"title": "Wasserabstellung Markiert", "body": "Am Dienstag kein Wasser im ganzen Haus", "audience": "all"}
+ACTIVITY = "Kochabend Markiert"
 MARKED = (*(OWNER[key] for key in ("display_name", "phone", "household")), OTHER["display_name"], OTHER["phone"],
           ORGANISER_NAME, ROOM, FLAT, PURPOSE, HELP["title"], HELP["description"], NOTICE["title"], NOTICE["body"],
-          "Treppenhaus Markiert")
+          "Treppenhaus Markiert", ACTIVITY)
 
 
 def at(days: int, hour: int) -> str:
@@ -111,6 +112,7 @@ class World:
         self.booking()
         self.booking(self.flat)
         self.help_request()
+        self.activity()
         assert eventually(lambda: OWNER["display_name"] in self.organiser.get("/api/v1/notifications").text,
                           seconds=30), "the owner's request never reached the organiser's inbox"
         assert eventually(lambda: OWNER["display_name"] in self.organiser.get(
@@ -158,6 +160,16 @@ class World:
         if accepted:
             self.owner.post(f"/api/v1/help-requests/{request_id}/accept", json={"offer_id": offer_id})
         return request_id, offer_id
+
+    def activity(self, signed_up: bool = True) -> str:
+        """A new activity of the owner's, the owner signed up for it (unless not `signed_up`); its id."""
+        created = self.owner.post("/api/v1/activities", json={"title": ACTIVITY, "capacity": 20, **{
+            key.replace("start", "starts_at").replace("end", "ends_at"): value for key, value in self.slot().items()}})
+        assert created.status_code == 201, created.text
+        if signed_up:
+            answer = self.owner.post(f"/api/v1/activities/{created.json()['id']}/signups", json={})
+            assert answer.status_code == 201, answer.text
+        return created.json()["id"]
 
     def own_notification(self) -> str:
         return self.owner.get("/api/v1/notifications").json()["items"][0]["id"]
@@ -324,6 +336,25 @@ MATRIX = {
         "contacts": [{"name": "Deniz", "phone": "0171 5550123", "relation": "Sohn"}], "readers": []}), expect(200, acting="check_in"), NOTHING),
     ("GET", "/api/v1/members/me/emergency-sheet/reads"): (
         lambda w: ("/api/v1/members/me/emergency-sheet/reads", None), expect(200, acting="check_in"), NOTHING),
+    ("POST", "/api/v1/activities"): (lambda w: ("/api/v1/activities", {
+        "title": "Spieleabend", **{key.replace("start", "starts_at").replace("end", "ends_at"): value
+                                   for key, value in w.slot().items()}}),
+        expect(201, acting="activities"), (ORGANISER_NAME,)),
+    ("GET", "/api/v1/activities"): (lambda w: ("/api/v1/activities", None), expect(200, acting="activities"),
+                                    (ACTIVITY, OWNER["display_name"])),
+    ("GET", "/api/v1/activities/<activity_id>"): (lambda w: (f"/api/v1/activities/{w.activity()}", None),
+                                                  expect(200, foreign=404, acting="activities"),
+                                                  (ACTIVITY, OWNER["display_name"])),
+    ("DELETE", "/api/v1/activities/<activity_id>"): (lambda w: (f"/api/v1/activities/{w.activity()}", None),
+                                                     expect(403, owner=204, organiser=204, foreign=404,
+                                                            acting="activities"), NOTHING),
+    ("POST", "/api/v1/activities/<activity_id>/signups"): (
+        lambda w: (f"/api/v1/activities/{w.activity(signed_up=False)}/signups", {}),
+        expect(201, foreign=404, acting="activities"),
+        NOTHING),
+    ("DELETE", "/api/v1/activities/<activity_id>/signups/me"): (
+        lambda w: (f"/api/v1/activities/{w.activity()}/signups/me", None),
+        expect(404, owner=204, acting="activities"), NOTHING),
     ("POST", "/api/v1/members/me/trusted-persons"): (lambda w: ("/api/v1/members/me/trusted-persons", {
         "invite": {"email": f"helfer{w.tick()}@example.org", "display_name": "Helfer"}, "scopes": ["help"]}),
         expect(201), NOTHING),

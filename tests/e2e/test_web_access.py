@@ -50,6 +50,10 @@ PAGES = {
     ("POST", "/help/<request_id>/accept"): (MEMBER, "/help/{request}/accept"),
     ("POST", "/help/<request_id>/complete"): (MEMBER, "/help/{request}/complete"),
     ("POST", "/help/<request_id>/cancel"): (MEMBER, "/help/{request}/cancel"),
+    ("GET", "/activities"): (MEMBER, "/activities"),
+    ("GET", "/activities/<activity_id>"): (MEMBER, "/activities/{activity}"),
+    ("POST", "/activities/<activity_id>/signup"): (MEMBER, "/activities/{activity}/signup"),
+    ("POST", "/activities/<activity_id>/leave"): (MEMBER, "/activities/{activity}/leave"),
     ("GET", "/inbox"): (MEMBER, "/inbox"),
     ("POST", "/inbox/<notification_id>/read"): (MEMBER, "/inbox/unknown/read"),
     ("GET", "/notices"): (MEMBER, "/notices"),
@@ -157,6 +161,13 @@ def world(platform):
         "contacts": [{"name": "Tochter", "phone": "040 111"}], "readers": [organiser_id]})
     ids["alert"] = missed_check_in(platform, organiser, resident, ids["paula"])
     ids.update(house_decisions(organiser))
+    soon = (datetime.now(timezone.utc) + timedelta(days=3)).replace(hour=17, minute=0, second=0, microsecond=0)
+    activity = resident.post("/api/v1/activities", json={
+        "title": "Suppenabend", "starts_at": soon.isoformat(), "ends_at": (soon + timedelta(hours=2)).isoformat(),
+        "space_id": space["id"], "capacity": 10})
+    assert activity.status_code == 201, activity.text
+    ids["activity"] = activity.json()["id"]
+    assert resident.post(f"/api/v1/activities/{ids['activity']}/signups", json={}).status_code == 201
     return {"ids": ids, "platform": platform}
 
 
@@ -233,13 +244,17 @@ NOT_OWNED = {
     ("POST", "/login/link/<token>"): "a sign-in link is its own key: whoever holds it may use it, once",
     ("POST", "/decisions/<decision_id>/vote"): "a decision is the house's: every member it is for casts their own "
                                                "vote (the service takes it for the one logged in)",
+    ("POST", "/activities/<activity_id>/signup"): "an activity is the house's: every member may sign up (its places "
+                                                  "and its rules decide)",
+    ("POST", "/activities/<activity_id>/leave"): "signs off only whoever posts it: there is nobody else's sign-up "
+                                                 "to touch",
 }
 
 
 # The first house's data as its pages show it (Paula's name and request, the notice, the room, the organiser's
 # name); the second house's organiser and resident open every page at the same address and see none of it.
 MARKED = ("Paula", "Leiter halten", "Hoffest", "Samstag im Hof", "Werkstatt", "Olga Organiser", "Miriam Vogt",
-          "Wohnung 1.4", "040 5550")
+          "Wohnung 1.4", "040 5550", "Suppenabend")
 # (method, rule) of each page -> what of MARKED the first house's organiser sees there: the check can fail.
 SHOWN_TO_THE_ORGANISER = {
     ("GET", "/login"): (), ("GET", "/join"): (), ("GET", "/check-in/link/<token>"): (),
@@ -252,6 +267,8 @@ SHOWN_TO_THE_ORGANISER = {
     ("GET", "/help"): ("Leiter halten",),
     ("GET", "/help/new"): (),
     ("GET", "/help/<request_id>"): ("Leiter halten", "Paula"),
+    ("GET", "/activities"): ("Suppenabend", "Werkstatt"),
+    ("GET", "/activities/<activity_id>"): ("Suppenabend", "Paula", "Werkstatt"),  # organisers see who comes
     ("GET", "/inbox"): ("Olga Organiser",),
     ("GET", "/notices"): ("Hoffest", "Samstag im Hof"),
     ("GET", "/board"): ("Hoffest", "Samstag im Hof"),

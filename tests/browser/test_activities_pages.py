@@ -1,0 +1,109 @@
+"""The activities pages in a real browser: a resident signs up for a shared meal with a guest and for a role, and
+signs off again, with JavaScript switched off, in German and in Arabic (right to left); whoever waited moves up.
+Every activities page, its error state included, passes axe-core and the size rules with JavaScript on."""
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_web_accessibility import check_page
+from tests.support.browser import log_in
+
+BERLIN = ZoneInfo("Europe/Berlin")
+WORDS = {
+    "de": {"sign_up": "Mich anmelden", "signed_up": "Sie sind angemeldet.", "sign_off": "Ich kann doch nicht kommen",
+           "signed_off": "Sie haben sich abgemeldet", "who": "Wer kommt", "taken": "Das geht jetzt nicht"},
+    "ar": {"sign_up": "سجّلني", "signed_up": "أنت مسجّل.", "sign_off": "لن أستطيع الحضور",
+           "signed_off": "ألغيت تسجيلك", "who": "من سيحضر", "taken": "هذا غير ممكن الآن"},
+}
+
+
+def evening(days: int) -> tuple[str, str]:
+    start = datetime.now(BERLIN).replace(hour=18, minute=0, second=0, microsecond=0) + timedelta(days=days)
+    return start.isoformat(), (start + timedelta(hours=2)).isoformat()
+
+
+@pytest.fixture(scope="module")
+def house(platform):
+    organiser = platform.organiser()
+    people = {}
+    for name, language in (("greta", "de"), ("amira", "ar"), ("karl", "de"), ("nora", "de")):
+        client, member = platform.join(organiser, f"{name}@example.org", display_name=name.title(),
+                                       preferred_language=language)
+        people[name] = {"client": client, "id": member["id"], "email": f"{name}@example.org"}
+    return organiser, people
+
+
+def meal(organiser, title: str, days: int) -> str:
+    starts_at, ends_at = evening(days)
+    created = organiser.post("/api/v1/activities", json={
+        "title": title, "starts_at": starts_at, "ends_at": ends_at, "place": "Hof", "capacity": 3,
+        "guests_per_signup": 2, "roles": [{"name": "Kochen", "needed": 1}]})
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
+@pytest.mark.parametrize("name, language, days", [("greta", "de", 3), ("amira", "ar", 4)])
+def test_a_resident_signs_up_with_a_guest_and_signs_off_without_javascript(platform, house, browser, name,
+                                                                            language, days):
+    organiser, people = house
+    activity_id = meal(organiser, f"Suppenabend {language}", days)
+    words = WORDS[language]
+    context = browser.new_context(java_script_enabled=False, locale=language)
+    page = context.new_page()
+    try:
+        log_in(page, platform.url, people[name]["email"], language=language)
+        expect(page.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
+        page.goto(f"{platform.url}/activities")
+        page.get_by_role("link", name=f"Suppenabend {language}").click()
+        page.locator("#guests").select_option("1")
+        page.get_by_role("button", name=words["sign_up"]).click()
+
+        expect(page).to_have_url(f"{platform.url}/activities/{activity_id}")
+        expect(page.locator("main")).to_contain_text(words["signed_up"])
+        expect(page.locator("main")).to_contain_text(words["who"])
+        expect(page.locator("main .cards")).to_contain_text(name.title())
+        seen = organiser.get(f"/api/v1/activities/{activity_id}").json()
+        assert (seen["confirmed"], seen["places_taken"]) == (1, 2)
+
+        # Karl comes with two guests: no room for him, he waits; when she signs off, he moves up.
+        waiting = people["karl"]["client"].post(f"/api/v1/activities/{activity_id}/signups", json={"guests": 2})
+        assert waiting.json()["status"] == "waitlisted"
+        page.get_by_role("button", name=words["sign_off"]).click()
+        expect(page.locator("main")).to_contain_text(words["signed_off"])
+        expect(page.get_by_role("button", name=words["sign_up"])).to_be_visible()
+    finally:
+        context.close()
+    after = organiser.get(f"/api/v1/activities/{activity_id}").json()
+    assert [(p["display_name"], p["status"]) for p in after["participants"]] == [("Karl", "confirmed")]
+
+
+@pytest.mark.parametrize("language", ("de", "ar"))
+def test_the_activities_pages_and_their_error_state_pass_axe_and_the_size_rules(platform, house, browser, language):
+    organiser, people = house
+    activity_id = meal(organiser, f"Filmabend {language}", 5)
+    assert people["nora"]["client"].post(f"/api/v1/activities/{activity_id}/signups",
+                                         json={"role": "Kochen"}).status_code == 201
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale=language)
+    page = context.new_page()
+    found = {}
+    try:
+        log_in(page, platform.url, people["greta"]["email"], language=language)
+        for path in ("/activities", f"/activities/{activity_id}"):
+            assert page.goto(platform.url + path).status == 200
+            if problems := check_page(page, f"{language}-{path.strip('/').replace('/', '-')}"):
+                found[path] = problems
+        page.locator("#role").select_option("Kochen")  # taken by Nora: the error state
+        page.get_by_role("button", name=WORDS[language]["sign_up"]).click()
+        expect(page.locator("main")).to_contain_text(WORDS[language]["taken"])
+        if problems := check_page(page, f"{language}-activity-role-taken"):
+            found["role taken"] = problems
+        page.locator("#role").select_option("")
+        page.get_by_role("button", name=WORDS[language]["sign_up"]).click()
+        expect(page.locator("main")).to_contain_text(WORDS[language]["signed_up"])
+        if problems := check_page(page, f"{language}-activity-signed-up"):
+            found["signed up"] = problems
+    finally:
+        context.close()
+    assert found == {}, found
