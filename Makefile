@@ -76,9 +76,11 @@ chaos: install
 	$(PY) -m pytest tests/chaos --override-ini="addopts=--import-mode=importlib -p no:cacheprovider"
 
 ## Benchmarks (figures, not pass/fail): booking creation through the gateway, notices to every member, and a
-## whole house's check-in deadline (10,000 residents, 5 % missing it), with 1 and 2 instances.
+## whole house's check-in deadline (10,000 residents, 5 % missing it), 200 members signing up at once for 50
+## places of an activity, with 1 and 2 instances.
 bench: install
 	$(PY) bench/bookings.py
 	$(PY) bench/notices.py
 	$(PY) bench/care.py
 	$(PY) bench/decisions.py
+	$(PY) bench/activities.py

@@ -6,7 +6,7 @@ from gateway.api import IDEMPOTENCY_PARAMETER, Blueprint, call, idempotency_key
 from gateway.auth import current_actor, member_required
 from gateway.delegation import delegable
 from services.contracts.activities import (
-    ActivityListQuerySchema, ActivityPageSchema, ActivityRequestSchema, ActivityDetailSchema, SignupRequestSchema,
+    ActivityChangeSchema, ActivityListQuerySchema, ActivityPageSchema, ActivityRequestSchema, ActivityDetailSchema, SignupRequestSchema,
     SignupResultSchema,
 )
 
@@ -51,6 +51,20 @@ def list_activities(_):
 def get_activity(activity_id):
     """One activity: the counts for everyone; who comes for participants and organisers."""
     return call("activities", "get_activity", current_actor(), activity_id)
+
+
+@blp.route("/activities/<activity_id>", methods=["PATCH"])
+@member_required
+@blp.arguments(ActivityChangeSchema)
+@blp.response(200, ActivityDetailSchema)
+@blp.alt_response(403, description="Only whoever created it, or an organiser, changes an activity")
+@blp.alt_response(409, description="The room is booked at the new time (the clashing bookings in `conflicts`); "
+                                   "nothing was changed")
+@delegable("activities")
+def change_activity(_, activity_id):
+    """Change the title, texts or time; the sign-ups stay. With a room, the new time is booked first (its rules
+    apply) and the old booking released. Everyone signed up hears of a new time."""
+    return call("activities", "change_activity", current_actor(), activity_id, body())
 
 
 @blp.route("/activities/<activity_id>", methods=["DELETE"])

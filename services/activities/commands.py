@@ -21,7 +21,11 @@ spaces service or the broker fails in between:
    activity stays abandoned, unseen, and the next run tries again. Each step is repeatable, so two instances
    settling the same activity do no harm.
 Cancelling an activity cancels it first (everyone signed up is told) and then releases the room by the same
-withdrawal; if spaces is away then, `release_pending` stays set and the timer releases it later.
+withdrawal: its key goes to `release_keys` in the cancelling write, and is taken off once withdrawn (the timer
+retries while spaces is away). Moving an activity to another time books the room anew first, under a key noted
+on the activity beforehand (`rebooking_key`, to be withdrawn by the timer should the change not finish): refused
+(a clash), nothing changes; booked, the new time, the new booking and the old booking's key in `release_keys` are
+written in one conditional update, and the old booking is withdrawn like a cancelled one's.
 """
 import uuid
 from datetime import datetime, timedelta
@@ -34,7 +38,9 @@ from services.common.errors import (
     Conflict, Forbidden, Invalid, NotFound, ServiceError, Unavailable, WireErrors,
 )
 from services.common.schemas import load
-from services.contracts.activities import ActivityListQuerySchema, ActivityRequestSchema, SignupRequestSchema
+from services.contracts.activities import (
+    ActivityChangeSchema, ActivityListQuerySchema, ActivityRequestSchema, SignupRequestSchema,
+)
 
 BATCH = 200
 ATTEMPTS = 20
@@ -194,39 +200,117 @@ def cancel(uow, call, actor: dict, activity_id, now: datetime) -> None:
             return
         notify = [s["m"] for s in activity.signups]
         if repo.cancel(activity, events.activity_cancelled(activity, notify, actor["member_id"], now), now):
-            uow.publish_after_reply(repo.reload(activity.id))
-            if activity.booking_key:
-                release_room(repo, call, repo.reload(activity.id))
+            cancelled = repo.reload(activity.id)
+            uow.publish_after_reply(cancelled)
+            release_rooms(repo, call, cancelled)
             return
     raise Conflict("This activity changed a moment ago. Please try again.")
 
 
-def release_room(repo, call, activity: Activity) -> bool:
-    """Withdraw the room's booking request (cancels the booking); False if spaces cannot be asked now."""
+def withdraw(call, activity: Activity, key: str) -> bool:
+    """Withdraw a booking request of the activity's (cancels what it booked); False if spaces cannot be asked
+    now (the timer tries again)."""
     try:
-        call("spaces", "withdraw_booking_request", activity.booker, activity.booking_key)
+        call("spaces", "withdraw_booking_request", activity.booker, key)
     except (NoAnswer, Conflict):
-        return False  # the timer tries again
-    repo.room_released(activity.id)
+        return False
     return True
 
 
+def release_rooms(repo, call, activity: Activity) -> bool:
+    """Withdraw every booking the activity let go of; True if none is left."""
+    done = True
+    for key in list(activity.release_keys):
+        if withdraw(call, activity, key):
+            repo.released(activity.id, key)
+        else:
+            done = False
+    return done
+
+
 def settle_unfinished(uow, call, now: datetime) -> int:
-    """The timer's step 4 (see the module's docstring); how many were settled."""
+    """The timer's step 4 (see the module's docstring), the bookings let go of, and changes of time that did not
+    finish; how many activities were settled."""
     repo = uow.repository
     settled = 0
     for activity in repo.unfinished(now, BATCH):
-        if activity.status == "pending":
-            repo.abandon_pending(activity.id)
-            activity = repo.reload(activity.id)
-            if activity is None or activity.status != "abandoned":
-                continue  # opened (or settled) meanwhile
-        if not release_room(repo, call, activity):
+        if activity.status in ("pending", "abandoned"):
+            if activity.status == "pending":
+                repo.abandon_pending(activity.id)
+                activity = repo.reload(activity.id)
+                if activity is None or activity.status != "abandoned":
+                    continue  # opened (or settled) meanwhile
+            if withdraw(call, activity, activity.booking_key):
+                repo.discard(activity.id)
+                settled += 1
             continue
-        if activity.status == "abandoned":
-            repo.discard(activity.id)
-        settled += 1
+        finished = release_rooms(repo, call, activity)
+        if activity.rebooking_key and activity.rebooking_until and as_utc(activity.rebooking_until) <= now:
+            if withdraw(call, activity, activity.rebooking_key):
+                repo.end_rebooking(activity.id, activity.rebooking_key)
+            else:
+                finished = False
+        settled += finished
     return settled
+
+
+@wire_errors
+def change(uow, call, actor: dict, activity_id, body: dict, now: datetime, *, pending_for: timedelta) -> dict:
+    """The creator or an organiser changes the title, texts, place or time; the sign-ups stay. With a room, a new
+    time is booked first (see the module's docstring). A change of time tells everyone signed up."""
+    data = load(ActivityChangeSchema, body)
+    repo = uow.repository
+    activity = _shown(repo, actor, activity_id)
+    domain.check_may_cancel(viewer_id=actor["member_id"], viewer_role=actor["role"], created_by=activity.created_by)
+    if activity.status != "open":
+        raise domain.SignupsClosed("This activity has been cancelled.")
+    starts_at = as_utc(data.get("starts_at") or activity.starts_at)
+    ends_at = as_utc(data.get("ends_at") or activity.ends_at)
+    moved = (starts_at, ends_at) != (as_utc(activity.starts_at), as_utc(activity.ends_at))
+    if ends_at <= starts_at:
+        raise Invalid("It must end after it starts.", errors={"ends_at": ["Must be after starts_at."]})
+    if moved and starts_at <= now:
+        raise Invalid("It must start in the future.", errors={"starts_at": ["Must be in the future."]})
+    changes = {name: data[name] for name in ("title", "description", "translations") if name in data}
+    if "place" in data and not activity.space_id:
+        changes["place"] = (data["place"] or "").strip() or None
+    if "signup_until" in data:
+        changes["signup_until"] = _utc(data["signup_until"])
+    if changes.get("signup_until") and changes["signup_until"] > starts_at:
+        raise Invalid("Sign-ups must close by the time it starts.", errors={"signup_until": ["Too late."]})
+    if moved:
+        changes.update(starts_at=starts_at, ends_at=ends_at, reminder_at=domain.reminder_at(starts_at, now))
+    for name, value in changes.items():
+        setattr(activity, name, value)
+    notify = [s["m"] for s in activity.signups] if moved else []
+    event = events.activity_changed(activity, notify, moved=moved, by=actor["member_id"], now=now)
+    key = booking_id = None
+    if moved and activity.space_id:
+        key = str(uuid.uuid4())
+        if not repo.begin_rebooking(activity, key, now + pending_for):
+            raise Conflict("This activity changed a moment ago. Please look again.")
+        activity.version += 1
+        try:
+            booking = call("spaces", "book", activity.booker, {
+                "space_id": activity.space_id, "start": isoformat_z(starts_at), "end": isoformat_z(ends_at),
+                "purpose": activity.title}, idempotency_key=key)
+        except NoAnswer as silence:
+            raise Unavailable(f"The rooms could not be asked ({silence}); nothing was changed. "
+                              "Please try again in a moment.", extra={"service": silence.service})
+        except ServiceError:
+            repo.end_rebooking(activity.id, key)  # refused: nothing was booked, nothing changes
+            raise
+        booking_id = booking["id"]
+    if not repo.move(activity, changes, key=key, booking_id=booking_id, event=event, now=now):
+        if key:
+            withdraw(call, activity, key)  # should spaces be away now, the timer withdraws it
+            repo.end_rebooking(activity.id, key)
+        raise Conflict("This activity changed a moment ago. Please look again.")
+    moved_activity = repo.reload(activity.id)
+    uow.publish_after_reply(moved_activity)
+    if key:
+        release_rooms(repo, call, moved_activity)
+    return activity_view(repo, repo.reload(activity.id), actor)
 
 
 # -- signing up and leaving -----------------------------------------------------------------------------------

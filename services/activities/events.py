@@ -25,6 +25,12 @@ def activity_cancelled(activity, notify: list[str], by: str, now: datetime) -> d
         **_facts(activity), "cancelled_by": by, "notify": notify})
 
 
+def activity_changed(activity, notify: list[str], *, moved: bool, by: str, now: datetime) -> dict:
+    """Its title, texts or time changed; `moved`: to another time, and everyone signed up (`notify`) is told."""
+    return new_event("activity.changed", community_id=activity.community_id, occurred_at=now, payload={
+        **_facts(activity), "changed_by": by, "moved": moved, "notify": notify})
+
+
 def reminder_came_due(activity, notify: list[str], now: datetime) -> dict:
     return new_event("activity.reminder_came_due", community_id=activity.community_id, occurred_at=now,
                      payload={**_facts(activity), "notify": notify})

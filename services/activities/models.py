@@ -31,6 +31,9 @@ class Activity(OutboxDocument):
     `waitlisted`, `role_free`) are kept in the same writes. `version` goes up with every change of the sign-ups:
     leaving (which moves others up) writes the whole list back, conditionally on the version it read.
 
+    A change of time (or title) keeps the sign-ups; with a room, the new time is booked before the old booking
+    is released (`rebooking_key`, `release_keys`).
+
     Status: "pending" while its room is being booked (seen by nobody), "abandoned" when the booking did not
     finish (the timer withdraws the booking request, then removes it), "open", "cancelled"."""
 
@@ -54,7 +57,13 @@ class Activity(OutboxDocument):
     booker = DictField()  # the actor the room was booked as (to withdraw or release the booking as them)
     booking_key = StringField()  # the Idempotency-Key of the room's booking request
     booking_id = StringField()
-    release_pending = BooleanField(default=False)  # cancelled, the room not released yet (spaces was away)
+    # Booking requests whose bookings must go (the activity was cancelled, or moved to another time): each is
+    # withdrawn from the spaces service, then taken off this list; the timer retries while spaces is away.
+    release_keys = ListField(StringField())
+    # Moving the activity to another time books the room anew under this key first; should that not finish by
+    # `rebooking_until`, the timer withdraws it.
+    rebooking_key = StringField()
+    rebooking_until = DateTimeField()
     status = StringField(required=True)
     pending_until = DateTimeField()
     signups = ListField(DictField())
@@ -68,4 +77,4 @@ class Activity(OutboxDocument):
     version = IntField(default=0)
     meta = {"db_alias": ALIAS, "collection": "activities", "indexes": [
         ("community_id", "status", "starts_at"), "signups.m", ("status", "pending_until"), "reminder_at",
-        "release_pending"]}
+        "release_keys", "rebooking_until"]}

@@ -107,9 +107,36 @@ class ActivitiesRepository(Repository):
         """Open → cancelled with its event, if nobody changed it since it was read."""
         return self._activities.update_one(
             {"_id": activity.id, "version": activity.version, "status": "open"},
-            {"$set": {"status": "cancelled", "updated_at": now, "reminder_at": None,
-                      "release_pending": bool(activity.booking_key)},
-             "$inc": {"version": 1}, "$push": {"outbox": event}, **pending_since(now)}).modified_count == 1
+            {"$set": {"status": "cancelled", "updated_at": now, "reminder_at": None},
+             "$inc": {"version": 1}, "$push": {"outbox": event, **(
+                 {"release_keys": activity.booking_key} if activity.booking_key else {})},
+             **pending_since(now)}).modified_count == 1
+
+    # -- moving an activity to another time ----------------------------------------------------------------------
+    def begin_rebooking(self, activity: Activity, key: str, until: datetime) -> bool:
+        """Note the key under which the new time is being booked, before asking for it (so that the timer can
+        withdraw it should the change not finish); only one change at a time, and only if unchanged since read."""
+        return self._activities.update_one(
+            {"_id": activity.id, "version": activity.version, "status": "open", "rebooking_key": None},
+            {"$set": {"rebooking_key": key, "rebooking_until": until}, "$inc": {"version": 1}}).modified_count == 1
+
+    def end_rebooking(self, activity_id: str, key: str) -> None:
+        self._activities.update_one({"_id": activity_id, "rebooking_key": key},
+                                    {"$set": {"rebooking_key": None, "rebooking_until": None}})
+
+    def move(self, activity: Activity, changes: dict, *, key: str | None, booking_id: str | None, event: dict,
+             now: datetime) -> bool:
+        """Store the new time (and texts) with its event; with a room, the new booking in place of the old, whose
+        key goes to `release_keys`. Conditional on it being open (and on the rebooking begun with `key`); sign-ups
+        meanwhile do not stand in its way (it leaves them as they are)."""
+        condition = {"_id": activity.id, "status": "open"}
+        update = {"$set": {**changes, "updated_at": now}, "$inc": {"version": 1}, "$push": {"outbox": event},
+                  **pending_since(now)}
+        if key:
+            condition["rebooking_key"] = key
+            update["$set"].update(booking_key=key, booking_id=booking_id, rebooking_key=None, rebooking_until=None)
+            update["$push"]["release_keys"] = activity.booking_key
+        return self._activities.update_one(condition, update).modified_count == 1
 
     # -- an activity whose room is being booked -----------------------------------------------------------------
     def confirm_pending(self, activity_id: str, booking_id: str, event: dict, now: datetime) -> bool:
@@ -129,12 +156,13 @@ class ActivitiesRepository(Repository):
         self._activities.delete_one({"_id": activity_id, "status": {"$in": ["pending", "abandoned"]}})
 
     def unfinished(self, now: datetime, limit: int) -> list[Activity]:
-        """Activities to settle: pending past their time, abandoned, or cancelled with the room not released."""
+        """Activities to settle: pending past their time, abandoned, with bookings to release, or a change of time
+        that did not finish."""
         return list(Activity.objects(Q(status="pending", pending_until__lte=now) | Q(status="abandoned")
-                                     | Q(release_pending=True)).limit(limit))
+                                     | Q(release_keys__0__exists=True) | Q(rebooking_until__lte=now)).limit(limit))
 
-    def room_released(self, activity_id: str) -> None:
-        self._activities.update_one({"_id": activity_id}, {"$set": {"release_pending": False}})
+    def released(self, activity_id: str, key: str) -> None:
+        self._activities.update_one({"_id": activity_id}, {"$pull": {"release_keys": key}})
 
     # -- the reminder the day before ---------------------------------------------------------------------------
     def due_reminders(self, now: datetime, limit: int) -> list[Activity]:

@@ -44,6 +44,11 @@ class ActivitiesService(PlatformService):
         return commands.get_activity(self.unit_of_work(), actor, activity_id)
 
     @rpc
+    def change_activity(self, actor, activity_id, body):
+        return commands.change(self.unit_of_work(), self.calls, actor, activity_id, body, self.clock(),
+                               pending_for=self.pending_for)
+
+    @rpc
     def cancel_activity(self, actor, activity_id):
         commands.cancel(self.unit_of_work(), self.calls, actor, activity_id, self.clock())
 

@@ -59,6 +59,19 @@ class ActivityRequestSchema(StrictSchema):
             raise ValidationError("Each role once.", field_name="roles")
 
 
+class ActivityChangeSchema(StrictSchema):
+    """What the creator or an organiser may change; the room and the places stay (cancel and create anew)."""
+
+    title = text(120, min_length=1)
+    description = text(2000)
+    starts_at = moment()
+    ends_at = moment()
+    place = text(200, allow_none=True)
+    signup_until = moment(allow_none=True)
+    translations = fields.Dict(keys=fields.String(validate=LANGUAGE_CODE),
+                               values=fields.Nested(ActivityTranslationSchema))
+
+
 class ActivityListQuerySchema(PageQuerySchema):
     from_ = moment(data_key="from", attribute="from")
     to = moment()

@@ -20,7 +20,7 @@ PUBLISHED = {
              "checkin.link_issued", "sheet.review_came_due", "buddy.asked", "buddy.accepted", "buddy.declined",
              "checkin.settings_changed", "checkin.away_set", "checkin.away_cleared", "sheet.saved"),
     "decisions": ("decision.opened", "decision.closed", "decision.reminder_came_due", "decision.vote_cast"),
-    "activities": ("activity.created", "activity.cancelled", "activity.reminder_came_due", "signup.confirmed",
+    "activities": ("activity.created", "activity.changed", "activity.cancelled", "activity.reminder_came_due", "signup.confirmed",
                    "signup.waitlisted", "signup.promoted", "signup.cancelled"),
 }
 
@@ -41,7 +41,7 @@ CARE_DONE_FOR = ("checkin.settings_changed", "checkin.away_set", "checkin.away_c
 
 # The activities service's events that tell people something: moved up from the waiting list, a cancellation,
 # the reminder the day before.
-ACTIVITY_MESSAGES = ("signup.promoted", "activity.cancelled", "activity.reminder_came_due")
+ACTIVITY_MESSAGES = ("signup.promoted", "activity.changed", "activity.cancelled", "activity.reminder_came_due")
 
 SUBSCRIBED = {
     "spaces": _MEMBER_LIFE,

@@ -258,6 +258,14 @@ def _promoted(payload, organisers):
     return [Planned(payload["member_id"], "activity_promoted", _activity_facts(payload), _activity_link(payload))]
 
 
+def _moved(payload, organisers):
+    """A new time: everyone signed up hears it (a change of the title alone tells nobody)."""
+    if not payload.get("moved"):
+        return []
+    return [Planned(member, "activity_moved", _activity_facts(payload), _activity_link(payload))
+            for member in payload.get("notify", [])]
+
+
 def _to_everyone_signed_up(kind, payload, organisers):
     return [Planned(member, kind, _activity_facts(payload), _activity_link(payload))
             for member in payload.get("notify", [])]
@@ -294,6 +302,7 @@ PLANNERS = {
     "decision.closed": _decision_closed,
     "decision.vote_cast": lambda payload, organisers: [],  # only when done for someone (`done_for_them`)
     "signup.promoted": _promoted,
+    "activity.changed": _moved,
     "activity.cancelled": partial(_to_everyone_signed_up, "activity_cancelled"),
     "activity.reminder_came_due": partial(_to_everyone_signed_up, "activity_reminder"),
 }

@@ -223,6 +223,11 @@ _WORDINGS: dict[str, Wording] = {
         N_("Cancelled: {title}"),
         N_("This activity has been cancelled. You do not need to do anything.\nWhat: {title}\nWhen: {when}"),
         ("title", "start")),
+    "activity_moved": Wording(
+        N_("New time: {title}"),
+        N_("The time of this activity has changed. You are still signed up.\nWhat: {title}\nNew time: {when}\n"
+           "If you cannot come at the new time, please sign off, so that someone else can come."),
+        ("title", "start")),
     "activity_reminder": Wording(
         N_("Tomorrow: {title}"),
         N_("This is a reminder: you are signed up.\nWhat: {title}\nWhen: {when}\n"

@@ -179,3 +179,59 @@ def test_spaces_away_while_creating_answers_503_and_leaves_nothing_half_made(con
     assert stored_activities() == []
     assert call(back, "list_bookings", OLGA, {"mine": "true"})["items"] == []
     assert call(activities, "settle") == 0
+
+
+def test_moving_an_activity_in_a_room_books_the_new_time_first_and_then_releases_the_old(
+        container_factory, config, clock, spaces, room):
+    activities = start_activities(container_factory, config, clock)
+    created = call(activities, "create_activity", OLGA, meal(space_id=room, capacity=20))
+    call(activities, "sign_up", AYSE, created["id"], {})
+    other = call(spaces, "book", AYSE, {"space_id": room, "start": at(7, 17).isoformat(),
+                                        "end": at(7, 19).isoformat(), "purpose": "Geburtstag"})
+
+    # To a time the room is booked: the clash, and nothing changed (the old booking stays).
+    with pytest.raises(Conflict) as clash:
+        call(activities, "change_activity", OLGA, created["id"], {"starts_at": at(7, 18).isoformat(),
+                                                                   "ends_at": at(7, 20).isoformat()})
+    assert [hit["id"] for hit in clash.value.extra["conflicts"]] == [other["id"]]
+    same = call(activities, "get_activity", OLGA, created["id"])
+    assert (same["starts_at"], same["booking_id"]) == (created["starts_at"], created["booking_id"])
+    assert call(spaces, "get_booking", OLGA, created["booking_id"])["status"] == "confirmed"
+    assert stored_activities()[0].rebooking_key is None
+
+    # To a free time: the new booking, the old one released, the sign-ups kept, everyone signed up told.
+    moved = call(activities, "change_activity", OLGA, created["id"], {"starts_at": at(8, 18).isoformat(),
+                                                                      "ends_at": at(8, 20).isoformat()})
+    assert moved["starts_at"] != created["starts_at"] and moved["booking_id"] != created["booking_id"]
+    assert call(spaces, "get_booking", OLGA, moved["booking_id"])["status"] == "confirmed"
+    assert call(spaces, "get_booking", OLGA, created["booking_id"])["status"] == "cancelled"
+    assert [p["member_id"] for p in moved["participants"]] == ["ayse"]
+    stored = stored_activities()[0]
+    assert stored.release_keys == [] and stored.rebooking_key is None
+    told = [e for e in stored.outbox if e["type"] == "activity.changed"] or None
+    assert told is None or told[0]["payload"]["notify"] == ["ayse"]  # published already, or waiting to be
+
+
+def test_spaces_away_while_moving_answers_503_changes_nothing_and_the_timer_withdraws_the_new_booking(
+        container_factory, config, clock, spaces_config):
+    activities = start_activities(container_factory, config, clock)
+    spaces = container_factory(SpacesService, spaces_config)
+    spaces.start()
+    room_id = call(spaces, "create_space", OLGA, {"name": "Saal", "capacity": 60, "rules": {
+        "open_from": "00:00", "open_until": "24:00", "max_days_ahead": 300, "max_duration_minutes": 600}})["id"]
+    created = call(activities, "create_activity", OLGA, meal(space_id=room_id, capacity=20))
+    spaces.stop()
+
+    with pytest.raises(Unavailable):
+        call(activities, "change_activity", OLGA, created["id"], {"starts_at": at(8, 18).isoformat(),
+                                                                   "ends_at": at(8, 20).isoformat()})
+    assert call(activities, "get_activity", OLGA, created["id"])["starts_at"] == created["starts_at"]
+    assert stored_activities()[0].rebooking_key
+
+    back = container_factory(SpacesService, spaces_config)
+    back.start()
+    clock.now += timedelta(minutes=2)
+    assert call(activities, "settle") == 1
+    assert stored_activities()[0].rebooking_key is None
+    mine = call(back, "list_bookings", OLGA, {"mine": "true"})["items"]
+    assert [(b["id"], b["status"]) for b in mine] == [(created["booking_id"], "confirmed")]  # only the old one
