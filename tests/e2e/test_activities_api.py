@@ -123,3 +123,39 @@ def test_bad_input_is_a_problem_document_never_a_500(platform, house):
     assert bora.get("/api/v1/activities/no-such").status_code == 404
     assert bora.post("/api/v1/activities/no-such/signups", json={}).status_code == 404
     assert bora.get("/api/v1/activities?from=yesterday").status_code == 422
+
+
+def test_members_who_leave_leave_their_activities_the_next_moves_up_and_exports_hold_the_sign_ups(platform, house):
+    organiser, _, _ = house
+    people = {}
+    for name in ("Liesel", "Otto", "Paul"):
+        people[name] = platform.join(organiser, f"{name.lower()}@example.org", display_name=name,
+                                     preferred_language="de")
+    (liesel, liesel_profile), (otto, _), (paul, _) = people["Liesel"], people["Otto"], people["Paul"]
+    walk = organiser.post("/api/v1/activities", json={"title": "Spaziergang an der Elbe", "starts_at": at(6, 10),
+                                                      "ends_at": at(6, 12), "place": "Treffpunkt Hoftor",
+                                                      "capacity": 1}).json()
+    for client in (liesel, otto, paul):
+        assert client.post(f"/api/v1/activities/{walk['id']}/signups", json={}).status_code == 201
+    exported = liesel.get("/api/v1/members/me/export").json()["services"]["activities"]
+    assert [(s["title"], s["status"]) for s in exported["signups"]] == [("Spaziergang an der Elbe", "confirmed")]
+
+    # Liesel is deactivated: Otto, first in line, moves up and is told.
+    assert organiser.patch(f"/api/v1/members/{liesel_profile['id']}", json={"active": False}).status_code == 200
+
+    def who_comes():
+        return [(p["display_name"], p["status"])
+                for p in organiser.get(f"/api/v1/activities/{walk['id']}").json()["participants"]]
+
+    assert eventually(lambda: who_comes() == [("Otto", "confirmed"), ("Paul", "waitlisted")], seconds=30), who_comes()
+    assert eventually(lambda: kinds(otto, "activity_promoted"), seconds=30)
+
+    # The time changes: everyone signed up hears of it.
+    moved = organiser.patch(f"/api/v1/activities/{walk['id']}", json={"starts_at": at(6, 14), "ends_at": at(6, 16)})
+    assert moved.status_code == 200, moved.text
+    assert eventually(lambda: kinds(paul, "activity_moved"), seconds=30)
+
+    # Otto leaves the platform: his sign-up goes, Paul moves up; nothing of Otto is left in it.
+    assert otto.delete("/api/v1/members/me").status_code == 202
+    assert eventually(lambda: who_comes() == [("Paul", "confirmed")], seconds=30), who_comes()
+    assert "Otto" not in readable(organiser.get(f"/api/v1/activities/{walk['id']}"))
