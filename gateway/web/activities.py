@@ -4,8 +4,12 @@ JavaScript needed."""
 from flask import g, request
 from flask_babel import gettext as _
 
-from gateway.web.common import FormErrors, after_post, call, flash_done, login_required, page, page_blueprint
-from services.common.errors import Conflict, Invalid, NotFound
+from gateway.web.common import (
+    FormErrors, after_post, call, flash_done, local_moment, login_required, page, page_blueprint, parse_day, today,
+    utc_iso,
+)
+from gateway.web.rooms import rule_message
+from services.common.errors import Conflict, Invalid, NotFound, RuleBroken
 
 bp = page_blueprint("web_activities", __name__, "/activities")
 
@@ -26,6 +30,97 @@ def _detail(activity_id, status=200, errors=None, form=None):
                     (role["name"], _("%(role)s (%(taken)d of %(needed)d)", role=role["name"], taken=role["taken"],
                                      needed=role["needed"]))
                     for role in item["roles"]])
+
+
+ROLE_ROWS = 3
+TEXT_FIELDS = ("title", "description", "date", "start", "end", "space_id", "place", "capacity", "guests")
+
+
+def new_labels() -> dict:
+    return {"title": _("What is planned?"), "description": _("More details (optional)"), "date": _("Day"),
+            "start": _("From"), "end": _("Until"), "space_id": _("Room of the house"),
+            "place": _("Or another place"), "capacity": _("Places (empty: no limit)"),
+            "guests": _("Guests each may bring"), "roles": _("Help needed (optional)")}
+
+
+def _new_page(form: dict, errors: FormErrors, status: int = 200):
+    rooms = [(room["id"], room["name"]) for room in call("spaces", "list_spaces", g.actor)["items"]
+             if room.get("active", True)]
+    return page("web/activity_new.html", status, title=_("Plan an activity"), form=form, errors=errors,
+                labels=new_labels(), room_options=[("", _("No room: another place"))] + rooms,
+                guest_options=[(str(n), str(n)) for n in range(6)], role_rows=range(ROLE_ROWS))
+
+
+def _read_new_form() -> tuple[dict, dict, FormErrors]:
+    """The form as entered, the request body it makes, and what is wrong with it."""
+    form = {key: request.form.get(key, "").strip() for key in TEXT_FIELDS}
+    for row in range(ROLE_ROWS):
+        for part in ("name", "needed"):
+            form[f"role_{row}_{part}"] = request.form.get(f"role_{row}_{part}", "").strip()
+    errors = FormErrors()
+    body = {"title": form["title"], "description": form["description"]}
+    if not form["title"]:
+        errors.add("title", _("Please say in a few words what is planned."))
+    elif len(form["title"]) > 120:
+        errors.add("title", _("Please write at most 120 characters here; more fits below."))
+    day = parse_day(form["date"])
+    if day is None or day < today():
+        errors.add("date", _("Please choose a day from today on."))
+    for key, field in (("start", "starts_at"), ("end", "ends_at")):
+        if not form[key]:
+            errors.add(key, _("Please enter a time, for example 14:00."))
+        elif day is not None:
+            try:
+                body[field] = utc_iso(local_moment(day, form[key]))
+            except ValueError:
+                errors.add(key, _("Please enter a time, for example 14:00. (When the clocks change, "
+                                  "some times do not exist.)"))
+    if form["space_id"]:
+        body["space_id"] = form["space_id"]
+    elif form["place"]:
+        body["place"] = form["place"]
+    if form["capacity"]:
+        if form["capacity"].isdigit() and 1 <= int(form["capacity"]) <= 1000:
+            body["capacity"] = int(form["capacity"])
+        else:
+            errors.add("capacity", _("Please enter a number of places from 1 to 1000, or leave it empty."))
+    if form["guests"]:
+        body["guests_per_signup"] = int(form["guests"]) if form["guests"].isdigit() else 0
+    roles = []
+    for row in range(ROLE_ROWS):
+        name, needed = form[f"role_{row}_name"], form[f"role_{row}_needed"]
+        if not name:
+            continue
+        if not needed.isdigit() or not 1 <= int(needed) <= 50:
+            errors.add(f"role_{row}_needed", _("Please say how many people are needed (1 to 50)."))
+        else:
+            roles.append({"name": name[:40], "needed": int(needed)})
+    body["roles"] = roles
+    return form, body, errors
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if request.method == "GET":
+        return _new_page({"guests": "0"}, FormErrors())
+    form, body, errors = _read_new_form()
+    if not errors:
+        try:
+            created = call("activities", "create_activity", g.actor, body)
+        except RuleBroken as error:
+            errors.add("start", rule_message(error.extra.get("rule"), error.extra.get("limit")))
+        except Conflict:
+            errors.add("start", _("Someone has already booked this room at that time. Please choose another time."))
+        except (Invalid, NotFound) as error:
+            errors.take_service_error(error, {"title": "title", "description": "description", "starts_at": "start",
+                                              "ends_at": "end", "space_id": "space_id", "place": "place",
+                                              "capacity": "capacity", "guests_per_signup": "guests",
+                                              "roles": "role_0_name", "*": "title"})
+        else:
+            flash_done(_("Your activity is planned. Neighbours can now sign up."))
+            return after_post("web_activities.detail", activity_id=created["id"])
+    return _new_page(form, errors, 422)
 
 
 @bp.route("/<activity_id>")

@@ -180,8 +180,8 @@ def create(uow, call, actor: dict, body: dict, now: datetime, *, pending_for: ti
         raise
     activity.booking_id, activity.space_name = booking["id"], booking.get("space_name")
     activity.status = "open"
-    Activity.objects(id=activity.id).update_one(set__space_name=activity.space_name)
-    if not repo.confirm_pending(activity.id, booking["id"], events.activity_created(activity, now), now):
+    if not repo.confirm_pending(activity.id, booking["id"], activity.space_name, events.activity_created(activity, now),
+                                now):
         raise Unavailable("Creating the activity took too long; no activity was created. Please try again.")
     created = repo.reload(activity.id)
     uow.publish_after_reply(created)
@@ -191,18 +191,23 @@ def create(uow, call, actor: dict, body: dict, now: datetime, *, pending_for: ti
 @wire_errors
 def cancel(uow, call, actor: dict, activity_id, now: datetime) -> None:
     """The creator or an organiser cancels: everyone signed up is told, and the room is released."""
+    activity = _shown(uow.repository, actor, activity_id)
+    domain.check_may_cancel(viewer_id=actor["member_id"], viewer_role=actor["role"], created_by=activity.created_by)
+    _cancel(uow, call, activity.id, by=actor["member_id"], now=now)
+
+
+def _cancel(uow, call, activity_id: str, *, by: str, now: datetime) -> None:
     repo = uow.repository
     for _ in range(ATTEMPTS):
-        activity = _shown(repo, actor, activity_id)
-        domain.check_may_cancel(viewer_id=actor["member_id"], viewer_role=actor["role"],
-                                created_by=activity.created_by)
-        if activity.status == "cancelled":
-            return
+        activity = repo.reload(activity_id)
+        if activity is None or activity.status != "open":
+            return  # cancelling twice changes nothing
         notify = [s["m"] for s in activity.signups]
-        if repo.cancel(activity, events.activity_cancelled(activity, notify, actor["member_id"], now), now):
+        if repo.cancel(activity, events.activity_cancelled(activity, notify, by, now), now):
             cancelled = repo.reload(activity.id)
             uow.publish_after_reply(cancelled)
-            release_rooms(repo, call, cancelled)
+            if call is not None:
+                release_rooms(repo, call, cancelled)  # else (or should spaces be away) the timer releases it
             return
     raise Conflict("This activity changed a moment ago. Please try again.")
 
@@ -436,9 +441,14 @@ def remember_member(uow, event: dict) -> None:
 
 
 def on_member_gone(uow, member_id: str, *, erased: bool, now: datetime) -> None:
-    """A deactivated or erased member leaves every activity (the waiting list moves up). Erasure also forgets
-    their name as creator and their copy. Repeatable."""
+    """A deactivated or erased member leaves every activity (the waiting list moves up), and the activities they
+    made are cancelled (everyone signed up is told; the spaces service cancels their room bookings itself, as it
+    does every future booking of someone who left, and the timer settles the rest). Erasure also forgets their name
+    as creator and their copy. Repeatable."""
     repo = uow.repository
+    for activity in repo.open_created_by(member_id):
+        if as_utc(activity.ends_at) > now:
+            _cancel(uow, None, activity.id, by="system", now=now)
     for activity in repo.open_activities_of(member_id):
         _leave(repo, uow, activity.id, member_id, now, reason="member left")
     if known := repo.participant(member_id):

@@ -59,6 +59,9 @@ class ActivitiesRepository(Repository):
     def activities_of(self, member_id: str) -> list[Activity]:
         return list(Activity.objects(signups__m=member_id, status__in=("open", "cancelled")).order_by("starts_at"))
 
+    def open_created_by(self, member_id: str) -> list[Activity]:
+        return list(Activity.objects(created_by=member_id, status="open"))
+
     def created_by(self, member_id: str) -> list[Activity]:
         return list(Activity.objects(created_by=member_id, status__in=("open", "cancelled")))
 
@@ -139,11 +142,13 @@ class ActivitiesRepository(Repository):
         return self._activities.update_one(condition, update).modified_count == 1
 
     # -- an activity whose room is being booked -----------------------------------------------------------------
-    def confirm_pending(self, activity_id: str, booking_id: str, event: dict, now: datetime) -> bool:
+    def confirm_pending(self, activity_id: str, booking_id: str, space_name: str | None, event: dict,
+                        now: datetime) -> bool:
         """Pending → open, with activity.created, unless the timer gave up on it meanwhile."""
         return self._activities.update_one(
             {"_id": activity_id, "status": "pending"},
-            {"$set": {"status": "open", "booking_id": booking_id, "pending_until": None, "updated_at": now},
+            {"$set": {"status": "open", "booking_id": booking_id, "space_name": space_name, "pending_until": None,
+                      "updated_at": now},
              "$inc": {"version": 1}, "$push": {"outbox": event}, **pending_since(now)}).modified_count == 1
 
     def abandon_pending(self, activity_id: str) -> bool:

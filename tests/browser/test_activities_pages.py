@@ -79,6 +79,45 @@ def test_a_resident_signs_up_with_a_guest_and_signs_off_without_javascript(platf
     assert [(p["display_name"], p["status"]) for p in after["participants"]] == [("Karl", "confirmed")]
 
 
+PLAN = {"de": {"plan": "Eine Aktivität planen", "submit": "Planen", "planned": "Ihre Aktivität ist geplant"},
+        "ar": {"plan": "خطّط لنشاط", "submit": "خطّط", "planned": "تم التخطيط لنشاطك"}}
+
+
+@pytest.mark.parametrize("name, language, days", [("greta", "de", 9), ("amira", "ar", 10)])
+def test_a_resident_plans_a_shared_meal_in_a_room_with_a_cook_without_javascript(platform, house, browser, name,
+                                                                               language, days):
+    organiser, people = house
+    room = organiser.post("/api/v1/spaces", json={"name": f"Küche {language}", "capacity": 20, "rules": {
+        "open_from": "08:00", "open_until": "22:00", "max_days_ahead": 60}}).json()
+    context = browser.new_context(java_script_enabled=False, locale=language)
+    page = context.new_page()
+    try:
+        log_in(page, platform.url, people[name]["email"], language=language)
+        page.goto(f"{platform.url}/activities")
+        page.get_by_role("link", name=PLAN[language]["plan"]).click()
+        page.get_by_role("button", name=PLAN[language]["submit"]).click()  # empty: the errors, nothing made
+        expect(page.locator(".error-summary")).to_be_visible()
+        day = (datetime.now(BERLIN) + timedelta(days=days)).date().isoformat()
+        page.locator("#title").fill(f"Kochabend {language}")
+        page.locator("#date").fill(day)
+        page.locator("#start").fill("18:00")
+        page.locator("#end").fill("21:00")
+        page.locator("#space_id").select_option(room["id"])
+        page.locator("#capacity").fill("8")
+        page.locator("#guests").select_option("1")
+        page.locator("#role_0_name").fill("Kochen")
+        page.locator("#role_0_needed").fill("2")
+        page.get_by_role("button", name=PLAN[language]["submit"]).click()
+        expect(page.locator("main")).to_contain_text(PLAN[language]["planned"])
+        expect(page.locator("h1")).to_have_text(f"Kochabend {language}")
+    finally:
+        context.close()
+    made = [a for a in organiser.get("/api/v1/activities").json()["items"] if a["title"] == f"Kochabend {language}"]
+    assert [(a["space_name"], a["capacity"], a["guests_per_signup"], a["roles"]) for a in made] == [
+        (f"Küche {language}", 8, 1, [{"name": "Kochen", "needed": 2, "taken": 0}])]
+    assert made[0]["starts_at"].endswith("T17:00:00Z")  # 18:00 in Berlin (winter)
+
+
 @pytest.mark.parametrize("language", ("de", "ar"))
 def test_the_activities_pages_and_their_error_state_pass_axe_and_the_size_rules(platform, house, browser, language):
     organiser, people = house
@@ -90,7 +129,11 @@ def test_the_activities_pages_and_their_error_state_pass_axe_and_the_size_rules(
     found = {}
     try:
         log_in(page, platform.url, people["greta"]["email"], language=language)
-        for path in ("/activities", f"/activities/{activity_id}"):
+        assert page.goto(f"{platform.url}/activities/new").status == 200
+        page.get_by_role("button", name=PLAN[language]["submit"]).click()  # the empty form's error state
+        if problems := check_page(page, f"{language}-activity-new-errors"):
+            found["/activities/new (errors)"] = problems
+        for path in ("/activities", "/activities/new", f"/activities/{activity_id}"):
             assert page.goto(platform.url + path).status == 200
             if problems := check_page(page, f"{language}-{path.strip('/').replace('/', '-')}"):
                 found[path] = problems

@@ -51,6 +51,8 @@ PAGES = {
     ("POST", "/help/<request_id>/complete"): (MEMBER, "/help/{request}/complete"),
     ("POST", "/help/<request_id>/cancel"): (MEMBER, "/help/{request}/cancel"),
     ("GET", "/activities"): (MEMBER, "/activities"),
+    ("GET", "/activities/new"): (MEMBER, "/activities/new"),
+    ("POST", "/activities/new"): (MEMBER, "/activities/new"),
     ("GET", "/activities/<activity_id>"): (MEMBER, "/activities/{activity}"),
     ("POST", "/activities/<activity_id>/signup"): (MEMBER, "/activities/{activity}/signup"),
     ("POST", "/activities/<activity_id>/leave"): (MEMBER, "/activities/{activity}/leave"),
@@ -268,6 +270,7 @@ SHOWN_TO_THE_ORGANISER = {
     ("GET", "/help/new"): (),
     ("GET", "/help/<request_id>"): ("Leiter halten", "Paula"),
     ("GET", "/activities"): ("Suppenabend", "Werkstatt"),
+    ("GET", "/activities/new"): ("Werkstatt",),  # the rooms one may book for it
     ("GET", "/activities/<activity_id>"): ("Suppenabend", "Paula", "Werkstatt"),  # organisers see who comes
     ("GET", "/inbox"): ("Olga Organiser",),
     ("GET", "/notices"): ("Hoffest", "Samstag im Hof"),

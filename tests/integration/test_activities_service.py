@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from nameko.testing.services import entrypoint_hook, replace_dependencies
+from nameko.events import event_handler
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter, replace_dependencies
 
 from services.activities.models import Activity
 from services.activities.service import ActivitiesService
@@ -235,3 +236,34 @@ def test_spaces_away_while_moving_answers_503_changes_nothing_and_the_timer_with
     assert stored_activities()[0].rebooking_key is None
     mine = call(back, "list_bookings", OLGA, {"mine": "true"})["items"]
     assert [(b["id"], b["status"]) for b in mine] == [(created["booking_id"], "confirmed")]  # only the old one
+
+
+class ReminderRecorder:
+    """Hears the activities service's reminders."""
+
+    name = "reminder_recorder"
+    heard: list = []
+
+    @event_handler("activities", "activity.reminder_came_due")
+    def activity_reminder_came_due(self, event):
+        self.heard.append(event)
+
+
+def test_the_reminder_the_day_before_goes_once_to_those_confirmed_with_two_instances(container_factory, config,
+                                                                                       clock):
+    ReminderRecorder.heard = []
+    recorder = container_factory(ReminderRecorder, {**config, "max_workers": 1})
+    recorder.start()
+    first = start_activities(container_factory, config, clock)
+    second = start_activities(container_factory, config, clock)
+    activity = call(first, "create_activity", OLGA, meal(capacity=1))
+    call(first, "sign_up", AYSE, activity["id"], {})
+    call(first, "sign_up", OLGA, activity["id"], {})  # waits: no reminder for her
+    assert call(first, "send_reminders") == 0  # not yet: it starts in five days
+
+    clock.now = datetime.fromisoformat(activity["starts_at"].replace("Z", "+00:00")) - timedelta(hours=23)
+    with entrypoint_waiter(recorder, "activity_reminder_came_due"):
+        runs = [eventlet.spawn(call, container, "send_reminders") for container in (first, second)]
+        assert sorted(run.wait() for run in runs) == [0, 1]
+    assert call(first, "send_reminders") + call(second, "send_reminders") == 0
+    assert [event["payload"]["notify"] for event in ReminderRecorder.heard] == [["ayse"]]
