@@ -10,6 +10,7 @@ from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter, replace_dependencies
 
 from services.activities.models import Activity
+from services.activities.repository import ActivitiesRepository
 from services.activities.service import ActivitiesService
 from services.common.errors import Conflict, Unavailable
 from services.spaces.service import SpacesService
@@ -262,6 +263,16 @@ def test_the_reminder_the_day_before_goes_once_to_those_confirmed_with_two_insta
     assert call(first, "send_reminders") == 0  # not yet: it starts in five days
 
     clock.now = datetime.fromisoformat(activity["starts_at"].replace("Z", "+00:00")) - timedelta(hours=23)
+    # Two instances that both found it due before either stored the reminder: one stores it, the other not.
+    repository = ActivitiesRepository()
+    read_by_each = [repository.due_reminders(clock.now, 10)[0] for _ in range(2)]
+    stored = [repository.mark_reminded(read, {"event_id": f"test-{n}", "type": "activity.reminder_came_due"},
+                                       clock.now) for n, read in enumerate(read_by_each)]
+    assert stored == [True, False]
+    Activity.objects(id=activity["id"]).update_one(set__reminder_at=read_by_each[0].reminder_at, set__outbox=[],
+                                                    unset__outbox_since=True)
+
+    # Both instances' timers at the same moment: one reminder, to the one confirmed.
     with entrypoint_waiter(recorder, "activity_reminder_came_due"):
         runs = [eventlet.spawn(call, container, "send_reminders") for container in (first, second)]
         assert sorted(run.wait() for run in runs) == [0, 1]
