@@ -325,7 +325,9 @@ def sign_up(uow, actor: dict, activity_id, body: dict, now: datetime) -> dict:
     each (see `repository`)."""
     data = load(SignupRequestSchema, body if body is not None else {})
     repo = uow.repository
-    activity = _shown(repo, actor, activity_id)
+    activity = repo.header(actor["community_id"], activity_id) if isinstance(activity_id, str) else None
+    if activity is None or activity.status not in ("open", "cancelled"):
+        raise NotFound("There is no such activity in your community.")
     domain.check_may_sign_up(status=activity.status, starts_at=as_utc(activity.starts_at),
                              signup_until=_utc(activity.signup_until), now=now)
     domain.check_guests(data["guests"], activity.guests_per_signup)
@@ -333,14 +335,13 @@ def sign_up(uow, actor: dict, activity_id, body: dict, now: datetime) -> dict:
     places = domain.places_of(data["guests"], role)
     if activity.capacity is not None and places > activity.capacity:
         raise Invalid("More than this activity has places.", errors={"guests": ["Too many for the places."]})
-    member_id = actor["member_id"]
-    if any(s["m"] == member_id for s in activity.signups):
-        raise domain.AlreadySignedUp("You are signed up for this activity already.")
+    member_id = actor["member_id"]  # signed up already: the conditional updates below do not match
     entry = {"m": member_id, "name": actor.get("display_name"), "guests": data["guests"], "role": role,
              "note": (data.get("note") or "").strip() or None, "at": now}
     confirmed = dict(entry, status=domain.CONFIRMED)
+    event = events.signup_event("signup.confirmed", activity, confirmed, now)
     after = repo.sign_up_confirmed(activity.id, confirmed, places=places, capacity=activity.capacity, role=role,
-                                   event=events.signup_event("signup.confirmed", activity, confirmed, now), now=now)
+                                   event=event, now=now)
     if after is None:
         if role:  # a role is not waited for: either its slots are taken, or the places for the guests
             fresh = repo.reload(activity.id)
@@ -349,12 +350,13 @@ def sign_up(uow, actor: dict, activity_id, body: dict, now: datetime) -> dict:
                 raise domain.RoleTaken("Every slot of this role is taken.")
             raise domain.NoRoomForGuests("There are not enough places left for your guests.")
         waiting = dict(entry, status=domain.WAITLISTED)
-        after = repo.sign_up_waitlisted(activity.id, waiting, now=now, event=events.signup_event(
-            "signup.waitlisted", activity, waiting, now))
+        event = events.signup_event("signup.waitlisted", activity, waiting, now)
+        after = repo.sign_up_waitlisted(activity.id, waiting, now=now, event=event)
         if after is None:
             _refuse_again(repo.reload(activity.id), member_id)
             raise Conflict("This activity changed a moment ago. Please try again.")
-    uow.publish_after_reply(repo.reload(activity.id))
+    # The event is stored with the sign-up; it goes out after the reply (others pending go with the relay).
+    uow.publish_after_reply(Activity(id=activity.id, outbox=[event]))
     mine = next(s for s in after["signups"] if s["m"] == member_id)
     return {"status": mine["status"], "position": domain.position(after["signups"], member_id),
             "guests": mine["guests"], "role": data.get("role")}

@@ -44,6 +44,11 @@ class ActivitiesRepository(Repository):
     def activity(self, community_id: str, activity_id: str) -> Activity | None:
         return Activity.objects(community_id=community_id, id=activity_id).first()
 
+    def header(self, community_id: str, activity_id: str) -> Activity | None:
+        """The activity without its sign-ups and pending events (what a sign-up needs to know beforehand: reading
+        a few hundred sign-ups into documents costs more than the sign-up itself)."""
+        return Activity.objects(community_id=community_id, id=activity_id).exclude("signups", "outbox").first()
+
     def reload(self, activity_id: str) -> Activity | None:
         return Activity.objects(id=activity_id).first()
 
