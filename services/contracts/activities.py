@@ -5,7 +5,11 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from services.contracts.schema import (
     PageQuerySchema, StrictSchema, moment, text, timestamp, whole_number,
 )
-from services.contracts.vocabulary import LANGUAGE_CODE
+from services.contracts.vocabulary import Pattern
+
+# A translation's language: a language code, or `de-x-ls` (Leichte Sprache, easy-to-read German; see API.md,
+# "Reaching everyone").
+TRANSLATION_LANGUAGE = Pattern(r"^[a-z]{2,3}(-x-ls)?$", error="Use a short language code such as de, tr or ar.")
 
 MAX_GUESTS = 5
 MAX_ROLES = 6
@@ -43,7 +47,7 @@ class ActivityRequestSchema(StrictSchema):
     signup_until = moment(metadata={"description": "Sign-ups close then (at the latest when it starts)."})
     guests_per_signup = whole_number(load_default=0, validate=validate.Range(min=0, max=MAX_GUESTS))
     roles = fields.List(fields.Nested(RoleSchema), load_default=list, validate=validate.Length(max=MAX_ROLES))
-    translations = fields.Dict(keys=fields.String(validate=LANGUAGE_CODE),
+    translations = fields.Dict(keys=fields.String(validate=TRANSLATION_LANGUAGE),
                                values=fields.Nested(ActivityTranslationSchema), load_default=dict,
                                metadata={"description": "The title and description in other languages, side by "
                                                         "side: {lang: {title, description}}."})
@@ -68,7 +72,7 @@ class ActivityChangeSchema(StrictSchema):
     ends_at = moment()
     place = text(200, allow_none=True)
     signup_until = moment(allow_none=True)
-    translations = fields.Dict(keys=fields.String(validate=LANGUAGE_CODE),
+    translations = fields.Dict(keys=fields.String(validate=TRANSLATION_LANGUAGE),
                                values=fields.Nested(ActivityTranslationSchema))
 
 
