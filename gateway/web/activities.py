@@ -4,6 +4,7 @@ JavaScript needed."""
 from flask import g, request
 from flask_babel import gettext as _
 
+from gateway.delegation import delegable
 from gateway.web.common import (
     FormErrors, after_post, call, flash_done, local_moment, login_required, page, page_blueprint, parse_day, today,
     utc_iso,
@@ -16,6 +17,7 @@ bp = page_blueprint("web_activities", __name__, "/activities")
 
 @bp.route("")
 @login_required
+@delegable("activities")
 def upcoming():
     items = call("activities", "list_activities", g.actor, {"limit": 200})["items"]
     return page("web/activities.html", title=_("Activities"), items=[i for i in items if i["status"] == "open"])
@@ -101,6 +103,7 @@ def _read_new_form() -> tuple[dict, dict, FormErrors]:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@delegable("activities")
 def new():
     if request.method == "GET":
         return _new_page({"guests": "0"}, FormErrors())
@@ -125,12 +128,14 @@ def new():
 
 @bp.route("/<activity_id>")
 @login_required
+@delegable("activities")
 def detail(activity_id):
     return _detail(activity_id)
 
 
 @bp.route("/<activity_id>/signup", methods=["POST"])
 @login_required
+@delegable("activities")
 def sign_up(activity_id):
     form = {"guests": request.form.get("guests", "0").strip() or "0", "role": request.form.get("role", "").strip()}
     errors = FormErrors()
@@ -172,6 +177,7 @@ def _refusal(refusal: Conflict) -> str:
 
 @bp.route("/<activity_id>/leave", methods=["POST"])
 @login_required
+@delegable("activities")
 def leave(activity_id):
     try:
         call("activities", "leave", g.actor, activity_id)

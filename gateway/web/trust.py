@@ -24,7 +24,8 @@ SCOPE_LABELS = {
 }
 # Where acting for someone starts: the first page of the first part of the platform the trust covers.
 FIRST_PAGE = {"bookings": "web_rooms.rooms", "help": "web_help.open_requests", "messages": "web_inbox.inbox",
-              "check_in": "web_care.settings", "decisions": "web_decisions.decisions"}
+              "check_in": "web_care.settings", "decisions": "web_decisions.decisions",
+              "activities": "web_activities.upcoming"}
 
 
 def trusts_page(status: int = 200, **context):

@@ -20,8 +20,8 @@ PUBLISHED = {
              "checkin.link_issued", "sheet.review_came_due", "buddy.asked", "buddy.accepted", "buddy.declined",
              "checkin.settings_changed", "checkin.away_set", "checkin.away_cleared", "sheet.saved"),
     "decisions": ("decision.opened", "decision.closed", "decision.reminder_came_due", "decision.vote_cast"),
-    "activities": ("activity.created", "activity.changed", "activity.cancelled", "activity.reminder_came_due", "signup.confirmed",
-                   "signup.waitlisted", "signup.promoted", "signup.cancelled"),
+    "activities": ("activity.created", "activity.changed", "activity.cancelled", "activity.reminder_came_due",
+                   "signup.confirmed", "signup.waitlisted", "signup.promoted", "signup.cancelled"),
 }
 
 # Renamed event types, old name → new. The publisher uses the new name only; a consumer of the new one still
