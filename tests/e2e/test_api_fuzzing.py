@@ -5,11 +5,13 @@ requests, one operation at a time and in chains that follow the document's links
 import re
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from tests.support.house import fill
+from tests.support.processes import eventually
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 CONFIG = str(Path(__file__).with_name("schemathesis.toml"))
@@ -35,6 +37,12 @@ def house(platform):
     start from hold real ids, so chains of calls reach real things. And the members of the account runs, logged
     in now: the runs try wrong passwords, after which a login waits."""
     people = fill(platform)
+    # A decision in the lists too (once the decisions service has heard of the members), so that the links
+    # from the list of decisions lead somewhere.
+    closes = (datetime.now(timezone.utc) + timedelta(days=5)).replace(microsecond=0).isoformat()
+    assert eventually(lambda: people["organiser"].post("/api/v1/decisions", json={
+        "title": "Farbe der Haustür", "body": "Welche Farbe?", "kind": "poll", "options": ["Gelb", "Blau"],
+        "closes_at": closes}).status_code == 201, seconds=30), "the decisions service never heard of the members"
     for run, (role, _) in ACCOUNT_RUNS.items():
         people[run], _ = platform.join(people["organiser"], f"{run.replace(' ', '-')}@example.org", role=role)
     return people
