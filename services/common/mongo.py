@@ -10,6 +10,7 @@ Connections are made in `setup()`, after Nameko has forked and patched, never at
 """
 import logging
 import threading
+import time
 
 import mongoengine
 from nameko.extensions import DependencyProvider
@@ -148,8 +149,25 @@ class MongoDatabase(DependencyProvider):
         db_name = config.get("DATABASE_NAME") or database_name(alias)
         connect(alias, db_name, uri)
         self._alias = alias
-        for document in self.repository_class.documents:
-            document.ensure_indexes()
+        self._make_indexes(config)
+
+    def _make_indexes(self, config) -> None:
+        """Make the documents' indexes, waiting while the database cannot be reached: a service that starts
+        with (or just before) its database, or on a machine too busy to answer within the driver's selection
+        timeout, waits for it instead of exiting."""
+        patience = config.get("MONGODB_STARTUP_WAIT_SECONDS")
+        patience = float(env_int("MONGODB_STARTUP_WAIT_SECONDS", 60) if patience is None else patience)
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                for document in self.repository_class.documents:
+                    document.ensure_indexes()
+                return
+            except PyMongoError as error:
+                if not is_database_unreachable(error) or time.monotonic() >= deadline:
+                    raise
+                log.warning("%s: the database is not reachable yet (%s); trying again", self._alias, error)
+                time.sleep(1)
 
     def stop(self):
         disconnect(self._alias)
