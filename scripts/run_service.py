@@ -4,7 +4,10 @@
 
 Several instances of a service are several such processes (`INSTANCES=2 make run`, replicas in Kubernetes):
 competing consumers of the same queues on the same database. `--instances N` runs N containers in one
-process instead, which only a test of the containers themselves needs. SIGTERM or Ctrl-C stops every
+process instead, which only a test of the containers themselves needs.
+`--also CONFIG module:Class` (repeatable) runs further services' containers in the same process, each with its
+own config, as `nameko run` does with several services: the end-to-end tests start a platform for each test
+module this way, at a seventh of the start-up work of a process per service. SIGTERM or Ctrl-C stops every
 instance gracefully: Nameko lets running workers finish.
 """
 import eventlet
@@ -29,17 +32,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True)
     parser.add_argument("--instances", type=int, default=1)
+    parser.add_argument("--also", nargs=2, action="append", default=[], metavar=("CONFIG", "SERVICE"),
+                        help="another service in this process: its config file and module:Class")
     parser.add_argument("service", help="module:Class")
     args = parser.parse_args()
 
     config = load_service_config(args.config)
     if "LOGGING" in config:
         logging.config.dictConfig(config["LOGGING"])
+    if args.also:  # one log for several services: each line names its logger (services.<name>...) instead
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     service_class = load_class(args.service)
     containers = [ServiceContainer(service_class, config) for _ in range(max(1, args.instances))]
+    containers += [ServiceContainer(load_class(spec), load_service_config(path)) for path, spec in args.also]
     for container in containers:
         container.start()
-    logging.getLogger(__name__).info("%s running with %d instance(s)", service_class.name, len(containers))
+    for name in dict.fromkeys(container.service_name for container in containers):
+        logging.getLogger(__name__).info("%s running with %d instance(s)", name,
+                                         sum(container.service_name == name for container in containers))
 
     stopping = eventlet.event.Event()
 

@@ -1,4 +1,17 @@
 """Readiness follows the services: 503 naming the one that is down, 200 when it is back."""
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import platform_for_module
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def platform(request):
+    """A process per service: one of them is stopped and started again."""
+    yield from platform_for_module(request, ARTIFACTS, together=False)
 
 
 def test_readyz_is_503_while_the_members_service_is_stopped_and_200_when_it_is_back(platform):

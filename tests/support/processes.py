@@ -86,8 +86,11 @@ class Platform(Site):
     """`amqp_base` and `rabbit_api` name the broker (the machine's by default, or a test's own node)."""
 
     def __init__(self, log_dir: Path, database_uri: str, instances: dict[str, int] | None = None, *,
-                 amqp_base: str = AMQP_BASE, rabbit_api: str = RABBIT_API, **extra_env):
+                 amqp_base: str = AMQP_BASE, rabbit_api: str = RABBIT_API, together: bool = False, **extra_env):
+        if together and instances:
+            raise ValueError("several instances of a service need a process each: together=False")
         self.instances = instances or {}
+        self.together = together
         self.rabbit_api = rabbit_api
         self.database_uri = database_uri
         self.databases = database_names(fresh_prefix("e2e"))
@@ -109,21 +112,37 @@ class Platform(Site):
             "OUTBOX_RELAY_GRACE_SECONDS": "1",
             "RPC_TIMEOUT_SECONDS": "5",
             "PYTHONWARNINGS": "ignore",
+            # Tests register and log in hundreds of members: the cheapest hashing unless told otherwise (the
+            # benchmarks use the production profile).
+            "PASSWORD_HASH_PROFILE": os.environ.get("PASSWORD_HASH_PROFILE", "CHEAPEST"),
             **extra_env,
         }
 
     # -- life cycle ------------------------------------------------------------------------------------
     def start(self) -> "Platform":
         create_vhost(self.vhost, self.rabbit_api)
-        for name in SERVICES:
-            self.start_service(name, self.instances.get(name, 1))
+        if self.together:
+            (config, service_class), *others = SERVICES.values()
+            also = [part for other in others for part in ("--also", *other)]
+            self._spawn("services", [sys.executable, "-m", "scripts.run_service", "--config", config, *also,
+                                     service_class])
+        else:
+            for name in SERVICES:
+                self.start_service(name, self.instances.get(name, 1))
         self._spawn("gateway", [str(BIN / "gunicorn"), "--config", "gateway/gunicorn_conf.py",
                                 "gateway.app:create_app()"])
         self.wait_until_ready()
         return self
 
     def stop(self) -> None:
-        self.stop_processes()
+        """The end of the platform: the gateway stops (its workers with it), the services are killed rather than
+        stopped gracefully, which takes them 3 s: their virtual host and databases are deleted next, so nothing
+        they would still finish could matter."""
+        self._terminate([key for key in self.processes if key == "gateway"])
+        for key in list(self.processes):
+            process = self.processes.pop(key)
+            process.kill()
+            process.wait()
         delete_vhost(self.vhost, self.rabbit_api)
         drop_databases(self.database_uri, *self.databases.values())
 
@@ -134,12 +153,19 @@ class Platform(Site):
 
     def start_service(self, name: str, instances: int = 1) -> None:
         """Start `instances` processes of the service, competing consumers of its queues on its database."""
+        self._separately(name)
         config, service_class = SERVICES[name]
         for number in range(1, instances + 1):
             self._spawn(name if number == 1 else f"{name}#{number}",
                         [sys.executable, "-m", "scripts.run_service", "--config", config, service_class])
 
+    def _separately(self, name: str) -> None:
+        if self.together:
+            raise RuntimeError(f"the services run in one process here: to start or stop {name} alone, start the "
+                               "platform with together=False")
+
     def processes_of(self, name: str) -> list[str]:
+        self._separately(name)
         return [key for key in self.processes if key == name or key.startswith(f"{name}#")]
 
     def stop_service(self, name: str) -> None:
@@ -182,7 +208,8 @@ class Platform(Site):
         while time.monotonic() < deadline:
             for name, process in self.processes.items():
                 if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir}/{name}.log")
+                    raise RuntimeError(f"{name} exited with {process.returncode}; the end of "
+                                       f"{self.log_dir}/{name}.log:\n{self.log_tail(name)}")
             try:
                 if requests.get(f"{self.url}/readyz", timeout=5).status_code == 200:
                     return
@@ -190,6 +217,14 @@ class Platform(Site):
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"the platform did not become ready; see logs in {self.log_dir}")
+
+    def log_tail(self, name: str, lines: int = 25) -> str:
+        """The last lines a process wrote, for the message of a test that failed because it exited."""
+        path = self.log_dir / f"{name.replace('#', '-')}.log"
+        try:
+            return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
 
     def cli(self, *args: str, **env) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env={**self.env, **env},
@@ -253,11 +288,12 @@ def eventually(check, seconds: float = 60, interval: float = 0.2):
         time.sleep(interval)
 
 
-def platform_for_module(request, artifacts: Path, **extra_env):
+def platform_for_module(request, artifacts: Path, together: bool = True, **extra_env):
     """The body of a module-scoped `platform` fixture: a running platform, its logs under artifacts/logs;
-    `extra_env` sets the processes' environment (CHECKIN_TIMER_SECONDS="1", ...)."""
+    `extra_env` sets the processes' environment (CHECKIN_TIMER_SECONDS="1", ...). The services run in one
+    process unless `together` is False (a test that stops or kills one of them)."""
     log_dir = artifacts / "logs" / request.module.__name__.rsplit(".", 1)[-1]
     log_dir.mkdir(parents=True, exist_ok=True)
-    running = Platform(log_dir, request.getfixturevalue("database_uri"), **extra_env).start()
+    running = Platform(log_dir, request.getfixturevalue("database_uri"), together=together, **extra_env).start()
     yield running
     running.stop()
