@@ -23,6 +23,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from scripts.embedded_db import EmbeddedDatabase
 from tests.support.processes import ROOT, SERVICES, Platform
 
+# Passwords hashed as in production (the test suites' platforms take the cheapest profile).
+os.environ.setdefault("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")
+
 DATABASE = "secantusd-py"  # the embedded server's process, as the CPU and memory tables name it
 BROKER = "rabbitmq"  # the local broker's beam.smp, shared with whatever else uses it
 LOAD_GENERATOR = "load generator"

@@ -3,7 +3,12 @@ import eventlet
 
 eventlet.monkey_patch()  # noqa: E402  (must run before the imports below)
 
+import os  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+# The cheapest password hashing for every members service of the tests, in process or not (see
+# services/members/passwords.py): hundreds of members register and log in.
+os.environ.setdefault("PASSWORD_HASH_PROFILE", "CHEAPEST")
 
 import pytest  # noqa: E402
 
