@@ -8,6 +8,10 @@ bind = f"{os.environ.get('GATEWAY_HOST', '127.0.0.1')}:{os.environ.get('GATEWAY_
 workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GATEWAY_THREADS", "8"))
+# The app is made once, in the master, and the workers are forked from it: one import instead of one per worker,
+# and their memory shared. Nothing connects before a request: the RPC pool and the member-event listener start
+# in the worker that uses them (gateway/rpc.py, gateway/actors.py).
+preload_app = True
 timeout = 30
 graceful_timeout = 10
 accesslog = "-" if os.environ.get("GATEWAY_ACCESS_LOG", "false") == "true" else None
