@@ -87,7 +87,8 @@ ORGANISER_PAGES = ["/organise", "/organise/invite", "/organise/spaces", "/organi
 def check_page(page, name: str) -> list[str]:
     """Everything wrong with the page now shown; also keeps its screenshot."""
     screenshot(page, name)
-    problems = [f"axe: {describe(axe_violations(page))}"] if axe_violations(page) else []
+    violations = axe_violations(page)
+    problems = [f"axe: {describe(violations)}"] if violations else []
     body_px = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     if body_px < 18:
         problems.append(f"base text is {body_px}px")
@@ -105,26 +106,69 @@ def check_page(page, name: str) -> list[str]:
     return problems
 
 
-def visit_all(page, base_url: str, paths: list[str], ids: dict, language: str) -> dict[str, list[str]]:
+NARROW = 320  # CSS pixels: WCAG 2.2 SC 1.4.10 (reflow), the same as a 1280 px window at 400 % zoom
+ZOOMED = 640  # CSS pixels: a 1280 px wide window at 200 % zoom (twice the pixel density changes no layout)
+
+
+def scrolls_sideways(page, width: int) -> int | None:
+    """The document's width if the page, laid out in a window `width` CSS pixels wide, is wider than the room
+    it has there (the window less a scroll bar, if one takes room), else None."""
+    page.set_viewport_size({"width": width, "height": 640})
+    scroll_width, room = page.evaluate("[document.documentElement.scrollWidth, "
+                                       "Math.min(document.documentElement.clientWidth, window.innerWidth)]")
+    return scroll_width if scroll_width > room + 1 else None
+
+
+def visit_all(page, base_url: str, paths: list[str], ids: dict, language: str) -> dict[str, dict]:
+    """Each page opened once, at 1100 CSS pixels: what is wrong with it there (`check_page`), and then, laid
+    out again in the same window at 640 and at 320 CSS pixels, how wide it is if it scrolls sideways."""
     found = {}
     for path in paths:
         url = base_url + path.format(**ids)
         response = page.goto(url)
         assert response.status == 200, f"{url}: {response.status}"
         assert page.locator("html").get_attribute("lang") == language
-        problems = check_page(page, f"{language}-{path.strip('/').replace('/', '-') or 'start'}")
-        if problems:
-            found[path] = problems
+        name = f"{language}-{path.strip('/').replace('/', '-') or 'start'}"
+        found[path] = {"problems": check_page(page, name), ZOOMED: scrolls_sideways(page, ZOOMED),
+                       NARROW: scrolls_sideways(page, NARROW)}
+        if found[path][NARROW]:
+            screenshot(page, f"{NARROW}px-{name}")
+        page.set_viewport_size({"width": 1100, "height": 900})
     return found
 
 
+@pytest.fixture(scope="module")
+def surveys(platform, ids, browser) -> dict:
+    """Per language, every member and organiser page as the organiser sees it (`visit_all`), opened once for
+    the three tests that read it."""
+    found = {}
+
+    def survey(language: str) -> dict[str, dict]:
+        if language not in found:
+            context = browser.new_context(viewport={"width": 1100, "height": 900}, locale=language.split("-")[0])
+            page = context.new_page()
+            page.goto(f"{platform.url}/login")
+            page.locator(f"footer button[value='{language}']").click()
+            log_in_as_organiser(page, platform.url)
+            found[language] = visit_all(page, platform.url, MEMBER_PAGES + ORGANISER_PAGES, ids, language)
+            context.close()
+        return found[language]
+
+    return survey
+
+
+def problems_of(visited: dict[str, dict]) -> dict[str, list[str]]:
+    return {path: seen["problems"] for path, seen in visited.items() if seen["problems"]}
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_passes_axe_and_the_size_rules(platform, ids, browser, language):
+def test_every_page_passes_axe_and_the_size_rules(platform, ids, browser, surveys, language):
+    found = problems_of(surveys(language))
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale=language.split("-")[0])
     page = context.new_page()
     page.goto(f"{platform.url}/login")
     page.locator(f"footer button[value='{language}']").click()
-    found = visit_all(page, platform.url, ANONYMOUS_PAGES, ids, language)
+    found.update(problems_of(visit_all(page, platform.url, ANONYMOUS_PAGES, ids, language)))
 
     page.goto(f"{platform.url}/login")
     page.locator("main form[action$='/login'] button[type=submit]").click()  # empty form: the error state
@@ -132,8 +176,6 @@ def test_every_page_passes_axe_and_the_size_rules(platform, ids, browser, langua
         found["/login (errors)"] = problems
 
     log_in_as_organiser(page, platform.url)
-    found.update(visit_all(page, platform.url, MEMBER_PAGES + ORGANISER_PAGES, ids, language))
-
     page.goto(f"{platform.url}/rooms/{ids['room']}")
     page.locator("form[action$='/book'] button[type=submit]").click()  # the booking form's error state
     if problems := check_page(page, f"{language}-booking-errors"):
@@ -160,25 +202,14 @@ def test_every_page_passes_axe_and_the_size_rules(platform, ids, browser, langua
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_at_200_percent_zoom_no_page_scrolls_sideways(platform, ids, browser, language):
+def test_at_200_percent_zoom_no_page_scrolls_sideways(surveys, language):
     """At 200 % zoom a 1280 px wide window lays pages out in 640 CSS pixels, at twice the pixel density."""
-    context = browser.new_context(viewport={"width": 640, "height": 450}, device_scale_factor=2)
-    page = context.new_page()
-    page.goto(f"{platform.url}/login")
-    page.locator(f"footer button[value='{language}']").click()
-    log_in_as_organiser(page, platform.url)
-    wide = []
-    for path in MEMBER_PAGES + ORGANISER_PAGES:
-        page.goto(platform.url + path.format(**ids))
-        if page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"):
-            wide.append(path)
-    context.close()
+    wide = {path: seen[ZOOMED] for path, seen in surveys(language).items() if seen[ZOOMED]}
     assert not wide, f"pages that scroll sideways at 200 %: {wide}"
 
 
 # Lale (a resident) opens every page of hers; an alert about herself and another's sheet are not hers to open.
 RESIDENT_PAGES = [path for path in MEMBER_PAGES if path not in ("/alerts/{alert}", "/members/{member}/emergency-sheet")]
-NARROW = 320  # CSS pixels: WCAG 2.2 SC 1.4.10 (reflow), the same as a 1280 px window at 400 % zoom
 
 
 def wider_than_the_window(page, base_url: str, paths: list[str], ids: dict) -> dict[str, int]:
@@ -195,26 +226,21 @@ def wider_than_the_window(page, base_url: str, paths: list[str], ids: dict) -> d
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_at_320_pixels_every_page_reflows_without_scrolling_sideways(platform, ids, browser, language):
-    """A phone held upright, or 400 % zoom: every page fits 320 CSS pixels, for a resident and for an organiser."""
-    wide = {}
-    for who in ("resident", "organiser"):
-        context = browser.new_context(viewport={"width": NARROW, "height": 640})
-        page = context.new_page()
-        page.goto(f"{platform.url}/login")
-        page.locator(f"footer button[value='{language}']").click()  # the cookie, not the profile, decides
-        if who == "resident":
-            wide.update({f"{path} (anonymous)": width for path, width in
-                         wider_than_the_window(page, platform.url, ANONYMOUS_PAGES, ids).items()})
-            log_in(page, platform.url, "lale@example.org")
-            paths = RESIDENT_PAGES
-        else:
-            log_in_as_organiser(page, platform.url)
-            paths = MEMBER_PAGES + ORGANISER_PAGES
-        assert page.locator("html").get_attribute("lang") == language
-        wide.update({f"{path} ({who})": width for path, width in
-                     wider_than_the_window(page, platform.url, paths, ids).items()})
-        context.close()
+def test_at_320_pixels_every_page_reflows_without_scrolling_sideways(platform, ids, browser, surveys, language):
+    """A phone held upright, or 400 % zoom: every page fits 320 CSS pixels, for a resident (opened here, in a
+    window that narrow from the start) and for an organiser (`surveys`)."""
+    wide = {f"{path} (organiser)": seen[NARROW] for path, seen in surveys(language).items() if seen[NARROW]}
+    context = browser.new_context(viewport={"width": NARROW, "height": 640})
+    page = context.new_page()
+    page.goto(f"{platform.url}/login")
+    page.locator(f"footer button[value='{language}']").click()  # the cookie, not the profile, decides
+    wide.update({f"{path} (anonymous)": width for path, width in
+                 wider_than_the_window(page, platform.url, ANONYMOUS_PAGES, ids).items()})
+    log_in(page, platform.url, "lale@example.org")
+    assert page.locator("html").get_attribute("lang") == language
+    wide.update({f"{path} (resident)": width for path, width in
+                 wider_than_the_window(page, platform.url, RESIDENT_PAGES, ids).items()})
+    context.close()
     assert not wide, f"pages wider than {NARROW} px: {wide}"
 
 
