@@ -37,6 +37,7 @@ from services.common.clock import as_utc, isoformat_z
 from services.common.errors import (
     Conflict, Forbidden, Invalid, NotFound, ServiceError, Unavailable, WireErrors,
 )
+from services.common.members import copy_profile
 from services.common.schemas import load
 from services.contracts.activities import (
     ActivityChangeSchema, ActivityListQuerySchema, ActivityRequestSchema, SignupRequestSchema,
@@ -432,14 +433,9 @@ def calendar_entries(uow, community_id: str, member_id: str, now: datetime) -> l
 
 # -- members coming and going ---------------------------------------------------------------------------------------
 def remember_member(uow, event: dict) -> None:
-    profile = event["payload"]
-    known = uow.repository.participant(profile["member_id"]) or Participant(id=profile["member_id"])
-    known.community_id = event["community_id"]
-    for name in ("display_name", "role", "preferred_language"):
-        if name in profile:
-            setattr(known, name, profile[name])
-    known.active = profile.get("active", True)
-    uow.save_and_commit(known)
+    member_id = event["payload"]["member_id"]
+    known = uow.repository.participant(member_id) or Participant(id=member_id)
+    uow.save_and_commit(copy_profile(known, event, ("display_name", "role", "preferred_language")))
 
 
 def on_member_gone(uow, member_id: str, *, erased: bool, now: datetime) -> None:

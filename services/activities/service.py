@@ -7,8 +7,8 @@ from services.activities.models import Activity
 from services.activities.repository import ActivitiesRepository
 from services.common.calls import ServiceCalls
 from services.common.clock import Clock
-from services.common.handlers import on_event
 from services.common.idempotency import run_once
+from services.common.members import KeepsMemberCopies
 from services.common.mongo import MongoDatabase
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
@@ -16,7 +16,7 @@ from services.common.service import PlatformService
 from services.common.timers import timer_from_config
 
 
-class ActivitiesService(PlatformService):
+class ActivitiesService(KeepsMemberCopies, PlatformService):
     name = "activities"
 
     db = MongoDatabase(ActivitiesRepository)
@@ -83,18 +83,8 @@ class ActivitiesService(PlatformService):
     def export_member(self, actor):
         return commands.export(self.unit_of_work(), actor)
 
-    @on_event("members", "member.joined")
-    def member_joined(self, event):
+    def remember_member(self, event):
         commands.remember_member(self.unit_of_work(), event)
 
-    @on_event("members", "member.updated")
-    def member_updated(self, event):
-        commands.remember_member(self.unit_of_work(), event)
-
-    @on_event("members", "member.deactivated")
-    def member_deactivated(self, event):
-        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=False, now=self.clock())
-
-    @on_event("members", "member.erased")
-    def member_erased(self, event):
-        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=True, now=self.clock())
+    def member_gone(self, member_id, *, erased):
+        commands.on_member_gone(self.unit_of_work(), member_id, erased=erased, now=self.clock())

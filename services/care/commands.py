@@ -32,6 +32,7 @@ from services.care.models import (
 from services.common import signed_links
 from services.common.clock import as_utc, isoformat_z
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, WireErrors
+from services.common.members import copy_profile
 from services.common.schemas import load
 from services.contracts.care import (
     DEFAULT_ESCALATION_MINUTES, DEFAULT_GRACE_MINUTES, AlertListQuerySchema, AwaySchema, CheckInRequestSchema,
@@ -799,14 +800,10 @@ def sheet_reads(uow, actor: dict, query: dict) -> dict:
 
 # -- members coming and going ----------------------------------------------------------------------------------------
 def remember_member(uow, event: dict) -> None:
-    profile = event["payload"]
-    neighbour = uow.repository.neighbour(profile["member_id"]) or Housemate(id=profile["member_id"])
-    neighbour.community_id = event["community_id"]
-    for name in ("display_name", "phone", "household", "role", "preferred_language", "timezone"):
-        if name in profile:
-            setattr(neighbour, name, profile[name])
-    neighbour.active = profile.get("active", True)
-    uow.save_and_commit(neighbour)
+    member_id = event["payload"]["member_id"]
+    neighbour = uow.repository.neighbour(member_id) or Housemate(id=member_id)
+    uow.save_and_commit(copy_profile(neighbour, event, (
+        "display_name", "phone", "household", "role", "preferred_language", "timezone")))
 
 
 def on_member_gone(uow, member_id: str, *, erased: bool, now: datetime) -> None:

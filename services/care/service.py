@@ -5,8 +5,8 @@ from services.care import commands
 from services.care.models import DoneFor, Alert, BuddyRequest, CheckIn, CheckInLink, EmergencySheet
 from services.care.repository import CareRepository
 from services.common.clock import Clock
-from services.common.handlers import on_event
 from services.common.idempotency import run_once
+from services.common.members import KeepsMemberCopies
 from services.common.mongo import MongoDatabase
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
@@ -14,7 +14,7 @@ from services.common.service import PlatformService
 from services.common.timers import timer_from_config
 
 
-class CareService(PlatformService):
+class CareService(KeepsMemberCopies, PlatformService):
     name = "care"
 
     db = MongoDatabase(CareRepository)
@@ -116,18 +116,8 @@ class CareService(PlatformService):
     def export_member(self, actor):
         return commands.export(self.unit_of_work(), actor, self.clock())
 
-    @on_event("members", "member.joined")
-    def member_joined(self, event):
+    def remember_member(self, event):
         commands.remember_member(self.unit_of_work(), event)
 
-    @on_event("members", "member.updated")
-    def member_updated(self, event):
-        commands.remember_member(self.unit_of_work(), event)
-
-    @on_event("members", "member.deactivated")
-    def member_deactivated(self, event):
-        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=False, now=self.clock())
-
-    @on_event("members", "member.erased")
-    def member_erased(self, event):
-        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=True, now=self.clock())
+    def member_gone(self, member_id, *, erased):
+        commands.on_member_gone(self.unit_of_work(), member_id, erased=erased, now=self.clock())

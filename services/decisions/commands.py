@@ -19,6 +19,7 @@ from datetime import datetime
 from services.common.clock import as_utc, isoformat_z
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound, WireErrors
 from services.common.i18n import text_direction
+from services.common.members import copy_profile
 from services.common.schemas import load
 from services.contracts.decisions import DecisionListQuerySchema, DecisionRequestSchema, VoteRequestSchema
 from services.decisions import domain, events
@@ -326,13 +327,9 @@ def watch(uow, now: datetime) -> dict:
 def remember_member(uow, event: dict) -> None:
     profile = event["payload"]
     elector = uow.repository.elector(profile["member_id"]) or Elector(id=profile["member_id"])
-    elector.community_id = event["community_id"]
-    for name in ("display_name", "phone", "household", "role", "preferred_language", "timezone"):
-        if name in profile:
-            setattr(elector, name, profile[name])
+    copy_profile(elector, event, ("display_name", "phone", "household", "role", "preferred_language", "timezone"))
     if "languages" in profile:
         elector.languages = list(profile["languages"] or [])
-    elector.active = profile.get("active", True)
     uow.save_and_commit(elector)
     if not elector.active:
         uow.repository.drop_from_open_audiences(elector.id)

@@ -2,8 +2,8 @@
 unit of work of its own and the time of the service's clock."""
 
 from services.common.clock import Clock
-from services.common.handlers import on_event
 from services.common.idempotency import run_once
+from services.common.members import KeepsMemberCopies
 from services.common.mongo import MongoDatabase
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
@@ -14,7 +14,7 @@ from services.decisions.models import Decision
 from services.decisions.repository import DecisionsRepository
 
 
-class DecisionsService(PlatformService):
+class DecisionsService(KeepsMemberCopies, PlatformService):
     name = "decisions"
 
     db = MongoDatabase(DecisionsRepository)
@@ -58,18 +58,8 @@ class DecisionsService(PlatformService):
     def export_member(self, actor):
         return commands.export(self.unit_of_work(), actor)
 
-    @on_event("members", "member.joined")
-    def member_joined(self, event):
+    def remember_member(self, event):
         commands.remember_member(self.unit_of_work(), event)
 
-    @on_event("members", "member.updated")
-    def member_updated(self, event):
-        commands.remember_member(self.unit_of_work(), event)
-
-    @on_event("members", "member.deactivated")
-    def member_deactivated(self, event):
-        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=False)
-
-    @on_event("members", "member.erased")
-    def member_erased(self, event):
-        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=True)
+    def member_gone(self, member_id, *, erased):
+        commands.on_member_gone(self.unit_of_work(), member_id, erased=erased)

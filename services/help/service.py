@@ -5,6 +5,7 @@ from nameko.timer import timer
 from services.common.clock import utcnow
 from services.common.handlers import on_event
 from services.common.idempotency import run_once
+from services.common.members import KeepsMemberCopies
 from services.common.mongo import MongoDatabase
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
@@ -14,7 +15,7 @@ from services.help.models import StoredOffer, StoredRequest
 from services.help.repository import HelpRepository
 
 
-class HelpService(PlatformService):
+class HelpService(KeepsMemberCopies, PlatformService):
     name = "help"
 
     db = MongoDatabase(HelpRepository)
@@ -58,21 +59,11 @@ class HelpService(PlatformService):
     def export_member(self, actor):
         return commands.export(self.unit_of_work(), actor)
 
-    @on_event("members", "member.joined")
-    def member_joined(self, event):
+    def remember_member(self, event):
         commands.remember_member(self.unit_of_work(), event)
 
-    @on_event("members", "member.updated")
-    def member_updated(self, event):
-        commands.remember_member(self.unit_of_work(), event)
-
-    @on_event("members", "member.deactivated")
-    def member_deactivated(self, event):
-        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=False, now=utcnow())
-
-    @on_event("members", "member.erased")
-    def member_erased(self, event):
-        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=True, now=utcnow())
+    def member_gone(self, member_id, *, erased):
+        commands.on_member_gone(self.unit_of_work(), member_id, erased=erased, now=utcnow())
 
     @on_event("notifications", "preferences.updated")
     def preferences_updated(self, event):

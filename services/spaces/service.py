@@ -6,8 +6,8 @@ from nameko.timer import timer
 from services.common.calls import NoAnswer, ServiceCalls
 from services.common.clock import utcnow
 from services.common.errors import ServiceError
-from services.common.handlers import on_event
 from services.common.idempotency import run_once, withdraw
+from services.common.members import LeavesWithMembers
 from services.common.mongo import MongoDatabase
 from services.common.rpc import rpc
 from services.common.service import PlatformService
@@ -17,7 +17,7 @@ from services.spaces.models import Booking
 from services.spaces.repository import SpacesRepository
 
 
-class SpacesService(PlatformService):
+class SpacesService(LeavesWithMembers, PlatformService):
     name = "spaces"
 
     db = MongoDatabase(SpacesRepository)
@@ -109,13 +109,8 @@ class SpacesService(PlatformService):
     def export_member(self, actor):
         return commands.export(self.unit_of_work(), actor)
 
-    @on_event("members", "member.deactivated")
-    def member_deactivated(self, event):
-        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=False, now=utcnow())
-
-    @on_event("members", "member.erased")
-    def member_erased(self, event):
-        commands.on_member_gone(self.unit_of_work(), event["payload"]["member_id"], erased=True, now=utcnow())
+    def member_gone(self, member_id, *, erased):
+        commands.on_member_gone(self.unit_of_work(), member_id, erased=erased, now=utcnow())
 
     # -- timers ---------------------------------------------------------------------------------------------
     @timer(interval=30)
