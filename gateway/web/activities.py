@@ -175,6 +175,21 @@ def _refusal(refusal: Conflict) -> str:
     return _("sign-ups have closed.")
 
 
+@bp.route("/<activity_id>/cancel", methods=["POST"])
+@login_required
+@delegable("activities")
+def cancel(activity_id):
+    """Whoever made the activity, or an organiser, cancels it, having ticked that they mean it: everyone signed
+    up is told, and its room is free again."""
+    if request.form.get("confirm") != "yes":
+        errors = FormErrors()
+        errors.add("confirm", _("Please tick the box if you want to cancel the activity."))
+        return _detail(activity_id, 422, errors)
+    call("activities", "cancel_activity", g.actor, activity_id)
+    flash_done(_("The activity is cancelled. Everyone who signed up has been told."))
+    return after_post("web_activities.detail", activity_id=activity_id)
+
+
 @bp.route("/<activity_id>/leave", methods=["POST"])
 @login_required
 @delegable("activities")

@@ -13,9 +13,12 @@ from tests.support.browser import log_in
 BERLIN = ZoneInfo("Europe/Berlin")
 WORDS = {
     "de": {"sign_up": "Mich anmelden", "signed_up": "Sie sind angemeldet.", "sign_off": "Ich kann doch nicht kommen",
-           "signed_off": "Sie haben sich abgemeldet", "who": "Wer kommt", "taken": "Das geht jetzt nicht"},
+           "signed_off": "Sie haben sich abgemeldet", "who": "Wer kommt", "taken": "Das geht jetzt nicht",
+           "cancel": "Diese Aktivität absagen", "tick": "Bitte setzen Sie das Häkchen",
+           "cancelled": "Die Aktivität ist abgesagt"},
     "ar": {"sign_up": "سجّلني", "signed_up": "أنت مسجّل.", "sign_off": "لن أستطيع الحضور",
-           "signed_off": "ألغيت تسجيلك", "who": "من سيحضر", "taken": "هذا غير ممكن الآن"},
+           "signed_off": "ألغيت تسجيلك", "who": "من سيحضر", "taken": "هذا غير ممكن الآن",
+           "cancel": "إلغاء هذا النشاط", "tick": "يرجى وضع علامة", "cancelled": "تم إلغاء النشاط"},
 }
 
 
@@ -116,6 +119,37 @@ def test_a_resident_plans_a_shared_meal_in_a_room_with_a_cook_without_javascript
     assert [(a["space_name"], a["capacity"], a["guests_per_signup"], a["roles"]) for a in made] == [
         (f"Küche {language}", 8, 1, [{"name": "Kochen", "needed": 2, "taken": 0}])]
     assert made[0]["starts_at"].endswith("T17:00:00Z")  # 18:00 in Berlin (winter)
+
+
+@pytest.mark.parametrize("language", ("de", "ar"))
+def test_whoever_made_an_activity_cancels_it_once_they_tick_that_they_mean_it(platform, house, browser, language):
+    """With JavaScript on (axe-core runs in the page): the cancel form's error state and the cancelled page."""
+    organiser, people = house
+    starts_at, ends_at = evening(12)
+    made = people["greta"]["client"].post("/api/v1/activities", json={
+        "title": f"Spieleabend {language}", "starts_at": starts_at, "ends_at": ends_at, "place": "Hof"})
+    assert made.status_code == 201, made.text
+    activity_id = made.json()["id"]
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale=language)
+    page = context.new_page()
+    found = {}
+    try:
+        log_in(page, platform.url, people["greta"]["email"], language=language)
+        page.goto(f"{platform.url}/activities/{activity_id}")
+        page.get_by_role("button", name=WORDS[language]["cancel"]).click()  # not ticked: nothing happens
+        expect(page.locator(".error-summary")).to_contain_text(WORDS[language]["tick"])
+        if problems := check_page(page, f"{language}-activity-cancel-errors"):
+            found["cancel (errors)"] = problems
+        assert organiser.get(f"/api/v1/activities/{activity_id}").json()["status"] == "open"
+        page.locator("#confirm").check()
+        page.get_by_role("button", name=WORDS[language]["cancel"]).click()
+        expect(page.locator("main")).to_contain_text(WORDS[language]["cancelled"])
+        if problems := check_page(page, f"{language}-activity-cancelled"):
+            found["cancelled"] = problems
+    finally:
+        context.close()
+    assert found == {}, found
+    assert organiser.get(f"/api/v1/activities/{activity_id}").json()["status"] == "cancelled"
 
 
 @pytest.mark.parametrize("language", ("de", "ar"))

@@ -56,6 +56,7 @@ PAGES = {
     ("GET", "/activities/<activity_id>"): (MEMBER, "/activities/{activity}"),
     ("POST", "/activities/<activity_id>/signup"): (MEMBER, "/activities/{activity}/signup"),
     ("POST", "/activities/<activity_id>/leave"): (MEMBER, "/activities/{activity}/leave"),
+    ("POST", "/activities/<activity_id>/cancel"): (MEMBER, "/activities/{activity}/cancel"),
     ("GET", "/inbox"): (MEMBER, "/inbox"),
     ("POST", "/inbox/<notification_id>/read"): (MEMBER, "/inbox/unknown/read"),
     ("GET", "/notices"): (MEMBER, "/notices"),
@@ -226,6 +227,9 @@ OWNED = {
                                              ("ingo", "hanna"), "paula"),
     # Paula's trust in someone she invited: only she (or the one trusted) ends it.
     ("POST", "/trusted-persons/<trust_id>/end"): ("/trusted-persons/{trust}/end", {}, ("ingo", "hanna"), "paula"),
+    # Paula's shared meal: only she (or an organiser) calls it off.
+    ("POST", "/activities/<activity_id>/cancel"): ("/activities/{activity}/cancel", {"confirm": "yes"},
+                                                   ("ingo", "hanna"), "paula"),
     ("POST", "/organise/bookings/<booking_id>/<decision>"): ("/organise/bookings/{pending}/approve", {},
                                                              ("paula", "ingo"), "organiser"),
     ("POST", "/decisions/<decision_id>/close"): ("/decisions/{decision}/close", {}, ("paula", "ingo"), "organiser"),
@@ -433,6 +437,11 @@ def things(people) -> dict:
     ids["decision"] = organiser.post("/api/v1/decisions", json={
         "title": "Fahrradkeller", "body": "Neue Ständer?", "kind": "poll", "options": ["Ja", "Nein"],
         "closes_at": (start + timedelta(days=3)).isoformat()}).json()["id"]
+    meal = paula.post("/api/v1/activities", json={
+        "title": "Kuchen bei Paula", "starts_at": (start + timedelta(days=1)).isoformat(),
+        "ends_at": (start + timedelta(days=1, hours=2)).isoformat(), "place": "Paulas Küche", "capacity": 6})
+    assert meal.status_code == 201, meal.text
+    ids["activity"] = meal.json()["id"]
     return ids
 
 
@@ -454,6 +463,7 @@ def state(people, ids) -> dict:
     found["alert"] = (alert["status"], alert["acknowledged_by"], alert["outcome"], len(alert["timeline"]))
     decision = organiser.get(f"/api/v1/decisions/{ids['decision']}").json()
     found["decision"] = (decision["status"], decision["voted"])
+    found["activity"] = paula.get(f"/api/v1/activities/{ids['activity']}").json()["status"]
     return found
 
 
