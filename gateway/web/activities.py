@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 
 from gateway.delegation import delegable
 from gateway.web.common import (
-    FormErrors, after_post, call, flash_done, local_moment, login_required, page, page_blueprint, parse_day, today,
-    utc_iso,
+    FormErrors, after_post, call, clock, community_zone, flash_done, local_moment, login_required, page,
+    page_blueprint, parse_day, today, utc_iso,
 )
+from services.common.clock import parse_iso
 from gateway.web.rooms import rule_message
-from services.common.errors import Conflict, Invalid, NotFound, RuleBroken
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound, RuleBroken
 
 bp = page_blueprint("web_activities", __name__, "/activities")
 
@@ -173,6 +174,66 @@ def _refusal(refusal: Conflict) -> str:
     if "already" in detail:
         return _("you are signed up already.")
     return _("sign-ups have closed.")
+
+
+CHANGE_FIELDS = ("title", "description", "date", "start", "end", "place")
+
+
+def _change_page(item: dict, form: dict, errors: FormErrors, status: int = 200):
+    return page("web/activity_change.html", status, title=_("Change this activity"), item=item, form=form,
+                errors=errors, labels=new_labels())
+
+
+@bp.route("/<activity_id>/change", methods=["GET", "POST"])
+@login_required
+@delegable("activities")
+def change(activity_id):
+    """Whoever made the activity, or an organiser, changes its words, its day and time, or (without a room) its
+    place; everyone signed up is told of a new time. Places, roles and the room stay as they are."""
+    item = call("activities", "get_activity", g.actor, activity_id)
+    if not item.get("may_cancel"):
+        raise Forbidden(_("Only whoever made the activity, or an organiser, may change it."))
+    if request.method == "GET":
+        starts = parse_iso(item["starts_at"]).astimezone(community_zone())
+        form = {"title": item["title"], "description": item.get("description") or "",
+                "date": starts.date().isoformat(), "start": clock(item["starts_at"]), "end": clock(item["ends_at"]),
+                "place": item.get("place") or ""}
+        return _change_page(item, form, FormErrors())
+    form = {key: request.form.get(key, "").strip() for key in CHANGE_FIELDS}
+    errors = FormErrors()
+    body = {"title": form["title"], "description": form["description"]}
+    if not form["title"]:
+        errors.add("title", _("Please say in a few words what is planned."))
+    elif len(form["title"]) > 120:
+        errors.add("title", _("Please write at most 120 characters here; more fits below."))
+    day = parse_day(form["date"])
+    if day is None or day < today():
+        errors.add("date", _("Please choose a day from today on."))
+    for key, field in (("start", "starts_at"), ("end", "ends_at")):
+        if not form[key]:
+            errors.add(key, _("Please enter a time, for example 14:00."))
+        elif day is not None:
+            try:
+                body[field] = utc_iso(local_moment(day, form[key]))
+            except ValueError:
+                errors.add(key, _("Please enter a time, for example 14:00. (When the clocks change, "
+                                  "some times do not exist.)"))
+    if not item.get("space_id"):
+        body["place"] = form["place"]
+    if not errors:
+        try:
+            call("activities", "change_activity", g.actor, activity_id, body)
+        except RuleBroken as error:
+            errors.add("start", rule_message(error.extra.get("rule"), error.extra.get("limit")))
+        except Conflict:
+            errors.add("start", _("Someone has already booked this room at that time. Please choose another time."))
+        except Invalid as error:
+            errors.take_service_error(error, {"title": "title", "description": "description", "starts_at": "start",
+                                              "ends_at": "end", "place": "place", "*": "title"})
+        else:
+            flash_done(_("Your changes are saved. Everyone signed up has been told of a new time."))
+            return after_post("web_activities.detail", activity_id=activity_id)
+    return _change_page(item, form, errors, 422)
 
 
 @bp.route("/<activity_id>/cancel", methods=["POST"])

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_web_accessibility import check_page
+from tests.browser.test_web_accessibility import NARROW, check_page, wider_than_the_window
 from tests.support.browser import log_in
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -15,10 +15,12 @@ WORDS = {
     "de": {"sign_up": "Mich anmelden", "signed_up": "Sie sind angemeldet.", "sign_off": "Ich kann doch nicht kommen",
            "signed_off": "Sie haben sich abgemeldet", "who": "Wer kommt", "taken": "Das geht jetzt nicht",
            "cancel": "Diese Aktivität absagen", "tick": "Bitte setzen Sie das Häkchen",
-           "cancelled": "Die Aktivität ist abgesagt"},
+           "cancelled": "Die Aktivität ist abgesagt", "change": "Tag, Zeit oder Text ändern",
+           "save": "Änderungen speichern", "saved": "Ihre Änderungen sind gespeichert"},
     "ar": {"sign_up": "سجّلني", "signed_up": "أنت مسجّل.", "sign_off": "لن أستطيع الحضور",
            "signed_off": "ألغيت تسجيلك", "who": "من سيحضر", "taken": "هذا غير ممكن الآن",
-           "cancel": "إلغاء هذا النشاط", "tick": "يرجى وضع علامة", "cancelled": "تم إلغاء النشاط"},
+           "cancel": "إلغاء هذا النشاط", "tick": "يرجى وضع علامة", "cancelled": "تم إلغاء النشاط",
+           "change": "تغيير اليوم أو الوقت أو النص", "save": "حفظ التغييرات", "saved": "تم حفظ تغييراتك"},
 }
 
 
@@ -184,3 +186,67 @@ def test_the_activities_pages_and_their_error_state_pass_axe_and_the_size_rules(
     finally:
         context.close()
     assert found == {}, found
+
+
+@pytest.mark.parametrize("language", ("de", "ar"))
+def test_whoever_made_an_activity_moves_it_to_another_time_and_those_signed_up_are_told(platform, house, browser,
+                                                                                         language):
+    """With JavaScript on (axe-core runs in the page): the change form, its error state, and the new time."""
+    organiser, people = house
+    starts_at, ends_at = evening(14)
+    made = people["greta"]["client"].post("/api/v1/activities", json={
+        "title": f"Lesekreis {language}", "starts_at": starts_at, "ends_at": ends_at, "place": "Bibliothek"})
+    assert made.status_code == 201, made.text
+    activity_id = made.json()["id"]
+    assert people["karl"]["client"].post(f"/api/v1/activities/{activity_id}/signups", json={}).status_code == 201
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale=language)
+    page = context.new_page()
+    found = {}
+    try:
+        log_in(page, platform.url, people["greta"]["email"], language=language)
+        page.goto(f"{platform.url}/activities/{activity_id}")
+        page.get_by_role("link", name=WORDS[language]["change"]).click()
+        assert page.locator("#start").input_value() == "18:00"  # as it is now, in Berlin
+        if problems := check_page(page, f"{language}-activity-change"):
+            found["change"] = problems
+        page.locator("#title").fill("")
+        page.get_by_role("button", name=WORDS[language]["save"]).click()  # no title: the error state
+        expect(page.locator(".error-summary")).to_be_visible()
+        if problems := check_page(page, f"{language}-activity-change-errors"):
+            found["change (errors)"] = problems
+        page.locator("#title").fill(f"Lesekreis {language}, später")
+        page.locator("#start").fill("19:00")
+        page.locator("#end").fill("21:00")
+        page.get_by_role("button", name=WORDS[language]["save"]).click()
+        expect(page.locator("main")).to_contain_text(WORDS[language]["saved"])
+    finally:
+        context.close()
+    assert found == {}, found
+    moved = organiser.get(f"/api/v1/activities/{activity_id}").json()
+    assert (moved["title"], moved["starts_at"][11:16]) == (f"Lesekreis {language}, später", "18:00")  # 19:00 Berlin
+    told = people["karl"]["client"].get("/api/v1/notifications", params={"limit": 50}).json()["items"]
+    assert any(item["link"] == f"/activities/{activity_id}" and item["kind"] == "activity_moved" for item in told), told
+
+
+@pytest.mark.parametrize("language", ("de", "de-x-ls", "ar"))
+def test_at_320_pixels_the_activities_pages_reflow_without_scrolling_sideways(platform, house, browser, language):
+    """A phone held upright, or 400 % zoom: the activities pages fit 320 CSS pixels, the form to change one
+    included (for whoever made it)."""
+    organiser, people = house
+    starts_at, ends_at = evening(16)
+    made = people["greta"]["client"].post("/api/v1/activities", json={
+        "title": "Ausflug zum Wochenmarkt in Altona", "starts_at": starts_at, "ends_at": ends_at,
+        "place": "Treffpunkt vor dem Haus", "capacity": 8, "roles": [{"name": "Einkaufsliste", "needed": 1}]})
+    assert made.status_code == 201, made.text
+    context = browser.new_context(viewport={"width": NARROW, "height": 640})
+    page = context.new_page()
+    try:
+        page.goto(f"{platform.url}/login")
+        page.locator(f"footer button[value='{language}']").click()
+        log_in(page, platform.url, people["greta"]["email"])
+        wide = wider_than_the_window(page, platform.url, [
+            "/activities", "/activities/new", "/activities/{activity}", "/activities/{activity}/change"],
+            {"activity": made.json()["id"]})
+    finally:
+        context.close()
+    assert not wide, f"pages wider than {NARROW} px: {wide}"

@@ -57,6 +57,8 @@ PAGES = {
     ("POST", "/activities/<activity_id>/signup"): (MEMBER, "/activities/{activity}/signup"),
     ("POST", "/activities/<activity_id>/leave"): (MEMBER, "/activities/{activity}/leave"),
     ("POST", "/activities/<activity_id>/cancel"): (MEMBER, "/activities/{activity}/cancel"),
+    ("GET", "/activities/<activity_id>/change"): (MEMBER, "/activities/{activity}/change"),  # Paula's own
+    ("POST", "/activities/<activity_id>/change"): (MEMBER, "/activities/{activity}/change"),
     ("GET", "/inbox"): (MEMBER, "/inbox"),
     ("POST", "/inbox/<notification_id>/read"): (MEMBER, "/inbox/unknown/read"),
     ("GET", "/notices"): (MEMBER, "/notices"),
@@ -230,6 +232,9 @@ OWNED = {
     # Paula's shared meal: only she (or an organiser) calls it off.
     ("POST", "/activities/<activity_id>/cancel"): ("/activities/{activity}/cancel", {"confirm": "yes"},
                                                    ("ingo", "hanna"), "paula"),
+    ("POST", "/activities/<activity_id>/change"): ("/activities/{activity}/change", {
+        "title": "Kaffee bei Paula", "date": "{meal_day}", "start": "16:00", "end": "18:00", "place": "Paulas Küche"},
+        ("ingo", "hanna"), "paula"),
     ("POST", "/organise/bookings/<booking_id>/<decision>"): ("/organise/bookings/{pending}/approve", {},
                                                              ("paula", "ingo"), "organiser"),
     ("POST", "/decisions/<decision_id>/close"): ("/decisions/{decision}/close", {}, ("paula", "ingo"), "organiser"),
@@ -276,6 +281,7 @@ SHOWN_TO_THE_ORGANISER = {
     ("GET", "/activities"): ("Suppenabend", "Werkstatt"),
     ("GET", "/activities/new"): ("Werkstatt",),  # the rooms one may book for it
     ("GET", "/activities/<activity_id>"): ("Suppenabend", "Paula", "Werkstatt"),  # organisers see who comes
+    ("GET", "/activities/<activity_id>/change"): ("Suppenabend",),  # organisers change any activity
     ("GET", "/inbox"): ("Olga Organiser",),
     ("GET", "/notices"): ("Hoffest", "Samstag im Hof"),
     ("GET", "/board"): ("Hoffest", "Samstag im Hof"),
@@ -442,6 +448,7 @@ def things(people) -> dict:
         "ends_at": (start + timedelta(days=1, hours=2)).isoformat(), "place": "Paulas Küche", "capacity": 6})
     assert meal.status_code == 201, meal.text
     ids["activity"] = meal.json()["id"]
+    ids["meal_day"] = (start + timedelta(days=1)).date().isoformat()
     return ids
 
 
@@ -463,7 +470,8 @@ def state(people, ids) -> dict:
     found["alert"] = (alert["status"], alert["acknowledged_by"], alert["outcome"], len(alert["timeline"]))
     decision = organiser.get(f"/api/v1/decisions/{ids['decision']}").json()
     found["decision"] = (decision["status"], decision["voted"])
-    found["activity"] = paula.get(f"/api/v1/activities/{ids['activity']}").json()["status"]
+    meal = paula.get(f"/api/v1/activities/{ids['activity']}").json()
+    found["activity"] = (meal["status"], meal["title"], meal["starts_at"])
     return found
 
 
