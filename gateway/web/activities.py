@@ -54,13 +54,9 @@ def _new_page(form: dict, errors: FormErrors, status: int = 200):
                 guest_options=[(str(n), str(n)) for n in range(6)], role_rows=range(ROLE_ROWS))
 
 
-def _read_new_form() -> tuple[dict, dict, FormErrors]:
-    """The form as entered, the request body it makes, and what is wrong with it."""
-    form = {key: request.form.get(key, "").strip() for key in TEXT_FIELDS}
-    for row in range(ROLE_ROWS):
-        for part in ("name", "needed"):
-            form[f"role_{row}_{part}"] = request.form.get(f"role_{row}_{part}", "").strip()
-    errors = FormErrors()
+def _words_and_time(form: dict, errors: FormErrors) -> dict:
+    """The title, description, start and end of the planning and the change forms, as a request body; what is
+    wrong with them goes into `errors`."""
     body = {"title": form["title"], "description": form["description"]}
     if not form["title"]:
         errors.add("title", _("Please say in a few words what is planned."))
@@ -78,6 +74,17 @@ def _read_new_form() -> tuple[dict, dict, FormErrors]:
             except ValueError:
                 errors.add(key, _("Please enter a time, for example 14:00. (When the clocks change, "
                                   "some times do not exist.)"))
+    return body
+
+
+def _read_new_form() -> tuple[dict, dict, FormErrors]:
+    """The form as entered, the request body it makes, and what is wrong with it."""
+    form = {key: request.form.get(key, "").strip() for key in TEXT_FIELDS}
+    for row in range(ROLE_ROWS):
+        for part in ("name", "needed"):
+            form[f"role_{row}_{part}"] = request.form.get(f"role_{row}_{part}", "").strip()
+    errors = FormErrors()
+    body = _words_and_time(form, errors)
     if form["space_id"]:
         body["space_id"] = form["space_id"]
     elif form["place"]:
@@ -201,23 +208,7 @@ def change(activity_id):
         return _change_page(item, form, FormErrors())
     form = {key: request.form.get(key, "").strip() for key in CHANGE_FIELDS}
     errors = FormErrors()
-    body = {"title": form["title"], "description": form["description"]}
-    if not form["title"]:
-        errors.add("title", _("Please say in a few words what is planned."))
-    elif len(form["title"]) > 120:
-        errors.add("title", _("Please write at most 120 characters here; more fits below."))
-    day = parse_day(form["date"])
-    if day is None or day < today():
-        errors.add("date", _("Please choose a day from today on."))
-    for key, field in (("start", "starts_at"), ("end", "ends_at")):
-        if not form[key]:
-            errors.add(key, _("Please enter a time, for example 14:00."))
-        elif day is not None:
-            try:
-                body[field] = utc_iso(local_moment(day, form[key]))
-            except ValueError:
-                errors.add(key, _("Please enter a time, for example 14:00. (When the clocks change, "
-                                  "some times do not exist.)"))
+    body = _words_and_time(form, errors)
     if not item.get("space_id"):
         body["place"] = form["place"]
     if not errors:

@@ -123,21 +123,32 @@ def test_a_resident_plans_a_shared_meal_in_a_room_with_a_cook_without_javascript
     assert made[0]["starts_at"].endswith("T17:00:00Z")  # 18:00 in Berlin (winter)
 
 
+def gretas(people, title: str, days: int, **more) -> str:
+    """An activity Greta plans (in the yard unless told otherwise), `days` ahead in the evening; its id."""
+    starts_at, ends_at = evening(days)
+    made = people["greta"]["client"].post("/api/v1/activities", json={
+        "title": title, "starts_at": starts_at, "ends_at": ends_at, "place": "Hof", **more})
+    assert made.status_code == 201, made.text
+    return made.json()["id"]
+
+
+def greta_on_her_activity(platform, browser, people, language: str, activity_id: str):
+    """Greta logged in, JavaScript on (axe-core runs in the page), on her activity's page: its context and page."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale=language)
+    page = context.new_page()
+    log_in(page, platform.url, people["greta"]["email"], language=language)
+    page.goto(f"{platform.url}/activities/{activity_id}")
+    return context, page
+
+
 @pytest.mark.parametrize("language", ("de", "ar"))
 def test_whoever_made_an_activity_cancels_it_once_they_tick_that_they_mean_it(platform, house, browser, language):
     """With JavaScript on (axe-core runs in the page): the cancel form's error state and the cancelled page."""
     organiser, people = house
-    starts_at, ends_at = evening(12)
-    made = people["greta"]["client"].post("/api/v1/activities", json={
-        "title": f"Spieleabend {language}", "starts_at": starts_at, "ends_at": ends_at, "place": "Hof"})
-    assert made.status_code == 201, made.text
-    activity_id = made.json()["id"]
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale=language)
-    page = context.new_page()
+    activity_id = gretas(people, f"Spieleabend {language}", 12)
+    context, page = greta_on_her_activity(platform, browser, people, language, activity_id)
     found = {}
     try:
-        log_in(page, platform.url, people["greta"]["email"], language=language)
-        page.goto(f"{platform.url}/activities/{activity_id}")
         page.get_by_role("button", name=WORDS[language]["cancel"]).click()  # not ticked: nothing happens
         expect(page.locator(".error-summary")).to_contain_text(WORDS[language]["tick"])
         if problems := check_page(page, f"{language}-activity-cancel-errors"):
@@ -193,18 +204,11 @@ def test_whoever_made_an_activity_moves_it_to_another_time_and_those_signed_up_a
                                                                                          language):
     """With JavaScript on (axe-core runs in the page): the change form, its error state, and the new time."""
     organiser, people = house
-    starts_at, ends_at = evening(14)
-    made = people["greta"]["client"].post("/api/v1/activities", json={
-        "title": f"Lesekreis {language}", "starts_at": starts_at, "ends_at": ends_at, "place": "Bibliothek"})
-    assert made.status_code == 201, made.text
-    activity_id = made.json()["id"]
+    activity_id = gretas(people, f"Lesekreis {language}", 14, place="Bibliothek")
     assert people["karl"]["client"].post(f"/api/v1/activities/{activity_id}/signups", json={}).status_code == 201
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale=language)
-    page = context.new_page()
+    context, page = greta_on_her_activity(platform, browser, people, language, activity_id)
     found = {}
     try:
-        log_in(page, platform.url, people["greta"]["email"], language=language)
-        page.goto(f"{platform.url}/activities/{activity_id}")
         page.get_by_role("link", name=WORDS[language]["change"]).click()
         assert page.locator("#start").input_value() == "18:00"  # as it is now, in Berlin
         if problems := check_page(page, f"{language}-activity-change"):
@@ -232,12 +236,9 @@ def test_whoever_made_an_activity_moves_it_to_another_time_and_those_signed_up_a
 def test_at_320_pixels_the_activities_pages_reflow_without_scrolling_sideways(platform, house, browser, language):
     """A phone held upright, or 400 % zoom: the activities pages fit 320 CSS pixels, the form to change one
     included (for whoever made it)."""
-    organiser, people = house
-    starts_at, ends_at = evening(16)
-    made = people["greta"]["client"].post("/api/v1/activities", json={
-        "title": "Ausflug zum Wochenmarkt in Altona", "starts_at": starts_at, "ends_at": ends_at,
-        "place": "Treffpunkt vor dem Haus", "capacity": 8, "roles": [{"name": "Einkaufsliste", "needed": 1}]})
-    assert made.status_code == 201, made.text
+    _, people = house
+    activity_id = gretas(people, "Ausflug zum Wochenmarkt in Altona", 16, place="Treffpunkt vor dem Haus",
+                         capacity=8, roles=[{"name": "Einkaufsliste", "needed": 1}])
     context = browser.new_context(viewport={"width": NARROW, "height": 640})
     page = context.new_page()
     try:
@@ -246,7 +247,7 @@ def test_at_320_pixels_the_activities_pages_reflow_without_scrolling_sideways(pl
         log_in(page, platform.url, people["greta"]["email"])
         wide = wider_than_the_window(page, platform.url, [
             "/activities", "/activities/new", "/activities/{activity}", "/activities/{activity}/change"],
-            {"activity": made.json()["id"]})
+            {"activity": activity_id})
     finally:
         context.close()
     assert not wide, f"pages wider than {NARROW} px: {wide}"
